@@ -1,0 +1,24 @@
+/*
+ * kernel/kmain.h — the boot sequence's results that later layers read:
+ * the parsed kernel command line, and the hand-off to the runtime.
+ */
+#ifndef KERNEL_KMAIN_H
+#define KERNEL_KMAIN_H
+
+#include <stdint.h>
+#include "kernel/cmdline.h"
+
+extern struct cmdline kcmdline;
+
+/* A numeric option: its value, or `def` with a message on the console
+   when the word is malformed or out of [min, max]. */
+uint64_t kcmdline_u64(const char *key, uint64_t def, uint64_t min, uint64_t max);
+
+/* The layer above the kernel (the runtime) sets this; kmain calls it on
+   the BSP once the machine is up, instead of halting. */
+extern void (*kmain_continue)(void);
+
+/* TSC at "ready": every CPU up, tests or the app about to start. */
+extern uint64_t ready_tsc;
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * kernel/page.h — physical pages for the rest of the kernel: the locked
+ * wrapper around the bitmap bookkeeping of kernel/pmm.c.
+ */
+#ifndef KERNEL_PAGE_H
+#define KERNEL_PAGE_H
+
+#include <stdint.h>
+
+struct memmap;
+
+/* Take every usable page of mm except low memory, the kernel image and
+   the bitmap itself. BSP, once, after the memory map is clean. */
+void page_init(const struct memmap *mm);
+/* A zeroed physical page, or 0 when memory is exhausted. */
+uint64_t page_alloc(void);
+/* Same, below `limit` (for tables that 32-bit code must reach). */
+uint64_t page_alloc_below(uint64_t limit);
+/* Return a page. Panics on a double free or a page not from here. */
+void page_free(uint64_t pa);
+uint64_t page_free_count(void);
+uint64_t page_total_count(void);
+
+#endif

@@ -1,0 +1,147 @@
+/* kernel/panic.c — panic, fatal traps and backtraces. */
+#include <stdarg.h>
+#include <stdio.h>
+#include "kernel/panic.h"
+#include "kernel/panic_internal.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/ksym.h"
+#include "kernel/vm.h"
+#include "kernel/exit.h"
+#include "kernel/arch/x86.h"
+
+void (*panic_task_hook)(char *buf, size_t n);
+void (*panic_stop_others)(void);
+static volatile int panic_owner = -1;
+
+bool panic_in_progress(void)
+{
+	return panic_owner >= 0;
+}
+
+static void pr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void pr(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		console_panic_write(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static void print_sym(uint64_t addr)
+{
+	uint64_t off;
+	const char *name = ksym_lookup(addr, &off);
+	if (name)
+		pr("%s+%#llx", name, (unsigned long long)off);
+	else
+		pr("?");
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp)
+{
+	pr("backtrace:\n  #0  %#018llx  ", (unsigned long long)rip);
+	print_sym(rip);
+	pr("\n");
+	for (int i = 1; i < 32 && rbp; i++) {
+		if ((rbp & 7) || !vm_readable(rbp, 16))
+			break;
+		uint64_t *frame = (uint64_t *)rbp;
+		uint64_t ret = frame[1];
+		if (!ret)
+			break;
+		/* A return address points after the call: name the call. */
+		pr("  #%-2d %#018llx  ", i, (unsigned long long)ret);
+		print_sym(ret - 1);
+		pr("\n");
+		if (frame[0] <= rbp)
+			break;			/* frames grow upward; anything else is junk */
+		rbp = frame[0];
+	}
+}
+
+/* Claim the panic for this CPU; a second panic elsewhere halts quietly,
+   a nested one here prints one line and halts. */
+static void panic_enter(void)
+{
+	irq_disable();
+	struct cpu *c = this_cpu();
+	if (c && c->panicking) {
+		static const char m[] = "\nnested panic; halting\n";
+		console_panic_write(m, sizeof m - 1);
+		machine_exit(EXIT_PANIC);
+	}
+	if (c)
+		c->panicking = true;
+	int me = c ? (int)c->id : 0;
+	int expected = -1;
+	if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		cpu_halt_forever();
+	if (panic_stop_others)
+		panic_stop_others();
+}
+
+static void print_header(void)
+{
+	struct cpu *c = this_cpu();
+	char task[96] = "no task (kernel)";
+	if (panic_task_hook)
+		panic_task_hook(task, sizeof task);
+	pr("\nPANIC on cpu %u, %s: ", c ? c->id : 0, task);
+}
+
+static void print_regs(const struct trapframe *tf)
+{
+	pr("  rip %#018llx  ", (unsigned long long)tf->rip);
+	print_sym(tf->rip);
+	pr("\n  rsp %#018llx  rflags %#llx  cs %#llx  ss %#llx\n",
+	   (unsigned long long)tf->rsp, (unsigned long long)tf->rflags,
+	   (unsigned long long)tf->cs, (unsigned long long)tf->ss);
+	pr("  rax %#018llx  rbx %#018llx  rcx %#018llx\n", (unsigned long long)tf->rax,
+	   (unsigned long long)tf->rbx, (unsigned long long)tf->rcx);
+	pr("  rdx %#018llx  rsi %#018llx  rdi %#018llx\n", (unsigned long long)tf->rdx,
+	   (unsigned long long)tf->rsi, (unsigned long long)tf->rdi);
+	pr("  rbp %#018llx  r8  %#018llx  r9  %#018llx\n", (unsigned long long)tf->rbp,
+	   (unsigned long long)tf->r8, (unsigned long long)tf->r9);
+	pr("  r10 %#018llx  r11 %#018llx  r12 %#018llx\n", (unsigned long long)tf->r10,
+	   (unsigned long long)tf->r11, (unsigned long long)tf->r12);
+	pr("  r13 %#018llx  r14 %#018llx  r15 %#018llx\n", (unsigned long long)tf->r13,
+	   (unsigned long long)tf->r14, (unsigned long long)tf->r15);
+	pr("  cr2 %#018llx  cr3 %#018llx\n", (unsigned long long)read_cr2(),
+	   (unsigned long long)read_cr3());
+}
+
+void panic(const char *fmt, ...)
+{
+	panic_enter();
+	print_header();
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	pr("%s\n", buf);
+	/* Start at our caller: its return address and saved frame pointer. */
+	uint64_t *fp = __builtin_frame_address(0);
+	backtrace_print(fp[1], fp[0]);
+	machine_exit(EXIT_PANIC);
+}
+
+void panic_trap(struct trapframe *tf, const char *fmt, ...)
+{
+	panic_enter();
+	print_header();
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	pr("%s\n", buf);
+	print_regs(tf);
+	backtrace_print(tf->rip, tf->rbp);
+	machine_exit(EXIT_PANIC);
+}

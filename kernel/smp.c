@@ -1,0 +1,178 @@
+/*
+ * kernel/smp.c — AP start-up, cross-CPU calls, TLB shootdown, panic stop.
+ *
+ * Start-up is sequential: the trampoline page holds one parameter block,
+ * so the BSP starts one AP, waits until it reports online (it has left the
+ * trampoline by then), and only then starts the next.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <reent.h>
+#include "kernel/smp.h"
+#include "kernel/cpu.h"
+#include "kernel/apic.h"
+#include "kernel/acpi.h"
+#include "kernel/time.h"
+#include "kernel/vm.h"
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include "kernel/panic_internal.h"
+#include "kernel/spinlock.h"
+#include "kernel/trap.h"
+#include "boot/boot.h"
+
+#define AP_STACK_SIZE (32 * 1024)
+
+extern char ap_tramp_start[], ap_tramp_end[];
+extern uint64_t boot_pml4[];
+
+void (*smp_ap_main_hook)(void);
+static struct spinlock call_lock = SPINLOCK_INIT;
+static struct spinlock flush_lock = SPINLOCK_INIT;
+static volatile unsigned flush_pending;
+
+static void stop_others(void)
+{
+	if (ncpus_online > 1)
+		lapic_send_nmi_others();
+}
+
+/* Run a pending cpu_call on this CPU. Interrupts may be on. */
+static void run_call(struct cpu *c)
+{
+	void (*fn)(void *) = c->call_fn;
+	if (fn) {
+		fn(c->call_arg);
+		__atomic_store_n(&c->call_fn, NULL, __ATOMIC_RELEASE);
+	}
+}
+
+static void idle_loop(void)
+{
+	struct cpu *c = this_cpu();
+	for (;;) {
+		irq_disable();
+		if (c->call_fn) {
+			irq_enable();
+			run_call(c);
+			continue;
+		}
+		halt_irq_on();
+	}
+}
+
+static bool tlb_ipi(struct trapframe *tf, void *arg)
+{
+	(void)tf, (void)arg;
+	write_cr3(read_cr3());
+	__atomic_fetch_sub(&flush_pending, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+void vm_flush_all(void)
+{
+	write_cr3(read_cr3());
+	if (ncpus_online < 2)
+		return;
+	spin_lock_raw(&flush_lock);
+	flush_pending = ncpus_online - 1;
+	unsigned me = cpu_id();
+	for (unsigned i = 0; i < ncpus; i++)
+		if (i != me && cpus[i].online)
+			lapic_send_ipi(cpus[i].apic_id, VEC_IPI_TLB);
+	while (__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	spin_unlock_raw(&flush_lock);
+}
+
+void cpu_call(unsigned id, void (*fn)(void *), void *arg)
+{
+	if (id == cpu_id()) {
+		fn(arg);
+		return;
+	}
+	struct cpu *c = &cpus[id];
+	if (!c->online)
+		panic("cpu_call: cpu %u is not online", id);
+	spin_lock_raw(&call_lock);
+	c->call_arg = arg;
+	__atomic_store_n(&c->call_fn, fn, __ATOMIC_RELEASE);
+	lapic_send_ipi(c->apic_id, VEC_IPI_WAKE);
+	while (__atomic_load_n(&c->call_fn, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	spin_unlock_raw(&call_lock);
+}
+
+void smp_wake(unsigned id)
+{
+	if (id != cpu_id() && cpus[id].online)
+		lapic_send_ipi(cpus[id].apic_id, VEC_IPI_WAKE);
+}
+
+void ap_entry(struct cpu *c);
+void ap_entry(struct cpu *c)
+{
+	cpu_init_local(c);
+	lapic_init_local();
+	c->reent = calloc(1, sizeof(struct _reent));
+	if (!c->reent)
+		panic("ap_entry: no memory for cpu %u", c->id);
+	_REENT_INIT_PTR(c->reent);
+	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+	if (smp_ap_main_hook)
+		smp_ap_main_hook();
+	idle_loop();
+}
+
+/* Start one AP and wait up to 200 ms for it. */
+static bool start_ap(struct cpu *c)
+{
+	uint8_t *page = (uint8_t *)AP_TRAMP_BASE;
+	uint64_t *param = (uint64_t *)(page + AP_PARAM_OFF);
+	param[0] = (uint64_t)boot_pml4;			/* AP_PARAM_CR3 */
+	param[1] = (uint64_t)kstack_alloc(AP_STACK_SIZE) + AP_STACK_SIZE;
+	param[2] = vm_kernel_cr3();			/* AP_PARAM_KCR3 */
+	param[3] = (uint64_t)c;				/* AP_PARAM_ARG */
+	param[4] = rdmsr(MSR_EFER) & ((1u << 8) | (1u << 11));	/* LME, NXE */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	lapic_send_init(c->apic_id);
+	delay_us(10000);
+	for (int sipi = 0; sipi < 2 && !c->online; sipi++) {
+		lapic_send_sipi(c->apic_id, AP_TRAMP_BASE >> 12);
+		uint64_t end = rdtsc() + ns_to_tsc(sipi ? 200000000 : 1000000);
+		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && rdtsc() < end)
+			cpu_relax();
+	}
+	return c->online;
+}
+
+void smp_init(unsigned max_cpus)
+{
+	trap_set_handler(VEC_IPI_TLB, tlb_ipi, NULL);
+	cpus[0].apic_id = lapic_id();
+	cpus[0].online = true;
+	panic_stop_others = stop_others;
+	if (!acpi.ncpu)
+		return;
+	size_t tsz = ap_tramp_end - ap_tramp_start;
+	if (tsz > AP_PARAM_OFF)
+		panic("smp_init: trampoline of %zu bytes overlaps its parameters", tsz);
+	memcpy((void *)AP_TRAMP_BASE, ap_tramp_start, tsz);
+	unsigned n = 1;
+	for (unsigned i = 0; i < acpi.ncpu && n < max_cpus && n < MAX_CPUS; i++) {
+		if (acpi.apic_id[i] == cpus[0].apic_id)
+			continue;
+		struct cpu *c = &cpus[n];
+		c->id = n;
+		c->apic_id = acpi.apic_id[i];
+		cpu_alloc_ist(c);
+		ncpus = n + 1;
+		if (!start_ap(c)) {
+			kprintf("smp: cpu with APIC id %u did not start\n", c->apic_id);
+			ncpus = n;
+			continue;
+		}
+		n++;
+	}
+}
