@@ -37,6 +37,11 @@ KASM := $(sort $(wildcard boot/*.S kernel/arch/*.S runtime/*.S))
 KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC) $(KASM))
 LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 
+# Makefile fragments of layers with their own build needs (lwIP from
+# Debian's source package, the static site of the HTTP server). Each may
+# add objects to KOBJ and rules of its own.
+-include $(sort $(wildcard net/*.mk apps/*/*.mk))
+
 .PHONY: all setup newlib image run test test-host clean distclean
 
 all: $(BUILD)/weft

@@ -22,6 +22,9 @@
 #include <errno.h>
 #include <string.h>
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 #define MSG_MAX 192      /* longest message handed to warn */
 #define MSG_WORD_MAX 96  /* longest quoted word in a message */
 
@@ -91,7 +94,7 @@ static const char *split_word(struct cmdline *cl, size_t start, size_t end,
 	if (eq == start)
 		return "empty key";
 	if (eq - start > CMDLINE_MAX_KEY)
-		return "key longer than 31 characters";
+		return "key longer than " STR(CMDLINE_MAX_KEY) " characters";
 	for (i = start; i < eq; i++)
 		if (!is_key_char(t[i]))
 			return "key may hold only a-z 0-9 _ . -";
@@ -145,7 +148,7 @@ static int take_word(struct cmdline *cl, size_t start, size_t end,
 	const char *why;
 
 	if (cut)
-		why = "cut off at the 2048-byte limit";
+		why = "cut off at the " STR(CMDLINE_MAX_LEN) "-byte limit";
 	else if (quoted)
 		why = "unterminated quote";
 	else
@@ -159,7 +162,8 @@ static int take_word(struct cmdline *cl, size_t start, size_t end,
 	}
 	if (cl->n == CMDLINE_MAX_WORDS) {
 		report(warn, arg, "cmdline: word ", cl->text + start,
-		       end - start, " ignored: more than 64 words");
+		       end - start,
+		       " ignored: more than " STR(CMDLINE_MAX_WORDS) " words");
 		return 1;
 	}
 	cl->w[cl->n++] = w;
@@ -180,7 +184,8 @@ int cmdline_parse(struct cmdline *cl, const char *line, cmdline_warn_fn *warn,
 	len = copy_line(cl, line, &cut);
 	if (cut) {
 		if (warn)
-			warn(arg, "cmdline: line longer than 2048 bytes, truncated");
+			warn(arg, "cmdline: line longer than " STR(CMDLINE_MAX_LEN)
+				  " bytes, truncated");
 		problems++;
 	}
 

@@ -67,9 +67,14 @@ struct cmdline_key {
 		__attribute__((used, section("cmdline_keys"), aligned(8))) = { \
 			.name = (keyname), .help = (helptext) }
 
-/* Provided by the linker in the kernel image; see above. */
-extern const struct cmdline_key __start_cmdline_keys[];
-extern const struct cmdline_key __stop_cmdline_keys[];
+/*
+ * Bounds of the section, provided by the linker; see above. Weak, so that
+ * an image with no CMDLINE_KEY at all links, with both NULL (zero keys).
+ */
+extern const struct cmdline_key __start_cmdline_keys[]
+	__attribute__((weak));
+extern const struct cmdline_key __stop_cmdline_keys[]
+	__attribute__((weak));
 
 /*
  * Parse line (NULL is taken as "") into cl. Each problem (line over

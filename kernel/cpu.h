@@ -54,5 +54,8 @@ void cpu_alloc_ist(struct cpu *c);
 /* Run fn(arg) on CPU `id` (interrupts on there) and wait for it to
    finish. Must be called with interrupts on, from a task or kmain. */
 void cpu_call(unsigned id, void (*fn)(void *), void *arg);
+/* Run fn(arg) on every online CPU at once, this one included, and wait
+   for all of them. */
+void cpu_call_all(void (*fn)(void *), void *arg);
 
 #endif

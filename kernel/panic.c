@@ -41,12 +41,10 @@ static void print_sym(uint64_t addr)
 		pr("?");
 }
 
-void backtrace_print(uint64_t rip, uint64_t rbp)
+/* Frames from rbp on, numbered from `i`. */
+static void frames_print(int i, uint64_t rbp)
 {
-	pr("backtrace:\n  #0  %#018llx  ", (unsigned long long)rip);
-	print_sym(rip);
-	pr("\n");
-	for (int i = 1; i < 32 && rbp; i++) {
+	for (; i < 32 && rbp; i++) {
 		if ((rbp & 7) || !vm_readable(rbp, 16))
 			break;
 		uint64_t *frame = (uint64_t *)rbp;
@@ -61,6 +59,14 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 			break;			/* frames grow upward; anything else is junk */
 		rbp = frame[0];
 	}
+}
+
+void backtrace_print(uint64_t rip, uint64_t rbp)
+{
+	pr("backtrace:\n  #0  %#018llx  ", (unsigned long long)rip);
+	print_sym(rip);
+	pr("\n");
+	frames_print(1, rbp);
 }
 
 /* Claim the panic for this CPU; a second panic elsewhere halts quietly,
@@ -142,6 +148,18 @@ void panic_trap(struct trapframe *tf, const char *fmt, ...)
 	va_end(ap);
 	pr("%s\n", buf);
 	print_regs(tf);
-	backtrace_print(tf->rip, tf->rbp);
+	uint64_t off;
+	if (!ksym_lookup(tf->rip, &off) && vm_readable(tf->rsp, 8)) {
+		/* A jump or call to a bad address: the caller is the return
+		   address on top of the stack, not yet in the frame chain. */
+		uint64_t ret = *(uint64_t *)tf->rsp;
+		backtrace_print(tf->rip, 0);
+		pr("  #1  %#018llx  ", (unsigned long long)ret);
+		print_sym(ret - 1);
+		pr("\n");
+		frames_print(2, tf->rbp);
+	} else {
+		backtrace_print(tf->rip, tf->rbp);
+	}
 	machine_exit(EXIT_PANIC);
 }

@@ -103,6 +103,25 @@ void cpu_call(unsigned id, void (*fn)(void *), void *arg)
 	spin_unlock_raw(&call_lock);
 }
 
+void cpu_call_all(void (*fn)(void *), void *arg)
+{
+	unsigned me = cpu_id();
+	spin_lock_raw(&call_lock);
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (i == me || !c->online)
+			continue;
+		c->call_arg = arg;
+		__atomic_store_n(&c->call_fn, fn, __ATOMIC_RELEASE);
+		lapic_send_ipi(c->apic_id, VEC_IPI_WAKE);
+	}
+	fn(arg);
+	for (unsigned i = 0; i < ncpus; i++)
+		while (__atomic_load_n(&cpus[i].call_fn, __ATOMIC_ACQUIRE))
+			cpu_relax();
+	spin_unlock_raw(&call_lock);
+}
+
 void smp_wake(unsigned id)
 {
 	if (id != cpu_id() && cpus[id].online)

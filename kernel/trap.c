@@ -68,7 +68,7 @@ static void page_fault(struct trapframe *tf)
 	const char *why = !(tf->error & 0x1) ? "page not present" :
 			  tf->error & 0x10 ? "page is not executable (NX)" :
 			  tf->error & 0x2 ? "page is read-only" : "protection violation";
-	panic_trap(tf, "page fault (vector 14, error %#llx): %s at %#llx: %s",
+	panic_trap(tf, "page fault (vector 14, error 0x%llx): %s at 0x%llx: %s",
 		   (unsigned long long)tf->error, what, (unsigned long long)addr, why);
 }
 
@@ -88,7 +88,7 @@ void trap_dispatch(struct trapframe *tf)
 		}
 		if (v == VEC_PF)
 			page_fault(tf);
-		panic_trap(tf, "%s (vector %u, error %#llx)", trap_name(v), v,
+		panic_trap(tf, "%s (vector %u, error 0x%llx)", trap_name(v), v,
 			   (unsigned long long)tf->error);
 	}
 	if (v != VEC_SPURIOUS) {

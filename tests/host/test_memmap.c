@@ -384,7 +384,19 @@ HT_TEST(too_many_pieces_drop_least_valuable)
 	}
 	HT_EQ(memmap_usable_bytes(&m), 0x1000000 - 127 * 0x1000);
 
-	/* With small usable pieces too, the big ones are the ones kept. */
+	/* Usable pieces are kept even when reserved ones are bigger. */
+	in[0] = (struct ent){ 0x0, 0x800000, U };
+	for (i = 1; i < MEMMAP_MAX; i++)
+		in[i] = (struct ent){ 0x10000 * (i - 1) + 0x4000, 0xc000, R };
+	load(in, MEMMAP_MAX);
+	HT_EQ(memmap_clean(&m), 127);
+	check_clean_form(&m);
+	HT_EQ(m.n, MEMMAP_MAX);
+	for (i = 0; i < m.n; i++)
+		HT_EQ(m.e[i].type, U);
+	HT_EQ(memmap_usable_bytes(&m), 127 * 0x4000 + 0x10000);
+
+	/* Pieces of mixed sizes: whatever is dropped, nothing unsafe stays. */
 	in[0] = (struct ent){ 0x0, 0x1000000, U };
 	for (i = 1; i < MEMMAP_MAX; i++)
 		in[i] = (struct ent){ (i % 2 ? 0x1000 : 0x10000) * i, 0x1000, R };
