@@ -31,6 +31,7 @@ struct cpu {
 	struct tss *tss;
 	uint64_t *gdt;
 	void *sched;			/* runtime per-CPU state */
+	volatile uint32_t tlb_flush_req;	/* set by a vm_flush_all requester */
 	/* Cross-CPU call slot (cpu_call): written by the caller under
 	   call_lock, then the IPI; the target clears call_fn when done. */
 	void (*volatile call_fn)(void *);
@@ -42,6 +43,12 @@ extern unsigned ncpus;		/* CPUs described by the firmware */
 extern unsigned ncpus_online;
 
 static inline struct cpu *this_cpu(void) { return (struct cpu *)gs_read_ptr(0); }
+/* The running task, read in one instruction so that a task preempted and
+   moved between "which CPU" and "its task" cannot read another CPU's. */
+static inline void *this_cpu_task(void)
+{
+	return gs_read_ptr(__builtin_offsetof(struct cpu, task));
+}
 static inline unsigned cpu_id(void) { return this_cpu()->id; }
 
 /* Bring up the BSP's own tables (GDT, TSS, IDT, %gs). */

@@ -14,9 +14,23 @@ extern struct cmdline kcmdline;
    when the word is malformed or out of [min, max]. */
 uint64_t kcmdline_u64(const char *key, uint64_t def, uint64_t min, uint64_t max);
 
-/* The layer above the kernel (the runtime) sets this; kmain calls it on
-   the BSP once the machine is up, instead of halting. */
-extern void (*kmain_continue)(void);
+/* Layers above the kernel hook in without the kernel knowing them: a
+   KINIT(fn, level) in their code runs fn on the BSP during boot.
+   KINIT_EARLY: memory, ACPI, APICs and the clock are up, the other CPUs
+   are not. KINIT_LATE: every CPU is online. */
+enum { KINIT_EARLY = 1, KINIT_LATE = 2 };
+struct kinit {
+	void (*fn)(void);
+	int level;
+	const char *name;
+};
+#define KINIT(f, lvl)								\
+	static const struct kinit kinit_##f					\
+		__attribute__((used, section("kinit"), aligned(8))) = { f, lvl, #f }
+
+/* The runtime sets this: run body() as the first task, then become the
+   BSP's scheduler. Without it kmain runs body() on the boot stack. */
+extern void (*kmain_continue)(void (*body)(void));
 
 /* TSC at "ready": every CPU up, tests or the app about to start. */
 extern uint64_t ready_tsc;

@@ -30,12 +30,20 @@
 
 static struct _reent boot_reent;
 
-/* Before %gs is set up (the first instructions of kmain), fall back to
-   the boot reent. */
+struct _reent *(*libc_reent_alloc_hook)(void);
+
+/* One %gs-relative load: a task preempted right after it still holds its
+   own reent, wherever it resumes. NULL means the running task has none
+   yet; the runtime makes one (with interrupts off, so it stays put). */
 struct _reent *__getreent(void)
 {
-	struct cpu *c = this_cpu();
-	return c->reent;
+	struct _reent *r = gs_read_ptr(__builtin_offsetof(struct cpu, reent));
+	if (__builtin_expect(r != NULL, 1) || !libc_reent_alloc_hook)
+		return r;
+	bool f = irq_save();
+	r = libc_reent_alloc_hook();
+	irq_restore(f);
+	return r;
 }
 
 void libc_init_bsp(void);

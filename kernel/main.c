@@ -30,7 +30,8 @@ CMDLINE_KEY(key_cpus, "cpus", "bring up at most this many CPUs");
 CMDLINE_KEY(key_app, "app", "the application to start (httpd, echo)");
 
 struct cmdline kcmdline;
-void (*kmain_continue)(void);
+void (*kmain_continue)(void (*body)(void));
+extern const struct kinit __start_kinit[], __stop_kinit[];
 uint64_t ready_tsc;
 
 void libc_init_bsp(void);
@@ -66,6 +67,26 @@ static void print_memory(void)
 	       (unsigned long long)page_free_count());
 }
 
+static void run_kinits(int level)
+{
+	for (const struct kinit *k = __start_kinit; k < __stop_kinit; k++)
+		if (k->level == level)
+			k->fn();
+}
+
+/* What the machine is for: the tests named by test=, or the app. Runs as
+   the first task once the runtime is there. */
+static void kmain_body(void)
+{
+	const char *spec = cmdline_get(&kcmdline, "test");
+	if (spec) {
+		irq_enable();
+		int failed = ktest_run(spec);
+		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
+	}
+	printf("weft: nothing to run; halting\n");
+}
+
 _Noreturn void kmain(uint32_t magic, uint64_t info);
 void kmain(uint32_t magic, uint64_t info)
 {
@@ -90,20 +111,16 @@ void kmain(uint32_t magic, uint64_t info)
 	lapic_timer_calibrate();
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),
 	       tsc_source, lapic_has_tsc_deadline() ? "TSC-deadline" : "APIC one-shot");
+	run_kinits(KINIT_EARLY);
 	smp_init((unsigned)kcmdline_u64("cpus", MAX_CPUS, 1, MAX_CPUS));
+	run_kinits(KINIT_LATE);
 	ready_tsc = rdtsc();
 	printf("smp: %u CPUs online (%u in the MADT)\n", ncpus_online, acpi.ncpu ? acpi.ncpu : 1);
 	printf("weft: ready in %llu us\n", (unsigned long long)(tsc_to_ns(ready_tsc - boot_tsc) / 1000));
 
-	const char *spec = cmdline_get(&kcmdline, "test");
-	if (spec) {
-		irq_enable();
-		int failed = ktest_run(spec);
-		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
-	}
 	if (kmain_continue)
-		kmain_continue();
-	printf("weft: nothing to run; halting\n");
+		kmain_continue(kmain_body);
+	kmain_body();
 	for (;;)
 		halt_irq_on();
 }

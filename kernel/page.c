@@ -58,6 +58,22 @@ uint64_t page_alloc(void)
 	return zeroed(pa);
 }
 
+uint64_t page_alloc_try(void)
+{
+	bool f = irq_save();
+	for (int i = 0; i < 1000; i++) {
+		if (spin_trylock_raw(&page_lock)) {
+			uint64_t pa = pmm_alloc(&kpmm);
+			spin_unlock_raw(&page_lock);
+			irq_restore(f);
+			return zeroed(pa);
+		}
+		cpu_relax();
+	}
+	irq_restore(f);
+	return 0;
+}
+
 uint64_t page_alloc_below(uint64_t limit)
 {
 	bool f = spin_lock(&page_lock);

@@ -16,6 +16,10 @@ void page_init(const struct memmap *mm);
 uint64_t page_alloc(void);
 /* Same, below `limit` (for tables that 32-bit code must reach). */
 uint64_t page_alloc_below(uint64_t limit);
+/* Like page_alloc, but gives up (returns 0) instead of waiting long for
+   the allocator's lock: for the page-fault path, which may have
+   interrupted the lock's holder on this very CPU. */
+uint64_t page_alloc_try(void);
 /* Return a page. Panics on a double free or a page not from here. */
 void page_free(uint64_t pa);
 uint64_t page_free_count(void);

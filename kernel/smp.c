@@ -29,7 +29,6 @@ extern uint64_t boot_pml4[];
 void (*smp_ap_main_hook)(void);
 static struct spinlock call_lock = SPINLOCK_INIT;
 static struct spinlock flush_lock = SPINLOCK_INIT;
-static volatile unsigned flush_pending;
 
 static void stop_others(void)
 {
@@ -47,6 +46,11 @@ static void run_call(struct cpu *c)
 	}
 }
 
+void smp_poll_calls(void)
+{
+	run_call(this_cpu());
+}
+
 static void idle_loop(void)
 {
 	struct cpu *c = this_cpu();
@@ -61,36 +65,58 @@ static void idle_loop(void)
 	}
 }
 
+/* TLB shootdown. The requester sets every other online CPU's
+   tlb_flush_req, sends the IPI and waits for the flags to clear. A CPU
+   that waits here (for the lock, or for acks) serves its own request in
+   the loop, so two CPUs flushing at once cannot wait on each other even
+   with interrupts off. */
+static void tlb_serve(struct cpu *c)
+{
+	if (__atomic_load_n(&c->tlb_flush_req, __ATOMIC_ACQUIRE)) {
+		write_cr3(read_cr3());
+		__atomic_store_n(&c->tlb_flush_req, 0, __ATOMIC_RELEASE);
+	}
+}
+
 static bool tlb_ipi(struct trapframe *tf, void *arg)
 {
 	(void)tf, (void)arg;
-	write_cr3(read_cr3());
-	__atomic_fetch_sub(&flush_pending, 1, __ATOMIC_RELEASE);
+	tlb_serve(this_cpu());
 	return true;
 }
 
 void vm_flush_all(void)
 {
+	struct cpu *me = this_cpu();
 	write_cr3(read_cr3());
 	if (ncpus_online < 2)
 		return;
-	spin_lock_raw(&flush_lock);
-	flush_pending = ncpus_online - 1;
-	unsigned me = cpu_id();
-	for (unsigned i = 0; i < ncpus; i++)
-		if (i != me && cpus[i].online)
-			lapic_send_ipi(cpus[i].apic_id, VEC_IPI_TLB);
-	while (__atomic_load_n(&flush_pending, __ATOMIC_ACQUIRE))
+	while (!spin_trylock_raw(&flush_lock)) {
+		tlb_serve(me);
 		cpu_relax();
+	}
+	for (unsigned i = 0; i < ncpus; i++)
+		if (&cpus[i] != me && cpus[i].online) {
+			__atomic_store_n(&cpus[i].tlb_flush_req, 1, __ATOMIC_RELEASE);
+			lapic_send_ipi(cpus[i].apic_id, VEC_IPI_TLB);
+		}
+	for (unsigned i = 0; i < ncpus; i++)
+		while (__atomic_load_n(&cpus[i].tlb_flush_req, __ATOMIC_ACQUIRE)) {
+			tlb_serve(me);
+			cpu_relax();
+		}
 	spin_unlock_raw(&flush_lock);
 }
 
 void cpu_call(unsigned id, void (*fn)(void *), void *arg)
 {
+	bool f = irq_save();		/* no migration between check and call */
 	if (id == cpu_id()) {
 		fn(arg);
+		irq_restore(f);
 		return;
 	}
+	irq_restore(f);
 	struct cpu *c = &cpus[id];
 	if (!c->online)
 		panic("cpu_call: cpu %u is not online", id);
@@ -105,6 +131,7 @@ void cpu_call(unsigned id, void (*fn)(void *), void *arg)
 
 void cpu_call_all(void (*fn)(void *), void *arg)
 {
+	bool f = irq_save();		/* the local share runs here, unmigrated */
 	unsigned me = cpu_id();
 	spin_lock_raw(&call_lock);
 	for (unsigned i = 0; i < ncpus; i++) {
@@ -120,6 +147,7 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 		while (__atomic_load_n(&cpus[i].call_fn, __ATOMIC_ACQUIRE))
 			cpu_relax();
 	spin_unlock_raw(&call_lock);
+	irq_restore(f);
 }
 
 void smp_wake(unsigned id)

@@ -13,6 +13,9 @@ void smp_init(unsigned max_cpus);
 /* What an AP runs once it is online (the runtime's scheduler loop); the
    default halts with interrupts on and serves cpu_call. */
 extern void (*smp_ap_main_hook)(void);
+/* Run a cpu_call waiting for this CPU, if any (the runtime's idle loop
+   calls this). */
+void smp_poll_calls(void);
 /* Wake CPU `id` if it is halted. */
 void smp_wake(unsigned id);
 

@@ -8,6 +8,7 @@
 #include "kernel/spinlock.h"
 
 bool (*trap_pf_hook)(struct trapframe *tf, uint64_t addr);
+void (*trap_preempt_hook)(struct trapframe *tf);
 
 static struct {
 	trap_handler_t fn;
@@ -97,5 +98,8 @@ void trap_dispatch(struct trapframe *tf)
 			fn(tf, handlers[v].arg);
 		lapic_eoi();
 	}
-	c->irq_depth--;
+	/* Nothing may touch c after the hook: the task may resume on another
+	   CPU. */
+	if (--c->irq_depth == 0 && trap_preempt_hook)
+		trap_preempt_hook(tf);
 }

@@ -48,5 +48,8 @@ const char *trap_name(unsigned vector);
 /* The page-fault hook lets the runtime grow stacks; it returns true when
    it mapped the page. */
 extern bool (*trap_pf_hook)(struct trapframe *tf, uint64_t addr);
+/* Called last on the way out of every interrupt that did not nest, after
+   the EOI: the runtime preempts the interrupted task here. */
+extern void (*trap_preempt_hook)(struct trapframe *tf);
 
 #endif

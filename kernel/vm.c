@@ -181,6 +181,27 @@ uint64_t vm_unmap_page(uint64_t va)
 	return pa;
 }
 
+int vm_prepare_tables(uint64_t va, size_t len)
+{
+	bool f = spin_lock(&vm_lock);
+	for (uint64_t a = PAGE_ROUND_DOWN(va); a < va + len; a += LARGE - (a & (LARGE - 1))) {
+		if (!walk(a, 1, true)) {
+			spin_unlock(&vm_lock, f);
+			return -ENOMEM;
+		}
+	}
+	spin_unlock(&vm_lock, f);
+	return 0;
+}
+
+void vm_map_prepared(uint64_t va, uint64_t pa, unsigned flags)
+{
+	uint64_t *pte = walk(va, 1, false);
+	if (!pte)
+		panic("vm_map_prepared: no table for %#llx", (unsigned long long)va);
+	__atomic_store_n(pte, pa | pte_flags(flags), __ATOMIC_RELEASE);
+}
+
 void vm_flush_local(uint64_t va)
 {
 	invlpg(va);

@@ -62,6 +62,15 @@ void vm_flush_all(void);
 /* Local TLB flush of one page (also on other CPUs via vm_flush_all). */
 void vm_flush_local(uint64_t va);
 
+/* Create the page-table pages that cover [va, va+len) so that later
+   vm_map_prepared calls need neither memory nor vm_lock. Returns 0 or
+   -ENOMEM. */
+int vm_prepare_tables(uint64_t va, size_t len);
+/* Map one page in a range prepared above, without taking vm_lock: for
+   the page-fault path, which may interrupt a vm_lock holder. The caller
+   owns va (no one else maps or unmaps it concurrently). */
+void vm_map_prepared(uint64_t va, uint64_t pa, unsigned flags);
+
 /* Kernel stack of `size` bytes under an unmapped guard page; returns the
    lowest address. Never freed. */
 void *kstack_alloc(size_t size);

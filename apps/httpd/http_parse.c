@@ -1,0 +1,865 @@
+/*
+ * HTTP/1.1 request parsing. The API, its rules and its limits are in
+ * http_parse.h; this comment is about how it works.
+ *
+ * The head parser is a byte-at-a-time state machine. Its state is small
+ * (struct http_parser) and holds offsets from the request's first byte,
+ * never pointers, so the caller may move its buffer between calls. Each
+ * byte is looked at once: p->pos is where the next call resumes. Tokens
+ * (method, target, field names and values) are recorded as spans when
+ * they end; a header line is interpreted (Content-Length, Host, ...) as
+ * soon as its LF arrives, so a conflict is reported at the line that
+ * causes it. The checks that need the whole head (Host present in 1.1, the
+ * final transfer coding, keep-alive) run at the empty line. Limits are
+ * checked per byte, so a 100 KB request line is refused at byte
+ * HTTP_MAX_URI of its target, not after it has all arrived.
+ *
+ * Strictness: the parser is the origin server's, and there is no proxy
+ * behind it to disagree with, but it still takes the strict reading
+ * wherever RFC 9112 allows a choice (CRLF only, single SP in the request
+ * line, no obs-fold, no list syntax in Content-Length): an input any two
+ * readers could frame differently is refused, not guessed at.
+ *
+ * Rejected: a table-driven parser generated from the ABNF (much larger,
+ * no better at early limits); scanning for "\r\n\r\n" first and parsing
+ * the complete head after (rescans on every partial read, and cannot
+ * refuse a long line early).
+ */
+
+#include "apps/httpd/http_parse.h"
+
+#include <string.h>
+
+/* Character classes, own tables: no <ctype.h> in the kernel. */
+enum {
+	C_TCHAR = 1 << 0, /* token: method, field name, transfer coding */
+	C_HOST = 1 << 1,  /* Host value: reg-name, IP literal, port, '%' */
+};
+
+#define TH_ (C_TCHAR | C_HOST)
+
+static const uint8_t cclass[256] = {
+	['0' ... '9'] = TH_, ['A' ... 'Z'] = TH_, ['a' ... 'z'] = TH_,
+	['!'] = TH_, ['$'] = TH_, ['%'] = TH_, ['&'] = TH_, ['\''] = TH_,
+	['*'] = TH_, ['+'] = TH_, ['-'] = TH_, ['.'] = TH_, ['_'] = TH_,
+	['~'] = TH_,
+	['#'] = C_TCHAR, ['^'] = C_TCHAR, ['`'] = C_TCHAR, ['|'] = C_TCHAR,
+	['('] = C_HOST, [')'] = C_HOST, [','] = C_HOST, [';'] = C_HOST,
+	['='] = C_HOST, [':'] = C_HOST, ['['] = C_HOST, [']'] = C_HOST,
+};
+
+static const uint8_t hexval[256] = {
+	['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4,
+	['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8, ['9'] = 9,
+	['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
+	['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
+};
+
+static bool is(uint8_t c, int cls)
+{
+	return (cclass[c] & cls) != 0;
+}
+
+/* VCHAR: a request-target byte. */
+static bool is_vchar(uint8_t c)
+{
+	return c >= 0x21 && c <= 0x7e;
+}
+
+/* field-vchar: VCHAR or obs-text. */
+static bool is_field(uint8_t c)
+{
+	return is_vchar(c) || c >= 0x80;
+}
+
+static bool is_hex(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static bool is_ows(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* s[0..n) equals lit (lower case) ignoring ASCII case. */
+static bool ieq(const char *s, size_t n, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (lit[i] == '\0' || lower((uint8_t)s[i]) != (uint8_t)lit[i])
+			return false;
+	return lit[n] == '\0';
+}
+
+static struct http_span span(uint32_t off, uint32_t len)
+{
+	return (struct http_span){ .ptr = NULL, .off = off, .len = len };
+}
+
+/* ---- Request line ---- */
+
+enum {
+	S_START,     /* before the request line: empty lines skipped */
+	S_START_LF,  /* CR of an empty line seen */
+	S_METHOD,
+	S_TARGET,
+	S_VERSION,   /* "HTTP/d.d", vidx bytes matched */
+	S_RL_LF,     /* CR after the version seen */
+	S_LINE,      /* start of a header line or of the empty line */
+	S_NAME,
+	S_OWS,       /* after a field name's colon */
+	S_VALUE,
+	S_VALUE_LF,  /* CR after a value seen */
+	S_END_LF,    /* CR of the empty line seen */
+	S_DONE,
+	S_ERROR,
+};
+
+static const struct {
+	const char *name;
+	enum http_method m;
+} methods[] = {
+	{ "GET", HTTP_GET },         { "HEAD", HTTP_HEAD },
+	{ "POST", HTTP_POST },       { "PUT", HTTP_PUT },
+	{ "DELETE", HTTP_DELETE },   { "OPTIONS", HTTP_OPTIONS },
+	{ "PATCH", HTTP_PATCH },     { "TRACE", HTTP_TRACE },
+	{ "CONNECT", HTTP_CONNECT },
+};
+
+static enum http_method method_of(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strlen(methods[i].name) == n &&
+		    memcmp(methods[i].name, s, n) == 0)
+			return methods[i].m;
+	return HTTP_METHOD_UNKNOWN;
+}
+
+/* Where the authority of "http://auth/..." or "https://auth/..." ends and
+ * begins; false if t is not such a target. */
+static bool absolute_form(const char *t, size_t n, size_t *a, size_t *e)
+{
+	size_t i;
+
+	if (n > 7 && ieq(t, 7, "http://"))
+		i = 7;
+	else if (n > 8 && ieq(t, 8, "https://"))
+		i = 8;
+	else
+		return false;
+	*a = i;
+	while (i < n && t[i] != '/' && t[i] != '?')
+		i++;
+	*e = i;
+	return *e > *a;
+}
+
+/* Split the target req[off..off+n) into path, query and (absolute-form)
+ * authority. */
+static int split_target(struct http_parser *p, struct http_req *r,
+			const char *req, uint32_t off, uint32_t n)
+{
+	const char *t = req + off;
+	size_t a, e, q;
+
+	if (memchr(t, '#', n))
+		return HTTP_ERR_400; /* a fragment is never sent */
+	if (r->method == HTTP_CONNECT) {
+		if (t[0] == '/')
+			return HTTP_ERR_400;
+		r->host = span(off, n);
+		p->absolute = true;
+		return 0;
+	}
+	if (n == 1 && t[0] == '*') {
+		if (r->method != HTTP_OPTIONS)
+			return HTTP_ERR_400;
+		r->path = span(off, 1);
+		return 0;
+	}
+	if (t[0] == '/') {
+		e = 0;
+	} else if (absolute_form(t, n, &a, &e)) {
+		r->host = span(off + a, e - a);
+		p->absolute = true;
+	} else {
+		return HTTP_ERR_400;
+	}
+	for (q = e; q < n && t[q] != '?'; q++)
+		;
+	r->path = span(off + e, q - e);
+	if (q < n)
+		r->query = span(off + q + 1, n - q - 1);
+	return 0;
+}
+
+/* One byte of the request line (states S_START..S_RL_LF). */
+static int step_request_line(struct http_parser *p, struct http_req *r,
+			     const char *req, uint8_t c)
+{
+	static const char httpv[] = "HTTP/";
+	uint32_t at = p->pos;
+
+	switch (p->state) {
+	case S_START:
+		if (c == '\r') {
+			p->state = S_START_LF;
+			return 0;
+		}
+		if (!is(c, C_TCHAR))
+			return HTTP_ERR_400;
+		p->tok = at;
+		p->state = S_METHOD;
+		return 0;
+	case S_START_LF:
+		if (c != '\n')
+			return HTTP_ERR_400;
+		p->state = S_START;
+		return 0;
+	case S_METHOD:
+		if (is(c, C_TCHAR))
+			return at + 1 - p->tok > HTTP_METHOD_MAX ? HTTP_ERR_501
+								 : 0;
+		if (c != ' ')
+			return HTTP_ERR_400;
+		r->method_name = span(p->tok, at - p->tok);
+		r->method = method_of(req + p->tok, at - p->tok);
+		if (r->method == HTTP_METHOD_UNKNOWN)
+			return HTTP_ERR_501;
+		p->tok = at + 1;
+		p->state = S_TARGET;
+		return 0;
+	case S_TARGET:
+		if (is_vchar(c))
+			return at + 1 - p->tok > HTTP_MAX_URI ? HTTP_ERR_414 : 0;
+		if (c != ' ' || at == p->tok)
+			return HTTP_ERR_400;
+		r->target = span(p->tok, at - p->tok);
+		p->vidx = 0;
+		p->state = S_VERSION;
+		return split_target(p, r, req, p->tok, at - p->tok);
+	case S_VERSION:
+		if (p->vidx < 5) {
+			if (c != (uint8_t)httpv[p->vidx])
+				return HTTP_ERR_400;
+		} else if (p->vidx == 5 || p->vidx == 7) {
+			if (c < '0' || c > '9')
+				return HTTP_ERR_400;
+			if (p->vidx == 5) {
+				p->major = c - '0';
+			} else {
+				if (p->major != 1)
+					return HTTP_ERR_505;
+				r->version = c == '0' ? 10 : 11;
+			}
+		} else if (p->vidx == 6) {
+			if (c != '.')
+				return HTTP_ERR_400;
+		} else {
+			if (c != '\r')
+				return HTTP_ERR_400;
+			p->state = S_RL_LF;
+		}
+		p->vidx++;
+		return 0;
+	case S_RL_LF:
+		if (c != '\n')
+			return HTTP_ERR_400;
+		p->state = S_LINE;
+		return 0;
+	}
+	return HTTP_EINVAL;
+}
+
+/* ---- Header lines ---- */
+
+/* Content-Length: 1*DIGIT, no more than fits in 63 bits. */
+static int parse_content_length(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0)
+		return HTTP_ERR_400;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return HTTP_ERR_400;
+		if (v > (UINT64_MAX / 2 - 9) / 10)
+			return HTTP_ERR_400;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Calls fn on each element of the comma-separated list s[0..n), trimmed
+ * of OWS; empty elements are skipped (RFC 9110 5.6.1). Stops at the first
+ * nonzero return of fn and returns it.
+ */
+static int each_element(const char *s, size_t n,
+			int (*fn)(struct http_parser *, const char *, size_t),
+			struct http_parser *p)
+{
+	size_t i = 0, b, e;
+	int rc;
+
+	while (i < n) {
+		while (i < n && (is_ows((uint8_t)s[i]) || s[i] == ','))
+			i++;
+		b = i;
+		while (i < n && s[i] != ',')
+			i++;
+		e = i;
+		while (e > b && is_ows((uint8_t)s[e - 1]))
+			e--;
+		if (e > b && (rc = fn(p, s + b, e - b)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* One transfer coding: a token, maybe with parameters. */
+static int te_coding(struct http_parser *p, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is((uint8_t)s[i], C_TCHAR))
+		i++;
+	if (i == 0 || (i < n && !is_ows((uint8_t)s[i]) && s[i] != ';'))
+		return HTTP_ERR_400;
+	if (ieq(s, n, "chunked")) {
+		if (p->te_last_chunked)
+			return HTTP_ERR_400; /* chunked twice */
+		p->te_last_chunked = true;
+	} else {
+		if (p->te_last_chunked)
+			return HTTP_ERR_400; /* chunked is not the final coding */
+		p->te_other = true;
+	}
+	return 0;
+}
+
+static int connection_option(struct http_parser *p, const char *s, size_t n)
+{
+	if (ieq(s, n, "close"))
+		p->conn_close = true;
+	else if (ieq(s, n, "keep-alive"))
+		p->conn_keep_alive = true;
+	return 0;
+}
+
+static int host_value(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is((uint8_t)s[i], C_HOST))
+			return HTTP_ERR_400;
+	return 0;
+}
+
+/* A complete header line, the last one in r->headers: record what the
+ * server needs from it. */
+static int interpret_header(struct http_parser *p, struct http_req *r,
+			    const char *req)
+{
+	const struct http_header *h = &r->headers[r->nheaders - 1];
+	const char *name = req + h->name.off, *v = req + h->value.off;
+	size_t nlen = h->name.len, vlen = h->value.len;
+	uint64_t cl;
+
+	if (ieq(name, nlen, "content-length")) {
+		if (p->te_seen || parse_content_length(v, vlen, &cl) != 0 ||
+		    (p->cl_seen && cl != r->content_length))
+			return HTTP_ERR_400;
+		p->cl_seen = true;
+		r->content_length = cl;
+	} else if (ieq(name, nlen, "transfer-encoding")) {
+		if (p->cl_seen || r->version == 10)
+			return HTTP_ERR_400;
+		p->te_seen = true;
+		return each_element(v, vlen, te_coding, p);
+	} else if (ieq(name, nlen, "connection")) {
+		return each_element(v, vlen, connection_option, p);
+	} else if (ieq(name, nlen, "host")) {
+		if (++p->nhost > 1 || host_value(v, vlen) != 0)
+			return HTTP_ERR_400;
+		r->host_present = true;
+		if (!p->absolute)
+			r->host = h->value;
+	} else if (ieq(name, nlen, "if-none-match")) {
+		if (r->if_none_match.len == 0)
+			r->if_none_match = h->value;
+	} else if (ieq(name, nlen, "expect")) {
+		r->expect = h->value;
+		r->expect_continue =
+			r->version == 11 && ieq(v, vlen, "100-continue");
+	}
+	return 0;
+}
+
+/* The empty line ended the head: the checks that need all of it. */
+static int finish_head(struct http_parser *p, struct http_req *r)
+{
+	if (r->version == 11 && !r->host_present)
+		return HTTP_ERR_400;
+	if (p->te_seen) {
+		if (!p->te_last_chunked)
+			return HTTP_ERR_400;
+		if (p->te_other)
+			return HTTP_ERR_501;
+		r->body = HTTP_BODY_CHUNKED;
+	} else if (p->cl_seen) {
+		r->body = HTTP_BODY_LENGTH;
+	}
+	if (p->conn_close)
+		r->keep_alive = false;
+	else
+		r->keep_alive = r->version == 11 || p->conn_keep_alive;
+	return HTTP_DONE;
+}
+
+/* One byte of the header section (states S_LINE..S_END_LF). */
+static int step_header(struct http_parser *p, struct http_req *r,
+		       const char *req, uint8_t c)
+{
+	uint32_t at = p->pos;
+	struct http_header *h = &r->headers[r->nheaders];
+
+	switch (p->state) {
+	case S_LINE:
+		if (c == '\r') {
+			p->state = S_END_LF;
+			return 0;
+		}
+		if (!is(c, C_TCHAR))
+			return HTTP_ERR_400; /* obs-fold, WS, junk */
+		if (r->nheaders == HTTP_MAX_HEADERS)
+			return HTTP_ERR_431;
+		p->tok = at;
+		p->state = S_NAME;
+		return 0;
+	case S_NAME:
+		if (is(c, C_TCHAR))
+			return 0;
+		if (c != ':')
+			return HTTP_ERR_400;
+		h->name = span(p->tok, at - p->tok);
+		p->tok = p->vend = at + 1;
+		p->state = S_OWS;
+		return 0;
+	case S_OWS:
+	case S_VALUE:
+		if (c == '\r') {
+			h->value = span(p->tok, p->vend - p->tok);
+			p->state = S_VALUE_LF;
+			return 0;
+		}
+		if (is_ows(c)) {
+			if (p->state == S_OWS)
+				p->tok = p->vend = at + 1;
+			return 0;
+		}
+		if (!is_field(c))
+			return HTTP_ERR_400;
+		p->vend = at + 1;
+		p->state = S_VALUE;
+		return 0;
+	case S_VALUE_LF:
+		if (c != '\n')
+			return HTTP_ERR_400;
+		r->nheaders++;
+		p->state = S_LINE;
+		return interpret_header(p, r, req);
+	case S_END_LF:
+		if (c != '\n')
+			return HTTP_ERR_400;
+		return finish_head(p, r);
+	}
+	return HTTP_EINVAL;
+}
+
+/* ---- Head parser entry points ---- */
+
+void http_parser_init(struct http_parser *p, struct http_req *r)
+{
+	memset(p, 0, sizeof(*p));
+	p->state = S_START;
+	memset(r, 0, sizeof(*r));
+}
+
+static void set_ptr(struct http_span *s, const char *req)
+{
+	s->ptr = req + s->off;
+}
+
+/* Point every span of r into req. */
+static void fix_pointers(struct http_req *r, const char *req)
+{
+	unsigned i;
+
+	set_ptr(&r->method_name, req);
+	set_ptr(&r->target, req);
+	set_ptr(&r->path, req);
+	set_ptr(&r->query, req);
+	set_ptr(&r->host, req);
+	set_ptr(&r->if_none_match, req);
+	set_ptr(&r->expect, req);
+	for (i = 0; i < r->nheaders; i++) {
+		set_ptr(&r->headers[i].name, req);
+		set_ptr(&r->headers[i].value, req);
+	}
+}
+
+int http_parse(struct http_parser *p, struct http_req *r, const char *req,
+	       size_t len, size_t *consumed)
+{
+	int rc = HTTP_AGAIN;
+
+	*consumed = 0;
+	if (p->state == S_ERROR)
+		return p->err;
+	if (len < p->pos)
+		return HTTP_EINVAL;
+	while (p->state != S_DONE && p->pos < len) {
+		uint8_t c = (uint8_t)req[p->pos];
+
+		if (p->pos >= HTTP_MAX_HEAD)
+			rc = HTTP_ERR_431;
+		else if (p->state < S_LINE)
+			rc = step_request_line(p, r, req, c);
+		else
+			rc = step_header(p, r, req, c);
+		if (rc < 0) {
+			p->state = S_ERROR;
+			p->err = rc;
+			return rc;
+		}
+		p->pos++;
+		if (rc == HTTP_DONE)
+			p->state = S_DONE;
+	}
+	if (p->state != S_DONE)
+		return HTTP_AGAIN;
+	fix_pointers(r, req);
+	*consumed = p->pos;
+	return HTTP_DONE;
+}
+
+const struct http_span *http_req_header(const struct http_req *r,
+					const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < r->nheaders; i++) {
+		const struct http_span *n = &r->headers[i].name;
+		size_t j;
+
+		if (n->len != strlen(name))
+			continue;
+		for (j = 0; j < n->len; j++)
+			if (lower((uint8_t)n->ptr[j]) != lower((uint8_t)name[j]))
+				break;
+		if (j == n->len)
+			return &r->headers[i].value;
+	}
+	return NULL;
+}
+
+/* ---- Bodies ---- */
+
+enum {
+	CH_SIZE,       /* first hex digit of a chunk size */
+	CH_SIZE_MORE,  /* more hex digits, or what ends them */
+	CH_SIZE_WS,    /* BWS after the size: ';' or CR must follow */
+	CH_EXT,        /* chunk extensions, skipped up to CR */
+	CH_SIZE_LF,
+	CH_DATA,
+	CH_DATA_CR,
+	CH_DATA_LF,
+	CH_TRAILER,    /* start of a trailer line or of the empty line */
+	CH_TNAME,
+	CH_TVALUE,
+	CH_TRAILER_LF,
+	CH_END_LF,     /* CR of the final empty line seen */
+	CH_DONE,
+	CH_ERROR,
+};
+
+void http_chunked_init(struct http_chunked *c, uint64_t limit)
+{
+	memset(c, 0, sizeof(*c));
+	c->limit = limit;
+	c->state = CH_SIZE;
+}
+
+/* The size line ended: check the size against the body's limit. */
+static int chunk_size_done(struct http_chunked *c)
+{
+	if (c->size > c->limit - c->total)
+		return HTTP_ERR_413;
+	c->total += c->size;
+	c->state = c->size ? CH_DATA : CH_TRAILER;
+	c->line = 0;
+	return 0;
+}
+
+/* One framing byte of a chunk-size line (CH_SIZE..CH_SIZE_LF). */
+static int step_size_line(struct http_chunked *c, uint8_t b)
+{
+	if (++c->line > HTTP_CHUNK_LINE_MAX)
+		return HTTP_ERR_400;
+	switch (c->state) {
+	case CH_SIZE:
+	case CH_SIZE_MORE:
+		if (is_hex(b)) {
+			if (c->size >> 60)
+				return HTTP_ERR_400; /* would overflow */
+			c->size = c->size << 4 | hexval[b];
+			c->state = CH_SIZE_MORE;
+			return 0;
+		}
+		if (c->state == CH_SIZE)
+			return HTTP_ERR_400;
+		__attribute__((fallthrough)); /* what follows the digits */
+	case CH_SIZE_WS:
+		if (is_ows(b))
+			c->state = CH_SIZE_WS;
+		else if (b == ';')
+			c->state = CH_EXT;
+		else if (b == '\r')
+			c->state = CH_SIZE_LF;
+		else
+			return HTTP_ERR_400;
+		return 0;
+	case CH_EXT:
+		if (b == '\r')
+			c->state = CH_SIZE_LF;
+		else if (!is_ows(b) && !is_field(b))
+			return HTTP_ERR_400;
+		return 0;
+	case CH_SIZE_LF:
+		if (b != '\n')
+			return HTTP_ERR_400;
+		return chunk_size_done(c);
+	}
+	return HTTP_EINVAL;
+}
+
+/* One framing byte after data or in the trailer section. */
+static int step_framing(struct http_chunked *c, uint8_t b)
+{
+	if (c->state >= CH_TRAILER && ++c->line > HTTP_MAX_HEAD)
+		return HTTP_ERR_431;
+	switch (c->state) {
+	case CH_DATA_CR:
+		c->state = CH_DATA_LF;
+		return b == '\r' ? 0 : HTTP_ERR_400;
+	case CH_DATA_LF:
+		c->state = CH_SIZE;
+		c->size = 0;
+		return b == '\n' ? 0 : HTTP_ERR_400;
+	case CH_TRAILER:
+		if (b == '\r')
+			c->state = CH_END_LF;
+		else if (is(b, C_TCHAR))
+			c->state = CH_TNAME;
+		else
+			return HTTP_ERR_400;
+		return 0;
+	case CH_TNAME:
+		if (b == ':')
+			c->state = CH_TVALUE;
+		else if (!is(b, C_TCHAR))
+			return HTTP_ERR_400;
+		return 0;
+	case CH_TVALUE:
+		if (b == '\r')
+			c->state = CH_TRAILER_LF;
+		else if (!is_ows(b) && !is_field(b))
+			return HTTP_ERR_400;
+		return 0;
+	case CH_TRAILER_LF:
+		c->state = CH_TRAILER;
+		return b == '\n' ? 0 : HTTP_ERR_400;
+	case CH_END_LF:
+		if (b != '\n')
+			return HTTP_ERR_400;
+		c->state = CH_DONE;
+		return HTTP_DONE;
+	}
+	return step_size_line(c, b);
+}
+
+int http_chunked_decode(struct http_chunked *c, const char *buf, size_t len,
+			size_t *consumed, struct http_span *data)
+{
+	size_t i = 0;
+	int rc = HTTP_AGAIN;
+
+	*consumed = 0;
+	*data = (struct http_span){ .ptr = buf, .off = 0, .len = 0 };
+	if (c->state == CH_ERROR)
+		return c->err;
+	if (c->state == CH_DONE)
+		return HTTP_DONE;
+	while (i < len && rc == HTTP_AGAIN) {
+		if (c->state == CH_DATA) {
+			size_t n = len - i;
+
+			if (n > c->size)
+				n = c->size;
+			if (n > UINT32_MAX)
+				n = UINT32_MAX;
+			*data = (struct http_span){ buf + i, (uint32_t)i,
+						    (uint32_t)n };
+			c->size -= n;
+			if (c->size == 0)
+				c->state = CH_DATA_CR;
+			*consumed = i + n;
+			return HTTP_AGAIN;
+		}
+		rc = step_framing(c, (uint8_t)buf[i++]);
+	}
+	if (rc < 0) {
+		c->state = CH_ERROR;
+		c->err = rc;
+		return rc;
+	}
+	*consumed = i;
+	return rc;
+}
+
+int http_body_init(struct http_body *b, const struct http_req *r,
+		   uint64_t limit)
+{
+	memset(b, 0, sizeof(*b));
+	b->kind = r->body;
+	http_chunked_init(&b->ch, limit);
+	if (r->body != HTTP_BODY_LENGTH)
+		return 0;
+	if (r->content_length > limit) {
+		b->kind = HTTP_BODY_NONE;
+		return HTTP_ERR_413;
+	}
+	b->remaining = r->content_length;
+	return 0;
+}
+
+int http_body_read(struct http_body *b, const char *buf, size_t len,
+		   size_t *consumed, struct http_span *data)
+{
+	size_t n = len;
+
+	if (b->kind == HTTP_BODY_CHUNKED)
+		return http_chunked_decode(&b->ch, buf, len, consumed, data);
+	if (b->kind == HTTP_BODY_NONE)
+		b->remaining = 0;
+	if (n > b->remaining)
+		n = b->remaining;
+	if (n > UINT32_MAX)
+		n = UINT32_MAX;
+	b->remaining -= n;
+	*data = (struct http_span){ .ptr = buf, .off = 0, .len = (uint32_t)n };
+	*consumed = n;
+	return b->remaining ? HTTP_AGAIN : HTTP_DONE;
+}
+
+/* ---- Paths ---- */
+
+/* Percent-decode in[0..len) into out, refusing what no site path holds.
+ * Returns the decoded length, or an error. */
+static int path_decode(const char *in, size_t len, char *out, size_t outsz)
+{
+	size_t i, w = 0;
+
+	for (i = 0; i < len; i++) {
+		uint8_t c = (uint8_t)in[i];
+
+		if (c == '%') {
+			if (len - i < 3 || !is_hex((uint8_t)in[i + 1]) ||
+			    !is_hex((uint8_t)in[i + 2]))
+				return HTTP_ERR_400;
+			c = (uint8_t)(hexval[(uint8_t)in[i + 1]] << 4 |
+				      hexval[(uint8_t)in[i + 2]]);
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			return HTTP_ERR_400;
+		if (w + 1 >= outsz)
+			return HTTP_ERR_414;
+		out[w++] = (char)c;
+	}
+	return (int)w;
+}
+
+/*
+ * Resolve "." and ".." and collapse '/' runs in place. out[0..n) starts
+ * with '/', and out has room for n + 1 bytes. The output so far always
+ * ends with '/' and is never longer than the input read so far, so the
+ * copy runs forward safely.
+ */
+static int path_resolve(char *out, size_t n)
+{
+	size_t i = 0, w = 1, s;
+	bool dir = true; /* the output ends in '/' */
+
+	while (i < n) {
+		while (i < n && out[i] == '/')
+			i++;
+		if (i == n)
+			break;
+		s = i;
+		while (i < n && out[i] != '/')
+			i++;
+		dir = i < n;
+		if (i - s == 1 && out[s] == '.') {
+			dir = true;
+		} else if (i - s == 2 && out[s] == '.' && out[s + 1] == '.') {
+			if (w == 1)
+				return HTTP_ERR_400; /* above the root */
+			for (w--; out[w - 1] != '/'; w--)
+				;
+			dir = true;
+		} else {
+			memmove(out + w, out + s, i - s);
+			w += i - s;
+			out[w++] = '/';
+		}
+	}
+	if (!dir)
+		w--;
+	out[w] = '\0';
+	return (int)w;
+}
+
+int http_path_normalize(const char *in, size_t len, char *out, size_t outsz)
+{
+	int n;
+
+	if (len == 0) {
+		if (outsz < 2)
+			return HTTP_ERR_414;
+		out[0] = '/';
+		out[1] = '\0';
+		return 1;
+	}
+	if (in[0] != '/')
+		return HTTP_ERR_400;
+	if (len > (size_t)INT32_MAX)
+		return HTTP_ERR_414;
+	n = path_decode(in, len, out, outsz);
+	if (n < 0)
+		return n;
+	return path_resolve(out, (size_t)n);
+}

@@ -1,0 +1,77 @@
+/*
+ * runtime/rt.c — starting the runtime on every CPU, and its statistics.
+ *
+ * At KINIT_EARLY (before the APs start) the BSP installs the runtime's
+ * hooks into the kernel: the timer interrupt, preemption on trap exit,
+ * stack growth in the page-fault handler, newlib's per-task state, the
+ * task name in panics, and what an AP does once online (its scheduler
+ * loop). kmain then hands its body to rt_start, which runs it as the first
+ * task and turns the boot CPU into a scheduler too.
+ */
+#include <stdio.h>
+#include "kernel/kmain.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
+#include "runtime/sched.h"
+#include "runtime/stats.h"
+
+void sched_install_hooks(void);
+void task_init_hooks(void);
+
+static void (*main_body)(void);
+
+static void main_task(void *arg)
+{
+	(void)arg;
+	main_body();
+}
+
+static _Noreturn void rt_start(void (*body)(void))
+{
+	main_body = body;
+	struct task_attr a = { "main", 0, -1 };
+	if (!task_spawn(&a, main_task, NULL))
+		panic("rt_start: cannot spawn the main task");
+	sched_loop();
+}
+
+static void rt_ap_main(void)
+{
+	struct cpu *c = this_cpu();
+	sched_init_cpu(c);
+	stack_init_cpu(c->sched);
+	sched_loop();
+}
+
+static void rt_init(void)
+{
+	sched_init_cpu(&cpus[0]);
+	stack_init_cpu(cpus[0].sched);
+	stack_init();
+	task_init_hooks();
+	sched_install_hooks();
+	smp_ap_main_hook = rt_ap_main;
+	kmain_continue = rt_start;
+}
+KINIT(rt_init, KINIT_EARLY);
+
+void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
+{
+	struct sched *s = cpus[cpu].sched;
+	*out = (struct rt_cpu_stats){ 0 };
+	if (!s)
+		return;
+	out->tasks_run = s->st.tasks_run;
+	out->switches = s->st.switches;
+	out->steals = s->st.steals;
+	out->preempts = s->st.preempts;
+	out->idle_ns = s->st.idle_ns;
+	out->halts = s->st.halts;
+	out->spawned = s->st.spawned;
+	out->wakeups_sent = s->st.wakeups_sent;
+}
+
+unsigned rt_ncpus(void)
+{
+	return ncpus;
+}

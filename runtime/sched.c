@@ -1,0 +1,578 @@
+/*
+ * runtime/sched.c — the M:N scheduler and park/ready.
+ *
+ * CONCEPTS. Every CPU runs a scheduler loop (sched_loop) on its own
+ * kernel stack, with interrupts off. The loop picks a runnable task and
+ * ctx_switches to it; the task runs with interrupts on until it parks,
+ * yields, exits, or the timer preempts it, and then switches back to the
+ * loop, which finishes the hand-off (sched_finish) and picks again. Going
+ * through the loop costs a second switch, and buys a stack that is never
+ * the task's own: the loop may free an exited task's stack, and a parked
+ * task's context is complete before anyone may wake it.
+ *
+ * RUN QUEUES (after Go's runtime/proc.go). Per CPU: a run-next slot, a
+ * bounded ring of RUNQ_SIZE tasks, and globally an unbounded list under a
+ * spinlock.
+ *   - The owner pushes at tail without locks (store-release of tail);
+ *     consumers — the owner and stealers — take from head with CAS, so the
+ *     ring needs no lock at all. A full ring moves half of itself to the
+ *     global queue.
+ *   - task_wake from a task puts the woken task in run-next, kicking the
+ *     previous one to the ring: the woken task runs as soon as the waker
+ *     blocks, on the same core (a ping-pong never migrates).
+ *   - Every 61st pick looks at the global queue first, so it cannot
+ *     starve behind busy local queues; an empty local queue refills from
+ *     the global one in batches.
+ *   - A CPU that finds nothing steals half of another CPU's ring (or its
+ *     run-next), starting from a random victim.
+ *
+ * IDLE AND WAKE-UP. A CPU with nothing to run sets its bit in idle_mask,
+ * then looks once more at every queue, and halts (sti; hlt, atomically)
+ * only if that second look found nothing. Whoever makes work available
+ * first publishes it (queue store), then reads idle_mask, and sends an IPI
+ * to one idle CPU (clearing its bit). Both sides use sequentially
+ * consistent operations (store, then load of the other's variable), so at
+ * least one of them sees the other: either the idler finds the work on its
+ * second look, or the producer sees the idle bit and wakes it. An IPI that
+ * arrives between the second look and the hlt is held pending until sti
+ * and ends the hlt at once. Timers wake their own CPU (the LAPIC timer is
+ * armed for the earliest deadline before halting).
+ *
+ * TASK STATES are in sched.h with who owns the task in each. Invariants:
+ *   - a task is in at most one run queue, and only when T_RUNNABLE;
+ *   - only the CPU that runs a task switches away from it, and the task's
+ *     stack is touched by nobody else until it is runnable again;
+ *   - the park ticket (seq) only grows, and changes only while the task
+ *     runs.
+ *
+ * PARK/READY (park.h has the caller's view). task_park stores T_PARKING,
+ * records unlock/arg in the per-CPU hand-off, and switches to the loop.
+ * The loop, now on its own stack, stores T_WAITING (release) and only then
+ * calls unlock: every waker must hold that lock to find the task, so no
+ * waker can see the task before its context is saved. Claims are CAS from
+ * (seq, T_WAITING) to (seq, T_CLAIMED); a waker that sees (seq, T_PARKING)
+ * — possible only for wakers that do not hold the park's lock — spins
+ * until the loop stores T_WAITING (a bounded wait: that CPU has interrupts
+ * off and is a few instructions from the store).
+ *
+ * PREEMPTION. The per-CPU LAPIC timer is armed for min(next timer, end of
+ * the running task's slice). The interrupt handler marks need_resched when
+ * the slice is over; on the way out of the trap (trap.c calls
+ * sched_preempt_check) a task interrupted with interrupts on — hence
+ * holding no spinlock — saves its vector registers on its own stack and
+ * switches to the loop as if it had yielded. It resumes inside the trap
+ * handler, restores the vector state and returns from the interrupt.
+ *
+ * REJECTED: direct task-to-task switches (faster by one switch, but then
+ * an exiting task would free the stack it stands on, and a parking task
+ * could be woken while its registers are half saved); a single global run
+ * queue with one lock (it serializes every wake-up across CPUs); taking a
+ * lock per local queue (the owner's path must be lock-free to be cheap).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/apic.h"
+#include "kernel/console.h"
+#include "kernel/panic.h"
+#include "kernel/smp.h"
+#include "kernel/time.h"
+#include "kernel/trap.h"
+#include "kernel/arch/ctx.h"
+#include "runtime/sched.h"
+
+static struct spinlock gq_lock = SPINLOCK_INIT;
+static struct task *gq_head, *gq_tail;	/* under gq_lock */
+static uint64_t gq_len;			/* atomic reads without the lock */
+static uint64_t idle_mask;		/* atomic: CPUs halted or about to */
+uint64_t rt_alive;			/* atomic: tasks not yet dead */
+
+/* ---- global queue ---- */
+
+static void gq_put_list(struct task *h, struct task *t, uint64_t n)
+{
+	spin_lock_raw(&gq_lock);
+	t->next = NULL;
+	if (gq_tail)
+		gq_tail->next = h;
+	else
+		gq_head = h;
+	gq_tail = t;
+	__atomic_store_n(&gq_len, gq_len + n, __ATOMIC_SEQ_CST);
+	spin_unlock_raw(&gq_lock);
+}
+
+/* Take up to `max` tasks from the global queue: the first is returned,
+   the rest go to s's ring (which the caller knows has room). */
+static struct task *gq_get(struct sched *s, uint32_t max)
+{
+	if (!__atomic_load_n(&gq_len, __ATOMIC_SEQ_CST))
+		return NULL;
+	spin_lock_raw(&gq_lock);
+	uint64_t n = gq_len / ncpus_online + 1;
+	if (n > gq_len)
+		n = gq_len;
+	if (n > max)
+		n = max;
+	struct task *first = gq_head;
+	if (!first) {
+		spin_unlock_raw(&gq_lock);
+		return NULL;
+	}
+	gq_head = first->next;
+	uint32_t tail = s->tail;
+	for (uint64_t i = 1; i < n; i++) {
+		struct task *t = gq_head;
+		gq_head = t->next;
+		s->runq[tail++ % RUNQ_SIZE] = t;
+	}
+	if (!gq_head)
+		gq_tail = NULL;
+	__atomic_store_n(&gq_len, gq_len - n, __ATOMIC_SEQ_CST);
+	spin_unlock_raw(&gq_lock);
+	__atomic_store_n(&s->tail, tail, __ATOMIC_RELEASE);
+	return first;
+}
+
+/* ---- local ring (owner: put, get; others: steal) ---- */
+
+/* Move half the ring plus t to the global queue. False if a stealer
+   raced us and the ring is no longer full. */
+static bool runq_put_slow(struct sched *s, struct task *t, uint32_t h, uint32_t tl)
+{
+	struct task *batch[RUNQ_SIZE / 2 + 1];
+	uint32_t n = (tl - h) / 2;
+	for (uint32_t i = 0; i < n; i++)
+		batch[i] = s->runq[(h + i) % RUNQ_SIZE];
+	if (!__atomic_compare_exchange_n(&s->head, &h, h + n, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_RELAXED))
+		return false;
+	batch[n] = t;
+	for (uint32_t i = 0; i < n; i++)
+		batch[i]->next = batch[i + 1];
+	gq_put_list(batch[0], t, n + 1);
+	return true;
+}
+
+static void runq_put(struct sched *s, struct task *t)
+{
+	for (;;) {
+		uint32_t h = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
+		uint32_t tl = s->tail;
+		if (tl - h < RUNQ_SIZE) {
+			s->runq[tl % RUNQ_SIZE] = t;
+			__atomic_store_n(&s->tail, tl + 1, __ATOMIC_SEQ_CST);
+			return;
+		}
+		if (runq_put_slow(s, t, h, tl))
+			return;
+	}
+}
+
+static struct task *runq_get(struct sched *s)
+{
+	for (;;) {
+		uint32_t h = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
+		if (h == s->tail)
+			return NULL;
+		struct task *t = s->runq[h % RUNQ_SIZE];
+		if (__atomic_compare_exchange_n(&s->head, &h, h + 1, false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			return t;
+	}
+}
+
+/* Take half of victim v's ring into s's ring; returns one task to run.
+   The batch stops at the first task pinned elsewhere: pinned tasks stay
+   with their CPU. */
+static struct task *runq_steal(struct sched *s, struct sched *v, unsigned me)
+{
+	for (;;) {
+		uint32_t h = __atomic_load_n(&v->head, __ATOMIC_ACQUIRE);
+		uint32_t tl = __atomic_load_n(&v->tail, __ATOMIC_ACQUIRE);
+		uint32_t n = tl - h;
+		n -= n / 2;
+		if (n == 0 || n > RUNQ_SIZE / 2)
+			return NULL;
+		struct task *batch[RUNQ_SIZE / 2];
+		for (uint32_t i = 0; i < n; i++) {
+			batch[i] = v->runq[(h + i) % RUNQ_SIZE];
+			if (batch[i]->pin >= 0 && (unsigned)batch[i]->pin != me) {
+				n = i;
+				break;
+			}
+		}
+		if (n == 0)
+			return NULL;
+		if (!__atomic_compare_exchange_n(&v->head, &h, h + n, false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+			continue;
+		uint32_t tail = s->tail;
+		for (uint32_t i = 1; i < n; i++)
+			s->runq[tail++ % RUNQ_SIZE] = batch[i];
+		__atomic_store_n(&s->tail, tail, __ATOMIC_RELEASE);
+		s->st.steals += n;
+		return batch[0];
+	}
+}
+
+static bool runq_empty(struct sched *s)
+{
+	return __atomic_load_n(&s->head, __ATOMIC_SEQ_CST) ==
+		       __atomic_load_n(&s->tail, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&s->runnext, __ATOMIC_SEQ_CST);
+}
+
+/* ---- waking idle CPUs ---- */
+
+/* Wake CPU i if it is idle; its bit is cleared by whoever wakes it, so
+   two producers do not both send the IPI. */
+static bool wake_cpu(unsigned i)
+{
+	uint64_t bit = 1ull << i;
+	if (!(__atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_SEQ_CST) & bit))
+		return false;
+	this_sched()->st.wakeups_sent++;
+	lapic_send_ipi(cpus[i].apic_id, VEC_IPI_WAKE);
+	return true;
+}
+
+/* Work became available that another CPU could take: wake one idle CPU,
+   or `target` when the work is pinned there. */
+static void wake_idle(int target)
+{
+	unsigned me = cpu_id();
+	if (target >= 0) {
+		if ((unsigned)target != me)
+			wake_cpu((unsigned)target);
+		return;
+	}
+	uint64_t mask = __atomic_load_n(&idle_mask, __ATOMIC_SEQ_CST) & ~(1ull << me);
+	while (mask) {
+		unsigned i = (unsigned)__builtin_ctzll(mask);
+		if (wake_cpu(i))
+			return;
+		mask &= ~(1ull << i);
+	}
+}
+
+/* Make t runnable. `next`: into this CPU's run-next slot. Interrupts off. */
+void sched_enqueue(struct task *t, bool next)
+{
+	struct sched *s = this_sched();
+	if (t->pin >= 0 && (unsigned)t->pin != cpu_id()) {
+		/* Pinned elsewhere: the global queue is the only shared door;
+		   the owner CPU takes it from there (others skip it). */
+		gq_put_list(t, t, 1);
+		wake_idle(t->pin);
+		return;
+	}
+	if (next) {
+		struct task *old = __atomic_exchange_n(&s->runnext, t, __ATOMIC_SEQ_CST);
+		if (!old)
+			return;
+		t = old;
+	}
+	runq_put(s, t);
+	wake_idle(-1);
+}
+
+/* ---- picking work ---- */
+
+/* A task from the global queue that may run here; pinned tasks of other
+   CPUs are put back. */
+static struct task *gq_get_runnable(struct sched *s, uint32_t max)
+{
+	struct task *t = gq_get(s, max);
+	if (t && t->pin >= 0 && (unsigned)t->pin != cpu_id()) {
+		gq_put_list(t, t, 1);
+		wake_idle(t->pin);
+		return NULL;
+	}
+	return t;
+}
+
+static struct task *find_local(struct sched *s)
+{
+	struct task *t;
+	if (++s->schedtick % 61 == 0 && (t = gq_get_runnable(s, 1)))
+		return t;
+	if ((t = __atomic_exchange_n(&s->runnext, NULL, __ATOMIC_SEQ_CST)))
+		return t;
+	if ((t = runq_get(s)))
+		return t;
+	uint32_t room = RUNQ_SIZE - (s->tail - __atomic_load_n(&s->head, __ATOMIC_ACQUIRE));
+	return gq_get_runnable(s, room < 128 ? room : 128);
+}
+
+static struct task *steal_work(struct sched *s)
+{
+	unsigned me = cpu_id(), n = ncpus;
+	if (n < 2)
+		return NULL;
+	s->rng = s->rng * 1103515245u + 12345u;
+	unsigned start = (s->rng >> 8) % n;
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (start + k) % n;
+		if (i == me || !cpus[i].online || !cpus[i].sched)
+			continue;
+		struct sched *v = sched_of(i);
+		struct task *t = runq_steal(s, v, me);
+		if (t)
+			return t;
+		/* A run-next left waiting while its CPU is busy elsewhere. */
+		t = __atomic_load_n(&v->runnext, __ATOMIC_SEQ_CST);
+		if (t && t->pin < 0 && v->cur &&
+		    __atomic_compare_exchange_n(&v->runnext, &t, NULL, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_RELAXED)) {
+			s->st.steals++;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/* Poll hook for the network poller (net/ installs it): returns true when
+   it made something runnable. Runs in the loop, interrupts off. */
+bool (*sched_poll_hook)(void);
+
+static struct task *find_runnable(struct sched *s)
+{
+	struct task *t = find_local(s);
+	if (t)
+		return t;
+	if (sched_poll_hook && sched_poll_hook() && (t = find_local(s)))
+		return t;
+	return steal_work(s);
+}
+
+static bool any_work_anywhere(struct sched *s)
+{
+	if (__atomic_load_n(&gq_len, __ATOMIC_SEQ_CST) || !runq_empty(s))
+		return true;
+	for (unsigned i = 0; i < ncpus; i++)
+		if (cpus[i].online && cpus[i].sched && !runq_empty(sched_of(i)) &&
+		    (sched_of(i)->tail != sched_of(i)->head))
+			return true;
+	return false;
+}
+
+static void idle(struct sched *s)
+{
+	unsigned me = cpu_id();
+	__atomic_fetch_or(&idle_mask, 1ull << me, __ATOMIC_SEQ_CST);
+	stack_flush_pending(s);
+	if (any_work_anywhere(s) || this_cpu()->call_fn) {
+		__atomic_fetch_and(&idle_mask, ~(1ull << me), __ATOMIC_SEQ_CST);
+		return;
+	}
+	timer_rearm(s);
+	uint64_t t0 = rdtsc();
+	s->st.halts++;
+	halt_irq_on();			/* sti; hlt: the wake IPI cannot slip in between */
+	irq_disable();
+	s->st.idle_ns += tsc_to_ns(rdtsc() - t0);
+	__atomic_fetch_and(&idle_mask, ~(1ull << me), __ATOMIC_SEQ_CST);
+}
+
+/* ---- switching ---- */
+
+static void run(struct sched *s, struct task *t)
+{
+	struct cpu *c = this_cpu();
+	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_RUNNING), __ATOMIC_RELAXED);
+	s->cur = t;
+	c->task = t;
+	task_reent_switch(t);
+	s->st.switches++;
+	s->st.tasks_run++;
+	s->need_resched = false;
+	s->slice_end = rdtsc() + ns_to_tsc(TASK_SLICE_NS);
+	if (!s->armed || s->armed > s->slice_end)
+		timer_rearm(s);
+	ctx_switch(&s->sched_rsp, t->rsp);
+	/* Back in the loop: possibly on this same CPU only — the loop never
+	   migrates, it is the CPU. */
+	c->task = NULL;
+	s->cur = NULL;
+	task_reent_switch(NULL);
+}
+
+/* The hand-off of a task that just switched to the loop. */
+static void sched_finish(struct sched *s, struct task *t)
+{
+	uint64_t ws = t->ws;
+	switch (s->why) {
+	case SW_PARK:
+		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_WAITING), __ATOMIC_SEQ_CST);
+		if (s->park_unlock)
+			s->park_unlock(s->park_arg);
+		break;
+	case SW_YIELD:
+	case SW_PREEMPT:
+		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_RUNNABLE), __ATOMIC_RELAXED);
+		/* To the back of the queue, so others get their turn. */
+		if (t->pin >= 0 && (unsigned)t->pin != cpu_id())
+			sched_enqueue(t, false);
+		else {
+			runq_put(s, t);
+			wake_idle(-1);
+		}
+		break;
+	case SW_EXIT:
+		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_DEAD), __ATOMIC_RELAXED);
+		stack_release(t);
+		task_free(t);
+		__atomic_fetch_sub(&rt_alive, 1, __ATOMIC_RELAXED);
+		break;
+	default:
+		panic("sched_finish: task %llu switched out for no reason (%d)",
+		      (unsigned long long)t->id, s->why);
+	}
+	s->why = 0;
+}
+
+void sched_loop(void)
+{
+	irq_disable();
+	struct sched *s = this_sched();
+	for (;;) {
+		smp_poll_calls();
+		timer_run(s);
+		stack_refill_reserve(s);
+		struct task *t = find_runnable(s);
+		if (!t) {
+			idle(s);
+			continue;
+		}
+		run(s, t);
+		sched_finish(s, t);
+	}
+}
+
+/* Called by the running task, interrupts off: switch to the loop. */
+void sched_switch_out(int why)
+{
+	struct sched *s = this_sched();
+	struct task *t = s->cur;
+	if (!t)
+		panic("sched_switch_out: not on a task");
+	if (irq_enabled())
+		panic("sched_switch_out: interrupts on");
+	s->why = why;
+	ctx_switch(&t->rsp, s->sched_rsp);
+}
+
+/* ---- park/ready ---- */
+
+uint64_t task_park_prepare(void)
+{
+	struct task *t = cur_task();
+	uint64_t seq = WS_SEQ(t->ws) + 1;
+	__atomic_store_n(&t->ws, WS(seq, T_RUNNING), __ATOMIC_SEQ_CST);
+	return seq;
+}
+
+void task_park(const char *reason, void (*unlock)(void *), void *arg)
+{
+	struct task *t = cur_task();
+	struct sched *s = this_sched();
+	t->reason = reason;
+	s->park_unlock = unlock;
+	s->park_arg = arg;
+	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_PARKING), __ATOMIC_SEQ_CST);
+	sched_switch_out(SW_PARK);
+	t->reason = NULL;
+	irq_enable();
+}
+
+bool task_claim(task_t *t, uint64_t seq)
+{
+	for (;;) {
+		uint64_t want = WS(seq, T_WAITING);
+		if (__atomic_compare_exchange_n(&t->ws, &want, WS(seq, T_CLAIMED), false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			return true;
+		if (want != WS(seq, T_PARKING))
+			return false;
+		cpu_relax();
+	}
+}
+
+void task_wake(task_t *t)
+{
+	bool f = irq_save();
+	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_RUNNABLE), __ATOMIC_SEQ_CST);
+	/* From a task: run-next, so the woken task follows the waker here.
+	   From an interrupt or the loop: the back of the ring. */
+	bool from_task = this_cpu()->task && this_cpu()->irq_depth == 0;
+	sched_enqueue(t, from_task);
+	irq_restore(f);
+}
+
+void park_unlock_spin(void *lock)
+{
+	spin_unlock_raw(lock);
+}
+
+/* ---- yield, preemption ---- */
+
+void task_yield(void)
+{
+	bool f = irq_save();
+	sched_switch_out(SW_YIELD);
+	irq_restore(f);
+}
+
+/* From trap_dispatch on the way out of an interrupt that arrived while a
+   task ran with interrupts on. */
+static void preempt_check(struct trapframe *tf)
+{
+	struct sched *s = this_sched();
+	if (!s || !s->cur || !s->need_resched || !(tf->rflags & RFLAGS_IF))
+		return;
+	uint8_t area[FPU_STATE_SIZE + 16];
+	void *fpu = (void *)(((uintptr_t)area + 15) & ~(uintptr_t)15);
+	fpu_save(fpu);
+	s->st.preempts++;
+	sched_switch_out(SW_PREEMPT);
+	fpu_restore(fpu);
+}
+
+/* The LAPIC timer interrupt. */
+static void timer_tick(struct trapframe *tf)
+{
+	(void)tf;
+	struct sched *s = this_sched();
+	if (!s)
+		return;
+	s->armed = 0;
+	timer_run(s);
+	if (s->cur && (int64_t)(rdtsc() - s->slice_end) >= 0)
+		s->need_resched = true;
+	timer_rearm(s);
+}
+
+/* ---- start-up ---- */
+
+void sched_init_cpu(struct cpu *c)
+{
+	struct sched *s = calloc(1, sizeof *s);
+	if (!s)
+		panic("sched_init_cpu: out of memory");
+	s->tlock = (struct spinlock)SPINLOCK_INIT;
+	s->rng = 0x12345u + c->id * 7919u;
+	c->sched = s;
+}
+
+void sched_install_hooks(void)
+{
+	timer_hook = timer_tick;
+	trap_preempt_hook = preempt_check;
+}
+
+uint64_t rt_tasks_alive(void)
+{
+	return __atomic_load_n(&rt_alive, __ATOMIC_RELAXED);
+}

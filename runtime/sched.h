@@ -1,0 +1,141 @@
+/*
+ * runtime/sched.h — the runtime's internal structures (not for apps).
+ */
+#ifndef RUNTIME_SCHED_H
+#define RUNTIME_SCHED_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "kernel/cpu.h"
+#include "kernel/spinlock.h"
+#include "runtime/runtime.h"
+#include "runtime/park.h"
+
+/* Task states, the low byte of task.ws; the high bits hold the park
+   ticket. Who owns the task (and may touch its stack) in each:
+     T_RUNNABLE  a run queue (local, run-next or global) or a CPU taking it
+     T_RUNNING   the CPU running it; only the task itself changes its state
+     T_PARKING   the CPU switching it out; wakers that see it spin
+     T_WAITING   nobody: it sits in wait structures; one claim takes it
+     T_CLAIMED   the waker that claimed it, until task_wake
+     T_DEAD      the CPU that switched it out last, which frees it */
+enum { T_RUNNABLE = 1, T_RUNNING, T_PARKING, T_WAITING, T_CLAIMED, T_DEAD };
+
+#define WS(seq, st) (((uint64_t)(seq) << 8) | (st))
+#define WS_STATE(ws) ((unsigned)((ws) & 0xff))
+#define WS_SEQ(ws) ((ws) >> 8)
+
+struct timer;
+
+struct task {
+	uint64_t rsp;			/* saved context while not running */
+	uint64_t ws;			/* (ticket << 8) | state, atomic */
+	struct task *next;		/* global queue / free list link */
+	uint64_t id;
+	void (*fn)(void *);
+	void *arg;
+	struct _reent *reent;		/* newlib state, allocated on first use */
+	uint64_t stack_lo, stack_hi;	/* the stack's reservation */
+	uint64_t stack_low;		/* atomic: lowest page mapped so far */
+	uint32_t slot;			/* stack slot (runtime/stack.c) */
+	int16_t pin;			/* CPU it must run on, -1 any */
+	uint8_t timed_out;		/* set by a park timer that won */
+	uint8_t in_slice_yield;
+	const char *reason;		/* why it is parked */
+	char name[16];
+};
+
+#define RUNQ_SIZE 256
+
+struct sched_stats {
+	uint64_t tasks_run;		/* tasks switched to */
+	uint64_t switches;		/* context switches into tasks */
+	uint64_t steals;		/* tasks stolen from other CPUs */
+	uint64_t preempts;		/* slices ended by the timer */
+	uint64_t idle_ns;		/* time halted */
+	uint64_t halts;
+	uint64_t spawned;
+	uint64_t wakeups_sent;		/* IPIs to wake idle CPUs */
+};
+
+/* Per-CPU scheduler state. Fields without a note are touched only by the
+   owning CPU with interrupts off. */
+struct sched {
+	uint64_t sched_rsp;		/* the scheduler loop's saved context */
+	struct task *cur;		/* running task, NULL in the loop */
+	struct task *runnext;		/* atomic: stealers take it too */
+	uint32_t head;			/* atomic: owner and stealers CAS */
+	uint32_t tail;			/* written by the owner only (release) */
+	struct task *runq[RUNQ_SIZE];
+	uint32_t schedtick;
+	/* Hand-off from a task switching out to the loop. */
+	int why;			/* SW_* */
+	void (*park_unlock)(void *);
+	void *park_arg;
+	uint64_t slice_end;		/* TSC */
+	bool need_resched;
+	/* Timers: a binary min-heap ordered by deadline, under tlock. */
+	struct spinlock tlock;
+	struct timer **theap;
+	uint32_t tn, tcap;
+	uint64_t armed;			/* TSC deadline the LAPIC holds, 0 none */
+	/* Stacks: clean slots ready for reuse, and slots/pages waiting for a
+	   TLB shootdown before they may be reused. */
+	uint32_t *stack_cache;
+	uint32_t nstack_cache;
+	uint32_t *stack_pending;
+	uint32_t nstack_pending;
+	uint64_t *page_pending;
+	uint32_t npage_pending;
+	uint64_t page_reserve[8];	/* pages for the page-fault path */
+	uint32_t npage_reserve;
+	struct task *free_tasks;	/* descriptor cache */
+	uint32_t nfree_tasks;
+	struct sched_stats st;
+	uint32_t rng;
+};
+
+enum { SW_PARK = 1, SW_YIELD, SW_PREEMPT, SW_EXIT };
+
+static inline struct sched *this_sched(void) { return (struct sched *)this_cpu()->sched; }
+static inline struct sched *sched_of(unsigned cpu) { return (struct sched *)cpus[cpu].sched; }
+static inline struct task *cur_task(void) { return (struct task *)this_cpu_task(); }
+
+/* sched.c */
+void sched_init_cpu(struct cpu *c);
+void sched_switch_out(int why);
+void sched_enqueue(struct task *t, bool next);
+_Noreturn void sched_loop(void);
+extern uint64_t rt_alive;
+
+/* task.c */
+struct task *task_alloc(void);
+void task_free(struct task *t);
+void task_reent_switch(struct task *t);
+
+/* stack.c */
+int stack_alloc(struct task *t, size_t size);
+void stack_release(struct task *t);
+void stack_init(void);
+void stack_refill_reserve(struct sched *s);
+void stack_flush_pending(struct sched *s);
+void stack_init_cpu(struct sched *s);
+extern uint64_t rt_stack_pages_mapped;
+
+/* timer.c */
+struct timer {
+	uint64_t when;			/* TSC */
+	struct task *t;
+	uint64_t seq;
+	int32_t idx;			/* heap position, -1 when not queued */
+	struct sched *owner;
+};
+void timer_add(struct timer *tm, uint64_t when_tsc);
+/* Remove tm if still queued; returns true when it was (had not fired). */
+bool timer_cancel(struct timer *tm);
+/* Fire every expired timer of this CPU; re-arm the LAPIC. */
+void timer_run(struct sched *s);
+void timer_rearm(struct sched *s);
+uint64_t timer_next(struct sched *s);
+
+#endif

@@ -1,0 +1,24 @@
+/* runtime/stats.h — the scheduler's counters, for /metrics and benchmarks. */
+#ifndef RUNTIME_STATS_H
+#define RUNTIME_STATS_H
+
+#include <stdint.h>
+
+struct rt_cpu_stats {
+	uint64_t tasks_run;		/* tasks switched to */
+	uint64_t switches;		/* context switches into tasks */
+	uint64_t steals;		/* tasks taken from other CPUs */
+	uint64_t preempts;		/* time slices ended by the timer */
+	uint64_t idle_ns;		/* time halted */
+	uint64_t halts;			/* times halted */
+	uint64_t spawned;		/* tasks spawned here */
+	uint64_t wakeups_sent;		/* IPIs sent to wake idle CPUs */
+};
+
+/* Counters of one CPU (read without locking: each is exact on its own,
+   the set is not a snapshot). */
+void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out);
+unsigned rt_ncpus(void);
+/* Also in runtime.h: rt_tasks_alive(), rt_stack_pages(). */
+
+#endif

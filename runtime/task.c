@@ -1,0 +1,159 @@
+/*
+ * runtime/task.c — task descriptors: spawn, exit, identity, newlib state.
+ *
+ * Descriptors come from a per-CPU free list, refilled from the heap in
+ * batches, so a spawn on a warm CPU takes no lock but the stack cache's.
+ * A task's newlib state (struct _reent: errno, stdio buffers, strtok...)
+ * is allocated the first time the task calls into newlib in a way that
+ * needs it, so idle tasks and tasks that never touch newlib pay nothing.
+ */
+#include <errno.h>
+#include <reent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/panic.h"
+#include "kernel/panic_internal.h"
+#include "kernel/time.h"
+#include "kernel/arch/ctx.h"
+#include "runtime/sched.h"
+
+#define TASK_BATCH 64
+
+static uint64_t next_id = 1;		/* atomic */
+extern struct _reent *(*libc_reent_alloc_hook)(void);
+
+struct task *task_alloc(void)
+{
+	struct sched *s = this_sched();
+	if (!s->free_tasks) {
+		struct task *batch = calloc(TASK_BATCH, sizeof *batch);
+		if (!batch)
+			return NULL;
+		for (int i = 0; i < TASK_BATCH; i++) {
+			batch[i].next = s->free_tasks;
+			s->free_tasks = &batch[i];
+		}
+		s->nfree_tasks += TASK_BATCH;
+	}
+	struct task *t = s->free_tasks;
+	s->free_tasks = t->next;
+	s->nfree_tasks--;
+	uint64_t seq = WS_SEQ(t->ws);	/* tickets keep growing across reuse */
+	memset(t, 0, sizeof *t);
+	t->ws = WS(seq + 1, T_RUNNABLE);
+	return t;
+}
+
+/* Runs in the loop (interrupts off) on the CPU that saw the task exit. */
+void task_free(struct task *t)
+{
+	struct sched *s = this_sched();
+	if (t->reent) {
+		_reclaim_reent(t->reent);
+		free(t->reent);
+		t->reent = NULL;
+	}
+	/* Descriptors stay in this CPU's cache: their memory is bounded by
+	   the peak number of live tasks. */
+	t->next = s->free_tasks;
+	s->free_tasks = t;
+	s->nfree_tasks++;
+}
+
+static void task_main(void *arg)
+{
+	struct task *t = arg;
+	irq_enable();
+	t->fn(t->arg);
+	task_exit();
+}
+
+task_t *task_spawn(const struct task_attr *attr, void (*fn)(void *), void *arg)
+{
+	size_t size = attr && attr->stack_size ? attr->stack_size : TASK_STACK_DEFAULT;
+	int pin = attr ? attr->cpu : -1;
+	if (size > TASK_STACK_MAX || (pin >= 0 && ((unsigned)pin >= ncpus || !cpus[pin].online)))
+		return NULL;
+	bool f = irq_save();
+	struct task *t = task_alloc();
+	if (!t) {
+		irq_restore(f);
+		return NULL;
+	}
+	if (stack_alloc(t, size) < 0) {
+		task_free(t);
+		irq_restore(f);
+		return NULL;
+	}
+	t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	t->fn = fn;
+	t->arg = arg;
+	t->pin = (int16_t)pin;
+	strncpy(t->name, attr && attr->name ? attr->name : "task", sizeof t->name - 1);
+	t->rsp = ctx_init(t->stack_hi, task_main, t);
+	__atomic_fetch_add(&rt_alive, 1, __ATOMIC_RELAXED);
+	this_sched()->st.spawned++;
+	sched_enqueue(t, false);
+	irq_restore(f);
+	return t;
+}
+
+void task_exit(void)
+{
+	irq_disable();
+	sched_switch_out(SW_EXIT);
+	panic("task_exit: a dead task ran again");
+}
+
+task_t *task_self(void) { return cur_task(); }
+uint64_t task_id(const task_t *t) { return t->id; }
+const char *task_name(const task_t *t) { return t->name; }
+unsigned task_cpu(void) { return cpu_id(); }
+uint64_t rt_now(void) { return time_ns(); }
+
+/* newlib state. The CPU's own reent serves the loop and interrupts. */
+static struct _reent *cpu_reent[MAX_CPUS];
+
+void task_reent_switch(struct task *t)
+{
+	struct cpu *c = this_cpu();
+	if (!cpu_reent[c->id])
+		cpu_reent[c->id] = c->reent;
+	c->reent = t ? t->reent : cpu_reent[c->id];
+}
+
+/* __getreent found no reent for the running task: make one. Allocating
+   calls newlib, which asks __getreent again, so the CPU's own reent
+   stands in while we do. */
+static struct _reent *reent_alloc(void)
+{
+	struct cpu *c = this_cpu();
+	struct task *t = c->task;
+	c->reent = cpu_reent[c->id];
+	if (!t)
+		return c->reent;
+	struct _reent *r = calloc(1, sizeof *r);
+	if (!r)
+		panic("task %llu \"%s\": no memory for its newlib state",
+		      (unsigned long long)t->id, t->name);
+	_REENT_INIT_PTR(r);
+	t->reent = r;
+	c->reent = r;
+	return r;
+}
+
+static void describe_task(char *buf, size_t n)
+{
+	struct task *t = cur_task();
+	if (t)
+		snprintf(buf, n, "task %llu \"%s\"", (unsigned long long)t->id, t->name);
+	else
+		snprintf(buf, n, "no task (scheduler)");
+}
+
+void task_init_hooks(void)
+{
+	libc_reent_alloc_hook = reent_alloc;
+	panic_task_hook = describe_task;
+}

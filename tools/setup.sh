@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# tools/setup.sh — install what building and testing Weft needs.
+#
+# usage: tools/setup.sh            (make run / make test call it first)
+#
+# Idempotent, and fast (well under 2 s) when everything is present: the
+# package check is one dpkg-query call (apt itself is slow to start), lwIP is
+# only fetched when its source tree is missing, and tools/build-newlib.sh
+# skips its build while its stamp matches. Steps, one line of output each:
+#   1. Debian packages: install the missing ones with apt-get (one update
+#      first); --no-install-recommends keeps the set to what is named here.
+#   2. lwIP 2.1.3 source: `apt-get source lwip` into build/deps, linked as
+#      build/deps/lwip. apt-get source needs deb-src entries; when there are
+#      none, a weft-deb-src.sources file mirroring the Debian `deb` entries is
+#      added (third-party repositories are not mirrored).
+#   3. newlib 3.3.0 built for the kernel (tools/build-newlib.sh, cached).
+# Needs root to install anything; without root it names what is missing and
+# exits 1.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+say() { echo "setup: $*"; }
+die() { echo "setup: $*" >&2; exit 1; }
+
+# What each package is for (see DESIGN.md, "Dependencies"):
+packages=(
+	build-essential             # gcc, make, binutils
+	qemu-system-x86 qemu-utils  # run and test; qemu-img for images
+	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools fdisk  # disk images
+	ovmf                        # UEFI firmware for boot tests
+	newlib-source               # the kernel's C library, built by build-newlib.sh
+	dpkg-dev                    # dpkg-source, which apt-get source unpacks with
+	python3                     # small helpers (free port probe)
+	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
+	clang                       # fuzz targets (libFuzzer)
+	iproute2 dnsmasq-base       # tap devices in a test network namespace
+	golang-go                   # the Go peer for benchmarks
+	gnuplot-nox                 # benchmark plots
+)
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+apt_updated=0
+apt_update() {
+	[ "$apt_updated" -eq 1 ] && return 0
+	# A failed index download (e.g. an unreachable third-party repository)
+	# should not stop us: the install below says if a package is missing.
+	DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 ||
+		say "apt-get update reported errors (continuing)"
+	apt_updated=1
+}
+
+# ---- 1. packages ------------------------------------------------------------
+missing=()
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null || true)
+for p in "${packages[@]}"; do
+	grep -qx "$p install ok installed" <<<"$installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	say "packages: all ${#packages[@]} present"
+else
+	is_root || die "missing packages: ${missing[*]} (run tools/setup.sh as root, or apt-get install them)"
+	say "packages: installing ${missing[*]}"
+	apt_update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null || die "apt-get install failed: ${missing[*]}"
+fi
+
+# ---- 2. lwIP source ---------------------------------------------------------
+deps=build/deps
+lwip=$deps/lwip
+lwip_version() { # prints MAJOR.MINOR.REVISION from init.h
+	local h=$1/src/include/lwip/init.h
+	[ -f "$h" ] || return 1
+	awk '$1 == "#define" && $2 == "LWIP_VERSION_MAJOR"    { ma = $3 }
+	     $1 == "#define" && $2 == "LWIP_VERSION_MINOR"    { mi = $3 }
+	     $1 == "#define" && $2 == "LWIP_VERSION_REVISION" { re = $3 }
+	     END { gsub(/[^0-9]/, "", ma); gsub(/[^0-9]/, "", mi); gsub(/[^0-9]/, "", re)
+	           print ma "." mi "." re }' "$h"
+}
+
+# Writes /etc/apt/sources.list.d/weft-deb-src.sources: the Debian `deb`
+# entries again, as `deb-src`.
+add_deb_src() {
+	local out=/etc/apt/sources.list.d/weft-deb-src.sources
+	local d822=/etc/apt/sources.list.d/debian.sources
+	if [ -f "$d822" ]; then
+		# deb822: copy each stanza whose Types include deb, with Types replaced.
+		awk 'BEGIN { RS = ""; ORS = "\n\n" }
+		     {
+		       n = split($0, L, "\n"); keep = 0; s = ""
+		       for (i = 1; i <= n; i++) {
+		         if (L[i] ~ /^Types:/) {
+		           if (L[i] ~ /[ \t]deb([ \t]|$)/) keep = 1
+		           L[i] = "Types: deb-src"
+		         }
+		         s = s L[i] (i < n ? "\n" : "")
+		       }
+		       if (keep) print s
+		     }' "$d822" >"$out.tmp"
+	elif [ -f /etc/apt/sources.list ]; then
+		# One-line format: each "deb [opts] URI SUITE COMPONENTS..." line of a
+		# Debian archive becomes a stanza.
+		awk '$1 == "deb" && $0 ~ /debian/ {
+		       i = 2; signed = ""
+		       if ($2 ~ /^\[/) {
+		         for (; i <= NF; i++) {
+		           if ($i ~ /^\[?signed-by=/) { signed = $i; sub(/^\[?signed-by=/, "", signed); sub(/\]$/, "", signed) }
+		           if ($i ~ /\]$/) { i++; break }
+		         }
+		       }
+		       printf "Types: deb-src\nURIs: %s\nSuites: %s\nComponents:", $i, $(i + 1)
+		       for (j = i + 2; j <= NF; j++) printf " %s", $j
+		       printf "\n"
+		       if (signed != "") printf "Signed-By: %s\n", signed
+		       printf "\n"
+		     }' /etc/apt/sources.list >"$out.tmp"
+	else
+		die "no Debian apt sources found to mirror as deb-src"
+	fi
+	[ -s "$out.tmp" ] || { rm -f "$out.tmp"; die "no Debian deb entries found to mirror as deb-src"; }
+	mv "$out.tmp" "$out"
+	say "lwip: added deb-src entries in $out"
+	apt_updated=0
+	apt_update
+}
+
+if [ ! -f "$lwip/src/core/tcp.c" ]; then
+	is_root || die "missing lwIP source in $lwip (run tools/setup.sh as root)"
+	mkdir -p "$deps"
+	if ! apt-get source --print-uris lwip >/dev/null 2>&1; then
+		add_deb_src
+		apt-get source --print-uris lwip >/dev/null 2>&1 ||
+			die "apt-get source cannot find lwip even with deb-src entries"
+	fi
+	say "lwip: fetching with apt-get source"
+	rm -rf "$deps/lwip-src"
+	mkdir -p "$deps/lwip-src"
+	(cd "$deps/lwip-src" && apt-get source -q lwip >apt-source.log 2>&1) ||
+		die "apt-get source lwip failed (see $deps/lwip-src/apt-source.log)"
+	dir=$(find "$deps/lwip-src" -mindepth 1 -maxdepth 1 -type d -name 'lwip-2.1.3*' | head -n 1)
+	[ -n "$dir" ] || die "apt-get source lwip unpacked no lwip-2.1.3* directory"
+	rm -rf "$lwip"
+	ln -s "lwip-src/$(basename "$dir")" "$lwip"
+	[ -f "$lwip/src/core/tcp.c" ] || die "$dir has no src/core/tcp.c"
+fi
+v=$(lwip_version "$lwip") || die "$lwip has no src/include/lwip/init.h"
+[ "$v" = 2.1.3 ] || die "$lwip is lwIP $v, want 2.1.3"
+say "lwip: $v in $lwip"
+
+# ---- 3. newlib --------------------------------------------------------------
+tools/build-newlib.sh build/newlib
