@@ -87,8 +87,11 @@ void trap_dispatch(struct trapframe *tf)
 			c->irq_depth--;
 			return;
 		}
-		if (v == VEC_PF)
-			page_fault(tf);
+		if (v == VEC_PF) {
+			page_fault(tf);		/* returns only when handled */
+			c->irq_depth--;
+			return;
+		}
 		panic_trap(tf, "%s (vector %u, error 0x%llx)", trap_name(v), v,
 			   (unsigned long long)tf->error);
 	}

@@ -24,6 +24,7 @@
 # Exit status (the guest reports through isa-debug-exit, see below):
 #   0 pass (QEMU 1)   1 fail (QEMU 3)   2 panic (QEMU 5)   3 timeout
 #   4 anything else (QEMU's own status is printed)
+# WEFT_QEMU_VERBOSE=1 prints the QEMU command line on stderr.
 # With --interactive the script becomes QEMU, so the status is QEMU's.
 #
 # Accelerator: auto uses KVM only when /dev/kvm is read-write AND a probe
@@ -267,6 +268,8 @@ if [ -n "$log" ]; then
 	: >"$log"
 fi
 note "accel $accel ($accel_why), machine $machine, smp $smp"
+# WEFT_QEMU_VERBOSE=1 shows the exact command.
+[ "${WEFT_QEMU_VERBOSE:-0}" = 0 ] || note "running: ${args[*]}"
 
 # ---- run --------------------------------------------------------------------
 if [ "$interactive" -eq 1 ]; then

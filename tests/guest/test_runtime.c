@@ -1,0 +1,546 @@
+/*
+ * tests/guest/test_runtime.c — tasks, scheduling, preemption, stacks,
+ * timers and newlib state per task.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/cpu.h"
+#include "kernel/ktest.h"
+#include "runtime/runtime.h"
+#include "runtime/stats.h"
+
+/* ---- many tasks doing channel work ---- */
+
+struct sum_job {
+	chan_t *out;
+	uint64_t n;
+};
+
+static void square_task(void *arg)
+{
+	struct sum_job *j = arg;
+	uint64_t v = j->n * j->n;
+	chan_send(j->out, &v);
+}
+
+KTEST(runtime, hundred_thousand_tasks)
+{
+	enum { N = 100000 };
+	chan_t *out = chan_new(sizeof(uint64_t), 64);
+	struct sum_job *jobs = calloc(N, sizeof *jobs);
+	KT_ASSERT(out && jobs);
+	for (uint64_t i = 0; i < N; i++) {
+		jobs[i] = (struct sum_job){ out, i };
+		KT_ASSERT(go(square_task, &jobs[i]) != NULL);
+	}
+	uint64_t sum = 0, v;
+	for (int i = 0; i < N; i++) {
+		KT_EQ(chan_recv(out, &v), 0);
+		sum += v;
+	}
+	/* sum of i^2 for i < N */
+	KT_EQ(sum, (uint64_t)(N - 1) * N * (2 * (uint64_t)N - 1) / 6);
+	chan_free(out);
+	free(jobs);
+	for (int i = 0; i < 200 && rt_tasks_alive() > 1; i++)
+		task_sleep(ms(1));
+	KT_EQ(rt_tasks_alive(), 1);	/* only this test's task is left */
+}
+
+/* A pipeline keeps order: a buffered chain of stages passes 1..N through
+   and the sink sees them in order. */
+struct stage {
+	chan_t *in, *out;
+};
+
+static void pass_task(void *arg)
+{
+	struct stage *s = arg;
+	uint64_t v;
+	while (chan_recv(s->in, &v) == 0)
+		chan_send(s->out, &v);
+	chan_close(s->out);
+}
+
+KTEST(runtime, pipeline_keeps_order)
+{
+	enum { STAGES = 50, N = 2000 };
+	chan_t *ch[STAGES + 1];
+	struct stage st[STAGES];
+	for (int i = 0; i <= STAGES; i++)
+		KT_ASSERT((ch[i] = chan_new(sizeof(uint64_t), i % 3)));
+	for (int i = 0; i < STAGES; i++) {
+		st[i] = (struct stage){ ch[i], ch[i + 1] };
+		KT_ASSERT(go(pass_task, &st[i]));
+	}
+	struct sel_case dummy;
+	(void)dummy;
+	for (uint64_t i = 1; i <= N; i++) {
+		/* feed and drain alternately through select so neither end
+		   blocks the other */
+		uint64_t got;
+		static uint64_t expect = 1;
+		if (i == 1)
+			expect = 1;
+		for (;;) {
+			struct sel_case c[2] = {
+				{ ch[0], SEL_SEND, &i, 0 },
+				{ ch[STAGES], SEL_RECV, &got, 0 },
+			};
+			int r = chan_select(c, 2, SEL_FOREVER);
+			if (r == 0)
+				break;
+			KT_EQ(r, 1);
+			KT_EQ(got, expect);
+			expect++;
+		}
+		if (i == N) {
+			chan_close(ch[0]);
+			while (chan_recv(ch[STAGES], &got) == 0) {
+				KT_EQ(got, expect);
+				expect++;
+			}
+			KT_EQ(expect, N + 1);
+		}
+	}
+	task_sleep(ms(5));
+	for (int i = 0; i <= STAGES; i++)
+		chan_free(ch[i]);
+}
+
+/* ---- channel semantics ---- */
+
+struct flag_job {
+	chan_t *c;
+	volatile int done;
+	int result;
+	uint64_t v;
+};
+
+static void recv_job(void *arg)
+{
+	struct flag_job *j = arg;
+	j->result = chan_recv(j->c, &j->v);
+	j->done = 1;
+}
+
+static void send_job(void *arg)
+{
+	struct flag_job *j = arg;
+	j->result = chan_send(j->c, &j->v);
+	j->done = 1;
+}
+
+KTEST(chan, unbuffered_send_blocks_until_received)
+{
+	chan_t *c = chan_new(sizeof(uint64_t), 0);
+	struct flag_job s = { c, 0, 1, 42 };
+	KT_ASSERT(go(send_job, &s));
+	task_sleep(ms(20));
+	KT_EQ(s.done, 0);			/* nobody received yet */
+	uint64_t v = 0;
+	KT_EQ(chan_recv(c, &v), 0);
+	KT_EQ(v, 42);
+	for (int i = 0; i < 100 && !s.done; i++)
+		task_sleep(ms(1));
+	KT_EQ(s.done, 1);
+	KT_EQ(s.result, 0);
+	chan_free(c);
+}
+
+KTEST(chan, buffered_holds_exactly_capacity)
+{
+	chan_t *c = chan_new(sizeof(uint64_t), 3);
+	for (uint64_t i = 0; i < 3; i++)
+		KT_EQ(chan_send_timeout(c, &i, 0), 0);
+	KT_EQ(chan_len(c), 3);
+	uint64_t x = 99;
+	KT_EQ(chan_send_timeout(c, &x, ms(10)), -ETIMEDOUT);	/* the 4th does not fit */
+	for (uint64_t i = 0; i < 3; i++) {
+		uint64_t v;
+		KT_EQ(chan_recv(c, &v), 0);
+		KT_EQ(v, i);				/* FIFO */
+	}
+	KT_EQ(chan_recv_timeout(c, &x, ms(5)), -ETIMEDOUT);
+	chan_free(c);
+}
+
+KTEST(chan, close_wakes_every_receiver)
+{
+	enum { N = 20 };
+	chan_t *c = chan_new(sizeof(uint64_t), 0);
+	struct flag_job j[N];
+	for (int i = 0; i < N; i++) {
+		j[i] = (struct flag_job){ c, 0, 1, 7 };
+		KT_ASSERT(go(recv_job, &j[i]));
+	}
+	task_sleep(ms(20));
+	for (int i = 0; i < N; i++)
+		KT_EQ(j[i].done, 0);
+	KT_EQ(chan_close(c), 0);
+	KT_EQ(chan_close(c), -EPIPE);
+	for (int k = 0; k < 200; k++) {
+		int done = 0;
+		for (int i = 0; i < N; i++)
+			done += j[i].done;
+		if (done == N)
+			break;
+		task_sleep(ms(1));
+	}
+	for (int i = 0; i < N; i++) {
+		KT_EQ(j[i].done, 1);
+		KT_EQ(j[i].result, -EPIPE);
+		KT_EQ(j[i].v, 0);			/* zero value, as Go */
+	}
+	uint64_t v = 5;
+	KT_EQ(chan_send(c, &v), -EPIPE);
+	chan_free(c);
+}
+
+KTEST(chan, select_ready_default_timeout)
+{
+	chan_t *a = chan_new(sizeof(uint64_t), 1), *b = chan_new(sizeof(uint64_t), 1);
+	uint64_t va = 0, vb = 0, one = 1;
+	struct sel_case c[2] = { { a, SEL_RECV, &va, 0 }, { b, SEL_RECV, &vb, 0 } };
+	/* none ready: the default case */
+	KT_EQ(chan_select(c, 2, SEL_DEFAULT), -EAGAIN);
+	/* none ready: timeout, and not early */
+	uint64_t t0 = rt_now();
+	KT_EQ(chan_select(c, 2, ms(10)), -ETIMEDOUT);
+	KT_ASSERT(rt_now() - t0 >= ms(10));
+	/* one ready: that one */
+	KT_EQ(chan_send(b, &one), 0);
+	KT_EQ(chan_select(c, 2, SEL_FOREVER), 1);
+	KT_EQ(vb, 1);
+	/* both ready: both get chosen over many rounds */
+	int hits[2] = { 0, 0 };
+	for (int i = 0; i < 200; i++) {
+		chan_send(a, &one);
+		chan_send(b, &one);
+		int r = chan_select(c, 2, SEL_FOREVER);
+		KT_ASSERT(r == 0 || r == 1);
+		hits[r]++;
+		KT_EQ(chan_select(c, 2, SEL_FOREVER), 1 - r);
+	}
+	KT_ASSERT(hits[0] > 20 && hits[1] > 20);
+	/* a sender that arrives while select waits */
+	struct flag_job s = { a, 0, 1, 77 };
+	KT_ASSERT(go(send_job, &s));
+	KT_EQ(chan_select(c, 2, ms(2000)), 0);
+	KT_EQ(va, 77);
+	chan_free(a);
+	chan_free(b);
+}
+
+/* ---- scheduling ---- */
+
+struct spread {
+	volatile unsigned count[MAX_CPUS];
+	struct waitgroup wg;
+};
+
+static void spread_task(void *arg)
+{
+	struct spread *sp = arg;
+	/* Work long enough that idle CPUs come to steal. */
+	volatile uint64_t x = 0;
+	for (int i = 0; i < 200000; i++)
+		x += i;
+	__atomic_fetch_add(&sp->count[task_cpu()], 1, __ATOMIC_RELAXED);
+	wg_done(&sp->wg);
+}
+
+KTEST(sched, tasks_spread_to_every_cpu)
+{
+	static struct spread sp;
+	memset((void *)&sp, 0, sizeof sp);
+	sp.wg = (struct waitgroup)WAITGROUP_INIT;
+	enum { N = 400 };
+	wg_add(&sp.wg, N);
+	for (int i = 0; i < N; i++)
+		KT_ASSERT(go(spread_task, &sp));
+	KT_EQ(wg_wait_timeout(&sp.wg, ms(60000)), 0);
+	unsigned total = 0;
+	for (unsigned i = 0; i < ncpus; i++) {
+		KT_ASSERT(sp.count[i] > 0);
+		total += sp.count[i];
+	}
+	KT_EQ(total, N);
+}
+
+static volatile int spin_stop;
+
+static void spinner(void *arg)
+{
+	(void)arg;
+	while (!spin_stop)
+		;				/* never blocks, never yields */
+}
+
+static void quick(void *arg)
+{
+	wg_done(arg);
+}
+
+KTEST(sched, spinning_task_is_preempted)
+{
+	static struct waitgroup wg = WAITGROUP_INIT;
+	spin_stop = 0;
+	/* One spinner per CPU, pinned, so every CPU is hogged. */
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct task_attr a = { "spinner", 0, (int)i };
+		KT_ASSERT(task_spawn(&a, spinner, NULL));
+	}
+	wg_add(&wg, 50);
+	for (int i = 0; i < 50; i++)
+		KT_ASSERT(go(quick, &wg));
+	int r = wg_wait_timeout(&wg, ms(20000));
+	spin_stop = 1;
+	KT_EQ(r, 0);
+	struct rt_cpu_stats st;
+	uint64_t preempts = 0;
+	for (unsigned i = 0; i < ncpus; i++) {
+		rt_cpu_stats(i, &st);
+		preempts += st.preempts;
+	}
+	KT_ASSERT(preempts > 0);
+}
+
+static void pinned_probe(void *arg)
+{
+	unsigned *where = arg;
+	task_yield();
+	task_sleep(ms(1));
+	*where = task_cpu();
+}
+
+KTEST(sched, pinned_task_stays)
+{
+	for (unsigned i = 0; i < ncpus; i++) {
+		unsigned where = 999;
+		struct task_attr a = { "pinned", 0, (int)i };
+		KT_ASSERT(task_spawn(&a, pinned_probe, &where));
+		for (int k = 0; k < 1000 && where == 999; k++)
+			task_sleep(ms(1));
+		KT_EQ(where, i);
+	}
+}
+
+/* ---- mutex, waitgroup ---- */
+
+struct counter {
+	struct mutex m;
+	uint64_t n;
+	struct waitgroup wg;
+};
+
+static void add_many(void *arg)
+{
+	struct counter *c = arg;
+	for (int i = 0; i < 1000; i++) {
+		mutex_lock(&c->m);
+		uint64_t v = c->n;
+		if (i % 100 == 0)
+			task_yield();		/* hold it across a switch */
+		c->n = v + 1;
+		mutex_unlock(&c->m);
+	}
+	wg_done(&c->wg);
+}
+
+KTEST(sync, mutex_excludes)
+{
+	static struct counter c;
+	c = (struct counter){ MUTEX_INIT, 0, WAITGROUP_INIT };
+	wg_add(&c.wg, 16);
+	for (int i = 0; i < 16; i++)
+		KT_ASSERT(go(add_many, &c));
+	KT_EQ(wg_wait_timeout(&c.wg, ms(30000)), 0);
+	KT_EQ(c.n, 16000);
+	mutex_lock(&c.m);
+	KT_ASSERT(!mutex_trylock(&c.m));		/* held: a second take fails */
+	mutex_unlock(&c.m);
+}
+
+static void hold_mutex(void *arg)
+{
+	struct mutex *m = arg;
+	mutex_lock(m);
+	task_sleep(ms(50));
+	mutex_unlock(m);
+}
+
+KTEST(sync, mutex_timeout)
+{
+	static struct mutex m = MUTEX_INIT;
+	KT_ASSERT(go(hold_mutex, &m));
+	task_sleep(ms(5));
+	KT_EQ(mutex_lock_timeout(&m, ms(5)), -ETIMEDOUT);
+	KT_EQ(mutex_lock_timeout(&m, ms(5000)), 0);
+	mutex_unlock(&m);
+}
+
+/* ---- timers ---- */
+
+KTEST(timer, sleep_is_never_short)
+{
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = rt_now();
+		task_sleep(ms(10));
+		KT_ASSERT(rt_now() - t0 >= ms(10));
+	}
+}
+
+KTEST(timer, blocking_timeout_fires)
+{
+	chan_t *c = chan_new(1, 0);
+	uint8_t b;
+	uint64_t t0 = rt_now();
+	KT_EQ(chan_recv_timeout(c, &b, ms(15)), -ETIMEDOUT);
+	KT_ASSERT(rt_now() - t0 >= ms(15));
+	static struct waitgroup wg = WAITGROUP_INIT;
+	wg_add(&wg, 1);
+	KT_EQ(wg_wait_timeout(&wg, ms(5)), -ETIMEDOUT);
+	wg_done(&wg);
+	KT_EQ(wg_wait_timeout(&wg, ms(5)), 0);
+	chan_free(c);
+}
+
+static void sleeper(void *arg)
+{
+	uint64_t *when = arg;
+	task_sleep(ms(when[0]));
+	when[1] = rt_now();
+}
+
+KTEST(timer, many_sleepers_wake_in_order)
+{
+	enum { N = 30 };
+	static uint64_t w[N][2];
+	uint64_t t0 = rt_now();
+	for (int i = 0; i < N; i++) {
+		w[i][0] = 5 + (uint64_t)(N - i) * 3;	/* spawned longest first */
+		w[i][1] = 0;
+		KT_ASSERT(go(sleeper, w[i]));
+	}
+	task_sleep(ms(5 + N * 3 + 50));
+	for (int i = 0; i < N; i++) {
+		KT_ASSERT(w[i][1] != 0);
+		KT_ASSERT(w[i][1] - t0 >= ms(w[i][0]));
+	}
+}
+
+/* ---- stacks ---- */
+
+static uint64_t recurse(int depth, volatile uint8_t *prev)
+{
+	volatile uint8_t frame[1024];
+	frame[0] = (uint8_t)depth;
+	frame[1023] = prev ? prev[0] : 0;
+	if (depth == 0)
+		return frame[0] + frame[1023];
+	return recurse(depth - 1, frame) + frame[0];
+}
+
+static void deep_task(void *arg)
+{
+	uint64_t *r = arg;
+	*r = recurse(195, NULL) + 1;		/* ~200 KiB of frames */
+}
+
+KTEST(stack, grows_to_200k)
+{
+	uint64_t r = 0, pages0 = rt_stack_pages();
+	KT_ASSERT(go(deep_task, &r));
+	for (int i = 0; i < 2000 && !r; i++)
+		task_sleep(ms(1));
+	KT_ASSERT(r != 0);
+	(void)pages0;
+}
+
+static void overflow_task(void *arg)
+{
+	(void)arg;
+	recurse(400, NULL);			/* ~400 KiB: past 256 KiB */
+}
+
+KTEST_F(stack, overflow_panics, KTEST_EXPECT_PANIC)
+{
+	struct task_attr a = { "deep-recursion", 0, -1 };
+	task_spawn(&a, overflow_task, NULL);
+	task_sleep(ms(5000));
+	ktest_fail(__FILE__, __LINE__, "the overflow did not panic");
+}
+
+static void small_stack_task(void *arg)
+{
+	uint64_t *r = arg;
+	*r = recurse(20, NULL) + 1;		/* ~21 KiB */
+}
+
+KTEST(stack, size_is_settable)
+{
+	uint64_t r = 0;
+	struct task_attr big = { "big-stack", 1u << 20, -1 };
+	static uint64_t deep;
+	deep = 0;
+	KT_ASSERT(task_spawn(&big, deep_task, &deep));	/* 1 MiB stack */
+	struct task_attr small = { "small-stack", 32u << 10, -1 };
+	KT_ASSERT(task_spawn(&small, small_stack_task, &r));
+	for (int i = 0; i < 2000 && (!r || !deep); i++)
+		task_sleep(ms(1));
+	KT_ASSERT(r != 0 && deep != 0);
+	struct task_attr huge = { "too-big", (size_t)TASK_STACK_MAX + 4096, -1 };
+	KT_ASSERT(task_spawn(&huge, small_stack_task, &r) == NULL);
+}
+
+static void touch_pages(void *arg)
+{
+	volatile uint8_t buf[64 << 10];
+	for (size_t i = 0; i < sizeof buf; i += 4096)
+		buf[i] = 1;
+	(void)arg;
+}
+
+KTEST(stack, pages_return_after_exit)
+{
+	/* Tasks that grew to 64 KiB give all but their first page back. */
+	for (int i = 0; i < 64; i++)
+		KT_ASSERT(go(touch_pages, NULL));
+	task_sleep(ms(200));
+	uint64_t after = rt_stack_pages();
+	/* Every stack still mapped holds one page per live or cached slot,
+	   never the 17 the exited tasks had. */
+	KT_ASSERT(after < 64 * 4);
+}
+
+/* ---- newlib state per task ---- */
+
+static void errno_task(void *arg)
+{
+	int *out = arg;
+	errno = out[0];
+	task_sleep(ms(10));			/* others set theirs meanwhile */
+	out[1] = errno;
+	char buf[32];
+	snprintf(buf, sizeof buf, "%d", out[0]);
+	out[2] = atoi(buf);
+}
+
+KTEST(runtime, errno_is_per_task)
+{
+	enum { N = 16 };
+	static int res[N][3];
+	for (int i = 0; i < N; i++) {
+		res[i][0] = 100 + i;
+		res[i][1] = res[i][2] = 0;
+		KT_ASSERT(go(errno_task, res[i]));
+	}
+	task_sleep(ms(100));
+	for (int i = 0; i < N; i++) {
+		KT_EQ(res[i][1], 100 + i);
+		KT_EQ(res[i][2], 100 + i);
+	}
+}
