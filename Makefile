@@ -51,6 +51,7 @@ setup:
 
 $(NEWLIB)/lib/libc.a: tools/build-newlib.sh
 	$(Q)tools/build-newlib.sh $(NEWLIB)
+	$(Q)touch $@
 
 newlib: $(NEWLIB)/lib/libc.a
 

@@ -43,13 +43,14 @@ static bool word_matches(const char *w, size_t n, const struct ktest *t)
 static bool selected(const char *spec, const struct ktest *t, bool *named)
 {
 	*named = false;
+	unsigned only_named = KTEST_EXPECT_PANIC | KTEST_EXPLICIT;
 	if (!strcmp(spec, "all"))
-		return !(t->flags & KTEST_EXPECT_PANIC);
+		return !(t->flags & only_named);
 	for (const char *p = spec; *p;) {
 		size_t n = strcspn(p, ",");
 		if (word_matches(p, n, t)) {
 			*named = n == strlen(t->suite) + 1 + strlen(t->name);
-			return !(t->flags & KTEST_EXPECT_PANIC) || *named;
+			return !(t->flags & only_named) || *named;
 		}
 		p += n + (p[n] == ',');
 	}

@@ -16,7 +16,8 @@
 
 #include <stdint.h>
 
-#define KTEST_EXPECT_PANIC	(1u << 0)	/* run only when named */
+#define KTEST_EXPECT_PANIC	(1u << 0)	/* crashes on purpose; only when named */
+#define KTEST_EXPLICIT		(1u << 1)	/* too big for "all"; only when named */
 
 struct ktest {
 	const char *suite;

@@ -41,24 +41,37 @@ static void print_sym(uint64_t addr)
 		pr("?");
 }
 
-/* Frames from rbp on, numbered from `i`. */
+/* Frames from rbp on, numbered from `i`. A run of identical return
+   addresses (deep recursion) prints as one line and a count. */
 static void frames_print(int i, uint64_t rbp)
 {
-	for (; i < 32 && rbp; i++) {
+	uint64_t last = 0, repeats = 0;
+	for (int lines = 0; i < 4096 && rbp && lines < 32; i++) {
 		if ((rbp & 7) || !vm_readable(rbp, 16))
 			break;
 		uint64_t *frame = (uint64_t *)rbp;
 		uint64_t ret = frame[1];
 		if (!ret)
 			break;
-		/* A return address points after the call: name the call. */
-		pr("  #%-2d %#018llx  ", i, (unsigned long long)ret);
-		print_sym(ret - 1);
-		pr("\n");
+		if (ret == last) {
+			repeats++;
+		} else {
+			if (repeats)
+				pr("       ... the same %llu more times\n", (unsigned long long)repeats);
+			repeats = 0;
+			/* A return address points after the call: name the call. */
+			pr("  #%-2d %#018llx  ", i, (unsigned long long)ret);
+			print_sym(ret - 1);
+			pr("\n");
+			lines++;
+		}
+		last = ret;
 		if (frame[0] <= rbp)
 			break;			/* frames grow upward; anything else is junk */
 		rbp = frame[0];
 	}
+	if (repeats)
+		pr("       ... the same %llu more times\n", (unsigned long long)repeats);
 }
 
 void backtrace_print(uint64_t rip, uint64_t rbp)

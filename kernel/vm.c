@@ -31,6 +31,14 @@ static uint64_t nx_bit;			/* PTE_NX when the CPU has NX */
 static struct spinlock vm_lock = SPINLOCK_INIT;
 static uint64_t kstack_next = VM_KSTACK_BASE;
 static uint64_t heap_mapped;		/* bytes of heap mapped */
+static bool vm_live;			/* our tables are loaded: all RAM is mapped */
+
+/* A page for a page table. Until vm_init switches to our tables only the
+   boot map's first 4 GiB are reachable; afterwards any page will do. */
+static uint64_t table_page(void)
+{
+	return vm_live ? page_alloc() : page_alloc_below(1ull << 32);
+}
 
 static uint64_t pte_flags(unsigned flags)
 {
@@ -53,7 +61,7 @@ static unsigned idx(uint64_t va, int level)
    same rights. Caller holds vm_lock. */
 static int split_large(uint64_t *pde)
 {
-	uint64_t pt = page_alloc_below(1ull << 32);
+	uint64_t pt = table_page();
 	if (!pt)
 		return -ENOMEM;
 	uint64_t base = *pde & PTE_ADDR & ~(LARGE - 1);
@@ -80,7 +88,7 @@ static uint64_t *walk(uint64_t va, int level, bool create)
 		if (!(*e & PTE_P)) {
 			if (!create)
 				return NULL;
-			uint64_t pt = page_alloc_below(1ull << 32);
+			uint64_t pt = table_page();
 			if (!pt)
 				return NULL;
 			*e = pt | PTE_P | PTE_W;
@@ -140,6 +148,7 @@ void vm_init(const struct memmap *mm)
 			map_range(b, b, e - b, pte_flags(VM_W));
 	}
 	vm_load();
+	vm_live = true;
 }
 
 void vm_load(void)

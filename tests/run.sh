@@ -5,6 +5,7 @@
 # Stages, in order (name one or more to run only those):
 #   host   host unit tests (tests/host/run.sh)                 host.*
 #   guest  in-guest suites, test=all on q35, -smp 1 and -smp 4 guest.smpN.*
+#   million a million tasks parked at once (6 GiB guest)      guest.million.*
 #   panic  expected panics, from tests/guest/panic_cases.txt   panic.*
 #   boot   every boot path: -kernel on pc/q35/microvm, the disk
 #          images under SeaBIOS and OVMF, command-line words   boot.*
@@ -172,6 +173,25 @@ stage_guest() {
 	runs_stage guest || return 0
 	guest_run 1
 	guest_run 4
+}
+
+# A million tasks parked at once (issue: runtime). Its own run: it needs
+# a 6 GiB guest. WEFT_SKIP_MILLION=1 leaves it out.
+stage_million() {
+	runs_stage million || return 0
+	[ -z "${WEFT_SKIP_MILLION:-}" ] || return 0
+	local name=guest.million log=$LOGS/guest.million.log
+	wanted "$name.runtime.million_parked" || return 0
+	need_kernel "$name.run" || return 0
+	qemu_run "$log" --machine q35 --smp 2 --mem 6G --kernel "$KERNEL" \
+		--append "test=runtime.million_parked" --timeout "$GUEST_TIMEOUT"
+	local lines=$LOGS/$name.results
+	grep -E '^(PASS|FAIL) [^ ]' "$log" >"$lines"
+	forward "$name." "$lines"
+	if [ "$rc" -ne 0 ] || [ "$(count '^PASS ' "$lines")" -ne 1 ]; then
+		fail "$name.run" "$(status_name "$rc") (log $log)"
+		show_tail "$name" "$log"
+	fi
 }
 
 # ---- c. expected panics -----------------------------------------------------
@@ -369,7 +389,7 @@ stage_e2e() {
 }
 
 # ---- main -------------------------------------------------------------------
-all_stages=(host guest panic boot e2e)
+all_stages=(host guest million panic boot e2e)
 if [ $# -eq 0 ]; then set -- "${all_stages[@]}"; fi
 for s in "$@"; do
 	[[ " ${all_stages[*]} " == *" $s "* ]] ||

@@ -4,7 +4,7 @@
 set -euo pipefail
 elf=$1 out=$2
 nm -n --defined-only "$elf" | awk '
-	$2 ~ /^[tTwW]$/ && $3 !~ /^\.L/ && $3 !~ /^(__text_start|__text_end|__kernel_start)$/ {
+	NF == 3 && $2 ~ /^[tTwW]$/ && $3 !~ /^\.L/ && $3 !~ /^(__text_start|__text_end|__kernel_start)$/ {
 		if ($1 == last) next	# one name per address: the first
 		last = $1; addr[n] = $1; name[n] = $3; n++
 	}

@@ -434,10 +434,15 @@ KTEST(timer, many_sleepers_wake_in_order)
 
 /* ---- stacks ---- */
 
-static uint64_t recurse(int depth, volatile uint8_t *prev)
+static volatile uintptr_t lowest_frame;
+
+/* About 1 KiB of stack per level. */
+static __attribute__((noinline)) uint64_t recurse(int depth, volatile uint8_t *prev)
 {
 	volatile uint8_t frame[1024];
 	frame[0] = (uint8_t)depth;
+	if ((uintptr_t)frame < lowest_frame)
+		lowest_frame = (uintptr_t)frame;
 	frame[1023] = prev ? prev[0] : 0;
 	if (depth == 0)
 		return frame[0] + frame[1023];
@@ -447,7 +452,10 @@ static uint64_t recurse(int depth, volatile uint8_t *prev)
 static void deep_task(void *arg)
 {
 	uint64_t *r = arg;
-	*r = recurse(195, NULL) + 1;		/* ~200 KiB of frames */
+	volatile uint8_t top;
+	lowest_frame = UINTPTR_MAX;
+	recurse(200, NULL);			/* ~200 KiB of frames */
+	*r = (uintptr_t)&top - lowest_frame;	/* how deep it went */
 }
 
 KTEST(stack, grows_to_200k)
@@ -456,14 +464,14 @@ KTEST(stack, grows_to_200k)
 	KT_ASSERT(go(deep_task, &r));
 	for (int i = 0; i < 2000 && !r; i++)
 		task_sleep(ms(1));
-	KT_ASSERT(r != 0);
-	(void)pages0;
+	KT_ASSERT(r >= 200u << 10);
+	KT_ASSERT(rt_stack_pages() >= pages0);
 }
 
 static void overflow_task(void *arg)
 {
 	(void)arg;
-	recurse(400, NULL);			/* ~400 KiB: past 256 KiB */
+	recurse(300, NULL);			/* ~300 KiB: past 256 KiB */
 }
 
 KTEST_F(stack, overflow_panics, KTEST_EXPECT_PANIC)
@@ -543,4 +551,51 @@ KTEST(runtime, errno_is_per_task)
 		KT_EQ(res[i][1], 100 + i);
 		KT_EQ(res[i][2], 100 + i);
 	}
+}
+
+/* ---- a million parked tasks (its own target: make test-million) ---- */
+
+struct million {
+	chan_t *gate;
+	struct waitgroup parked, done;
+};
+
+static void million_task(void *arg)
+{
+	struct million *m = arg;
+	uint8_t b;
+	wg_done(&m->parked);
+	chan_recv(m->gate, &b);			/* parks until the gate closes */
+	wg_done(&m->done);
+}
+
+KTEST_F(runtime, million_parked, KTEST_EXPLICIT)
+{
+	enum { N = 1000000 };
+	static struct million m;
+	m = (struct million){ chan_new(1, 0), WAITGROUP_INIT, WAITGROUP_INIT };
+	KT_ASSERT(m.gate);
+	wg_add(&m.parked, N);
+	wg_add(&m.done, N);
+	uint64_t t0 = rt_now();
+	for (int i = 0; i < N; i++) {
+		struct task_attr a = { "parked", 16u << 10, -1 };
+		if (!task_spawn(&a, million_task, &m)) {
+			ktest_fail(__FILE__, __LINE__, "spawn %d of %d failed", i, N);
+			return;
+		}
+	}
+	KT_EQ(wg_wait_timeout(&m.parked, ms(600000)), 0);
+	uint64_t t1 = rt_now();
+	KT_EQ(rt_tasks_alive(), N + 1);
+	printf("million: %d tasks parked in %llu ms; %llu stack pages mapped\n", N,
+	       (unsigned long long)((t1 - t0) / 1000000), (unsigned long long)rt_stack_pages());
+	chan_close(m.gate);
+	KT_EQ(wg_wait_timeout(&m.done, ms(600000)), 0);
+	printf("million: all released and finished in %llu ms\n",
+	       (unsigned long long)((rt_now() - t1) / 1000000));
+	for (int i = 0; i < 1000 && rt_tasks_alive() > 1; i++)
+		task_sleep(ms(1));
+	KT_EQ(rt_tasks_alive(), 1);
+	chan_free(m.gate);
 }
