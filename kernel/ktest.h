@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define KTEST_EXPECT_PANIC	(1u << 0)	/* crashes on purpose; only when named */
-#define KTEST_EXPLICIT		(1u << 1)	/* too big for "all"; only when named */
+#define KTEST_EXPLICIT		(1u << 1)	/* not in "all"; when it or its suite is named */
 
 struct ktest {
 	const char *suite;

@@ -171,6 +171,8 @@ void pci_irq_free(struct pci_dev *d);
  * Mask or unmask vector i. MSI-X: that table entry. MSI: the per-vector
  * mask bit when the device has one, else -ENOTSUP. INTx: the device's
  * INTx Disable bit (the line itself may be shared, so it stays open).
+ * Nothing is lost while masked: MSI-X holds the message in its pending
+ * bits, and an INTx device re-asserts its (level) line when unmasked.
  * Safe from interrupt handlers. Returns 0 or a negative errno.
  */
 int pci_irq_mask(struct pci_dev *d, unsigned i, bool masked);

@@ -172,7 +172,7 @@ void ap_entry(struct cpu *c)
 	idle_loop();
 }
 
-/* Start one AP and wait up to 200 ms for it. */
+/* Start one AP (already sent INIT) and wait up to 200 ms for it. */
 static bool start_ap(struct cpu *c)
 {
 	uint8_t *page = (uint8_t *)AP_TRAMP_BASE;
@@ -183,8 +183,6 @@ static bool start_ap(struct cpu *c)
 	param[3] = (uint64_t)c;				/* AP_PARAM_ARG */
 	param[4] = rdmsr(MSR_EFER) & ((1u << 8) | (1u << 11));	/* LME, NXE */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	lapic_send_init(c->apic_id);
-	delay_us(10000);
 	for (int sipi = 0; sipi < 2 && !c->online; sipi++) {
 		lapic_send_sipi(c->apic_id, AP_TRAMP_BASE >> 12);
 		uint64_t end = rdtsc() + ns_to_tsc(sipi ? 200000000 : 1000000);
@@ -206,6 +204,14 @@ void smp_init(unsigned max_cpus)
 	if (tsz > AP_PARAM_OFF)
 		panic("smp_init: trampoline of %zu bytes overlaps its parameters", tsz);
 	memcpy((void *)AP_TRAMP_BASE, ap_tramp_start, tsz);
+	/* INIT every AP, then one 10 ms wait for all (the MP spec's delay),
+	   rather than 10 ms per CPU. */
+	for (unsigned i = 0, k = 1; i < acpi.ncpu && k < max_cpus; i++)
+		if (acpi.apic_id[i] != cpus[0].apic_id) {
+			lapic_send_init(acpi.apic_id[i]);
+			k++;
+		}
+	delay_us(10000);
 	unsigned n = 1;
 	for (unsigned i = 0; i < acpi.ncpu && n < max_cpus && n < MAX_CPUS; i++) {
 		if (acpi.apic_id[i] == cpus[0].apic_id)

@@ -67,21 +67,14 @@ static void set_factors(void)
 void time_init(void)
 {
 	uint32_t a, b, c, d;
-	/* 20 ms of reference time; take the best of three to shrug off an
-	   emulator's hiccup. */
-	uint64_t best = 0;
-	for (int i = 0; i < 3; i++) {
-		uint64_t t = measure_pit(PIT_HZ / 50);
-		if (!t)
-			break;
-		if (!best || t < best)
-			best = t;
-	}
-	if (best) {
-		tsc_hz = best * 50;
+	/* 10 ms of reference time: 0.01% of a PIT tick each end is far below
+	   what the scheduler needs, and boot time counts. */
+	uint64_t t = measure_pit(PIT_HZ / 100);
+	if (t) {
+		tsc_hz = t * 100;
 		tsc_source = "PIT";
-	} else if (acpi.pm_timer && (best = measure_pm(PM_TIMER_HZ / 50))) {
-		tsc_hz = best * 50;
+	} else if (acpi.pm_timer && (t = measure_pm(PM_TIMER_HZ / 100))) {
+		tsc_hz = t * 100;
 		tsc_source = "ACPI PM timer";
 	} else {
 		cpuid(0, 0, &a, &b, &c, &d);

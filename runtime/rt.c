@@ -67,6 +67,7 @@ void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 	out->preempts = s->st.preempts;
 	out->idle_ns = s->st.idle_ns;
 	out->halts = s->st.halts;
+	out->idle_spins = s->st.idle_spins;
 	out->spawned = s->st.spawned;
 	out->wakeups_sent = s->st.wakeups_sent;
 }

@@ -55,9 +55,12 @@
  * until the loop stores T_WAITING (a bounded wait: that CPU has interrupts
  * off and is a few instructions from the store).
  *
- * PREEMPTION. The per-CPU LAPIC timer is armed for min(next timer, end of
- * the running task's slice). The interrupt handler marks need_resched when
- * the slice is over; on the way out of the trap (trap.c calls
+ * PREEMPTION. While tasks run, the per-CPU LAPIC timer also fires every
+ * slice (10 ms): a task that was running at the previous slice check and
+ * is still the same, with no switch in between, has run a whole slice
+ * without blocking, and the handler marks need_resched. (So a spinning
+ * task is preempted after one to two slices; checking at every switch
+ * would put a clock read on the hottest path.) On the way out of the trap (trap.c calls
  * sched_preempt_check) a task interrupted with interrupts on — hence
  * holding no spinlock — saves its vector registers on its own stack and
  * switches to the loop as if it had yielded. It resumes inside the trap
@@ -81,6 +84,11 @@
 #include "kernel/trap.h"
 #include "kernel/arch/ctx.h"
 #include "runtime/sched.h"
+
+/* Invariant checks on the hot path; on in debug builds (make DEBUG=1). */
+#ifndef SCHED_DEBUG
+#define SCHED_DEBUG 0
+#endif
 
 static struct spinlock gq_lock = SPINLOCK_INIT;
 static struct task *gq_head, *gq_tail;	/* under gq_lock */
@@ -298,7 +306,8 @@ static struct task *find_local(struct sched *s)
 	struct task *t;
 	if (++s->schedtick % 61 == 0 && (t = gq_get_runnable(s, 1)))
 		return t;
-	if ((t = __atomic_exchange_n(&s->runnext, NULL, __ATOMIC_SEQ_CST)))
+	if (__atomic_load_n(&s->runnext, __ATOMIC_RELAXED) &&
+	    (t = __atomic_exchange_n(&s->runnext, NULL, __ATOMIC_SEQ_CST)))
 		return t;
 	if ((t = runq_get(s)))
 		return t;
@@ -365,6 +374,7 @@ static void idle(struct sched *s)
 	stack_flush_pending(s);
 	if (any_work_anywhere(s) || this_cpu()->call_fn) {
 		__atomic_fetch_and(&idle_mask, ~(1ull << me), __ATOMIC_SEQ_CST);
+		s->st.idle_spins++;
 		return;
 	}
 	timer_rearm(s);
@@ -388,9 +398,11 @@ static void run(struct sched *s, struct task *t)
 	s->st.switches++;
 	s->st.tasks_run++;
 	s->need_resched = false;
-	s->slice_end = rdtsc() + ns_to_tsc(TASK_SLICE_NS);
-	if (!s->armed || s->armed > s->slice_end)
+	if (!s->slice_tick) {
+		s->slice_tick = rdtsc() + ns_to_tsc(TASK_SLICE_NS);
+		s->switches_at_tick = s->st.switches;
 		timer_rearm(s);
+	}
 	ctx_switch(&s->sched_rsp, t->rsp);
 	/* Back in the loop: possibly on this same CPU only — the loop never
 	   migrates, it is the CPU. */
@@ -405,7 +417,7 @@ static void sched_finish(struct sched *s, struct task *t)
 	uint64_t ws = t->ws;
 	switch (s->why) {
 	case SW_PARK:
-		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_WAITING), __ATOMIC_SEQ_CST);
+		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_WAITING), __ATOMIC_RELEASE);
 		if (s->park_unlock)
 			s->park_unlock(s->park_arg);
 		break;
@@ -438,6 +450,10 @@ void sched_loop(void)
 	irq_disable();
 	struct sched *s = this_sched();
 	for (;;) {
+		/* A window for pending interrupts: a loop that keeps finding
+		   work must still take its timer and IPIs. */
+		irq_enable();
+		irq_disable();
 		smp_poll_calls();
 		timer_run(s);
 		stack_refill_reserve(s);
@@ -456,9 +472,9 @@ void sched_switch_out(int why)
 {
 	struct sched *s = this_sched();
 	struct task *t = s->cur;
-	if (!t)
+	if (SCHED_DEBUG && !t)
 		panic("sched_switch_out: not on a task");
-	if (irq_enabled())
+	if (SCHED_DEBUG && irq_enabled())
 		panic("sched_switch_out: interrupts on");
 	s->why = why;
 	ctx_switch(&t->rsp, s->sched_rsp);
@@ -466,11 +482,13 @@ void sched_switch_out(int why)
 
 /* ---- park/ready ---- */
 
+/* Only the task itself reads its state until it registers a waiter, and
+   registration happens under a lock whose release publishes this. */
 uint64_t task_park_prepare(void)
 {
 	struct task *t = cur_task();
 	uint64_t seq = WS_SEQ(t->ws) + 1;
-	__atomic_store_n(&t->ws, WS(seq, T_RUNNING), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->ws, WS(seq, T_RUNNING), __ATOMIC_RELAXED);
 	return seq;
 }
 
@@ -481,7 +499,7 @@ void task_park(const char *reason, void (*unlock)(void *), void *arg)
 	t->reason = reason;
 	s->park_unlock = unlock;
 	s->park_arg = arg;
-	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_PARKING), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_PARKING), __ATOMIC_RELEASE);
 	sched_switch_out(SW_PARK);
 	t->reason = NULL;
 	irq_enable();
@@ -503,7 +521,8 @@ bool task_claim(task_t *t, uint64_t seq)
 void task_wake(task_t *t)
 {
 	bool f = irq_save();
-	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_RUNNABLE), __ATOMIC_SEQ_CST);
+	/* Published by the enqueue's own release. */
+	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_RUNNABLE), __ATOMIC_RELAXED);
 	/* From a task: run-next, so the woken task follows the waker here.
 	   From an interrupt or the loop: the back of the ring. */
 	bool from_task = this_cpu()->task && this_cpu()->irq_depth == 0;
@@ -549,8 +568,13 @@ static void timer_tick(struct trapframe *tf)
 		return;
 	s->armed = 0;
 	timer_run(s);
-	if (s->cur && (int64_t)(rdtsc() - s->slice_end) >= 0)
-		s->need_resched = true;
+	uint64_t now = rdtsc();
+	if (s->slice_tick && (int64_t)(now - s->slice_tick) >= 0) {
+		if (s->cur && s->st.switches == s->switches_at_tick)
+			s->need_resched = true;
+		s->switches_at_tick = s->st.switches;
+		s->slice_tick = s->cur ? now + ns_to_tsc(TASK_SLICE_NS) : 0;
+	}
 	timer_rearm(s);
 }
 

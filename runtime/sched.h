@@ -54,6 +54,7 @@ struct sched_stats {
 	uint64_t preempts;		/* slices ended by the timer */
 	uint64_t idle_ns;		/* time halted */
 	uint64_t halts;
+	uint64_t idle_spins;		/* idle() found work on its second look */
 	uint64_t spawned;
 	uint64_t wakeups_sent;		/* IPIs to wake idle CPUs */
 };
@@ -72,7 +73,8 @@ struct sched {
 	int why;			/* SW_* */
 	void (*park_unlock)(void *);
 	void *park_arg;
-	uint64_t slice_end;		/* TSC */
+	uint64_t slice_tick;		/* TSC of the next slice check, 0 none */
+	uint64_t switches_at_tick;	/* st.switches at the last check */
 	bool need_resched;
 	/* Timers: a binary min-heap ordered by deadline, under tlock. */
 	struct spinlock tlock;

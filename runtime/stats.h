@@ -11,6 +11,7 @@ struct rt_cpu_stats {
 	uint64_t preempts;		/* time slices ended by the timer */
 	uint64_t idle_ns;		/* time halted */
 	uint64_t halts;			/* times halted */
+	uint64_t idle_spins;		/* went idle, found work on the second look */
 	uint64_t spawned;		/* tasks spawned here */
 	uint64_t wakeups_sent;		/* IPIs sent to wake idle CPUs */
 };

@@ -10,7 +10,7 @@
  * on the stack of the task that waits, which cancels it before returning.
  *
  * The LAPIC timer is armed for the earliest of: the heap's first deadline
- * and the end of the running task's time slice.
+ * and the next time-slice check (sched.c).
  */
 #include <stdlib.h>
 #include "kernel/apic.h"
@@ -120,12 +120,12 @@ uint64_t timer_next(struct sched *s)
 	return s->tn ? s->theap[0]->when : 0;
 }
 
-/* Arm the LAPIC for the earliest of the next timer and the slice end. */
+/* Arm the LAPIC for the earliest of the next timer and the slice check. */
 void timer_rearm(struct sched *s)
 {
 	uint64_t when = timer_next(s);
-	if (s->cur && (!when || s->slice_end < when))
-		when = s->slice_end;
+	if (s->slice_tick && (!when || s->slice_tick < when))
+		when = s->slice_tick;
 	if (when == s->armed)
 		return;
 	s->armed = when;

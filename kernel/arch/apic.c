@@ -101,18 +101,26 @@ void lapic_send_init(uint32_t apic_id) { icr_send(apic_id, 0x4500); }
 void lapic_send_sipi(uint32_t apic_id, uint8_t page) { icr_send(apic_id, 0x4600 | page); }
 void lapic_send_nmi_others(void) { icr_send(0, 0xc0000 | 0x400); }
 
-/* Measure the APIC timer against the TSC over 10 ms. */
+/* Measure the APIC timer against the (calibrated) TSC over 2 ms. */
 void lapic_timer_calibrate(void)
 {
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	wr(LAPIC_TIMER_DIV, 0x3);
 	wr(LAPIC_TIMER_INIT, 0xffffffff);
-	uint64_t t0 = rdtsc();
-	delay_us(10000);
-	uint32_t left = rd(LAPIC_TIMER_CUR);
-	uint64_t t1 = rdtsc();
+	/* Read the count and the TSC back to back at both ends, twice, and
+	   keep the lower rate: a stall between a pair makes the count look
+	   faster, which would make timers fire late. */
+	for (int i = 0; i < 2; i++) {
+		uint32_t c0 = rd(LAPIC_TIMER_CUR);
+		uint64_t t0 = rdtsc();
+		delay_us(1000);
+		uint32_t c1 = rd(LAPIC_TIMER_CUR);
+		uint64_t t1 = rdtsc();
+		uint64_t hz = (uint64_t)(c0 - c1) * tsc_hz / (t1 - t0);
+		if (!lapic_hz || hz < lapic_hz)
+			lapic_hz = hz;
+	}
 	wr(LAPIC_TIMER_INIT, 0);
-	lapic_hz = (uint64_t)(0xffffffffu - left) * tsc_hz / (t1 - t0);
 	if (!lapic_hz)
 		panic("lapic_timer_calibrate: the APIC timer does not count");
 }
@@ -133,7 +141,10 @@ void lapic_timer_arm(uint64_t deadline)
 	}
 	uint64_t now = rdtsc();
 	uint64_t d = deadline > now ? deadline - now : 0;
+	/* Aim 1/32 early: an early interrupt only re-arms for the rest, a
+	   late one is late for good. */
 	uint64_t counts = d * lapic_hz / tsc_hz;
+	counts -= counts / 32;
 	if (counts == 0)
 		counts = 1;
 	if (counts > 0xffffffffu)

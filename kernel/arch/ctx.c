@@ -16,6 +16,5 @@ uint64_t ctx_init(uint64_t top, void (*fn)(void *), void *arg)
 	*--sp = (uint64_t)arg;			/* r13 */
 	*--sp = 0;				/* r14 */
 	*--sp = 0;				/* r15 */
-	*--sp = 0x037f00001f80ull;		/* mxcsr 0x1f80, x87 cw 0x37f */
 	return (uint64_t)sp;
 }

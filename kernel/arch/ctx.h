@@ -3,11 +3,16 @@
  * switch.
  *
  * A context is just a stack pointer: ctx_switch pushes the callee-saved
- * registers (and the x87/SSE control words, which the ABI also makes
- * callee-saved) on the old stack, stores %rsp, loads the new one and pops.
- * Everything else is caller-saved, so a voluntary switch saves nothing
- * more. A preemptive switch (from the timer interrupt) saves the full
- * vector state around it with fpu_save/fpu_restore.
+ * general registers on the old stack, stores %rsp, loads the new one and
+ * pops. Everything else is caller-saved, so a voluntary switch saves
+ * nothing more. A preemptive switch (from the timer interrupt) saves the
+ * full vector state around it with fpu_save/fpu_restore.
+ *
+ * The ABI also makes MXCSR and the x87 control word callee-saved; they
+ * are not switched (loading them costs more than the rest of the switch
+ * under emulation). Every task runs with the defaults (round to nearest,
+ * exceptions masked), and a task must not change them: nothing in Weft
+ * does.
  */
 #ifndef KERNEL_ARCH_CTX_H
 #define KERNEL_ARCH_CTX_H

@@ -9,14 +9,8 @@ ctx_switch:
 	push	%r13
 	push	%r14
 	push	%r15
-	sub	$8, %rsp
-	stmxcsr	(%rsp)
-	fnstcw	4(%rsp)
 	mov	%rsp, (%rdi)
 	mov	%rsi, %rsp
-	ldmxcsr	(%rsp)
-	fldcw	4(%rsp)
-	add	$8, %rsp
 	pop	%r15
 	pop	%r14
 	pop	%r13
