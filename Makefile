@@ -42,7 +42,7 @@ LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 # add objects to KOBJ and rules of its own.
 -include $(sort $(wildcard net/*.mk apps/*/*.mk))
 
-.PHONY: all setup newlib image run test test-host bench-runtime clean distclean
+.PHONY: all setup newlib image run test test-host fuzz bench-runtime clean distclean
 
 all: $(BUILD)/weft
 
@@ -100,6 +100,10 @@ run: setup
 test: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
+
+# Fuzz for real: FUZZ_SECONDS per target (default 600).
+fuzz: setup
+	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/run.sh 1000000000
 
 bench-runtime: setup
 	$(Q)$(MAKE) --no-print-directory all

@@ -4,6 +4,7 @@
 #
 # Stages, in order (name one or more to run only those):
 #   host   host unit tests (tests/host/run.sh)                 host.*
+#   fuzz   fuzz targets, a short fixed number of runs         fuzz.*
 #   guest  in-guest suites, test=all on q35, -smp 1 and -smp 4 guest.smpN.*
 #   million a million tasks parked at once (6 GiB guest)      guest.million.*
 #   panic  expected panics, from tests/guest/panic_cases.txt   panic.*
@@ -127,6 +128,22 @@ stage_host() {
 	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
 		fail host.run "tests/host/run.sh exited with status $rc without a FAIL line"
 	fi
+}
+
+# ---- a2. fuzz targets, a short fixed run each (make fuzz runs them long) -------
+stage_fuzz() {
+	runs_stage fuzz || return 0
+	local f out rc name
+	for f in tests/fuzz/run.sh; do
+		[ -x "$f" ] || continue
+		out=$LOGS/fuzz.out
+		"$f" >"$out" 2>"$LOGS/fuzz.err"
+		rc=$?
+		forward "" "$out"
+		if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
+			fail fuzz.run "$f exited with status $rc (see $LOGS/fuzz.err)"
+		fi
+	done
 }
 
 # ---- b. in-guest suites -------------------------------------------------------
@@ -389,7 +406,7 @@ stage_e2e() {
 }
 
 # ---- main -------------------------------------------------------------------
-all_stages=(host guest million panic boot e2e)
+all_stages=(host fuzz guest million panic boot e2e)
 if [ $# -eq 0 ]; then set -- "${all_stages[@]}"; fi
 for s in "$@"; do
 	[[ " ${all_stages[*]} " == *" $s "* ]] ||

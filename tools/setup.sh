@@ -35,6 +35,8 @@ packages=(
 	python3                     # small helpers (free port probe)
 	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
 	clang                       # fuzz targets (libFuzzer)
+	libclang-rt-14-dev          # libFuzzer's runtime (only a Recommends of clang)
+	qemu-user                   # bench: Go's runtime under the same TCG as the guest
 	iproute2 dnsmasq-base       # tap devices in a test network namespace
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots

@@ -146,9 +146,10 @@ static enum http_method method_of(const char *s, size_t n)
 
 /* Where the authority of "http://auth/..." or "https://auth/..." ends and
  * begins; false if t is not such a target. */
-static bool absolute_form(const char *t, size_t n, size_t *a, size_t *e)
+static bool absolute_form(const char *t, uint32_t n, uint32_t *a,
+			  uint32_t *e)
 {
-	size_t i;
+	uint32_t i;
 
 	if (n > 7 && ieq(t, 7, "http://"))
 		i = 7;
@@ -169,7 +170,7 @@ static int split_target(struct http_parser *p, struct http_req *r,
 			const char *req, uint32_t off, uint32_t n)
 {
 	const char *t = req + off;
-	size_t a, e, q;
+	uint32_t a, e, q;
 
 	if (memchr(t, '#', n))
 		return HTTP_ERR_400; /* a fragment is never sent */

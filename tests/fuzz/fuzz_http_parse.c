@@ -118,6 +118,17 @@ static void check_done(const struct http_req *r, const char *base,
 	check_span(r->if_none_match, base, head);
 	check_span(r->expect, base, head);
 	for (i = 0; i < r->nheaders; i++) {
+		const struct http_span *v;
+		char name[64];
+
+		if (r->headers[i].name.len < sizeof(name)) {
+			memcpy(name, r->headers[i].name.ptr,
+			       r->headers[i].name.len);
+			name[r->headers[i].name.len] = '\0';
+			v = http_req_header(r, name);
+			CHECK(v != NULL && v >= &r->headers[0].value &&
+			      v <= &r->headers[i].value);
+		}
 		check_span(r->headers[i].name, base, head);
 		check_span(r->headers[i].value, base, head);
 		CHECK(r->headers[i].name.len > 0);
@@ -145,6 +156,8 @@ static size_t fuzz_head(const uint8_t *d, size_t n, const char *whole)
 	CHECK(rc1 != HTTP_AGAIN || n <= HTTP_MAX_HEAD);
 	if (rc1 == HTTP_DONE)
 		check_done(&r1, whole, c1);
+	/* DONE and errors are sticky */
+	CHECK(http_parse(&p1, &r1, whole, n, &c2) == rc1 && c2 == c1);
 
 	http_parser_init(&p2, &r2);
 	part = copy(d, k);
@@ -204,6 +217,11 @@ static int body_pieces(struct http_body *b, const uint8_t *d, size_t n,
 			if (rc >= 0)
 				off += c;
 		}
+	}
+	if (rc != HTTP_AGAIN) { /* sticky */
+		buf = copy(d + off, n - off);
+		CHECK(http_body_read(b, buf, n - off, &c, &s) == rc && c == 0);
+		free(buf);
 	}
 	*used = off;
 	return rc;
