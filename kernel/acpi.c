@@ -73,7 +73,7 @@ static const struct rsdp *rsdp_find(void)
 {
 	if (bootinfo.rsdp)
 		return map(bootinfo.rsdp, sizeof(struct rsdp));
-	uint64_t ebda = (uint64_t)*(const uint16_t *)0x40e << 4;
+	uint64_t ebda = bootinfo.ebda;
 	const struct rsdp *r = NULL;
 	if (ebda >= 0x80000 && ebda < 0xa0000)
 		r = rsdp_scan(ebda, ebda + 1024);

@@ -25,7 +25,7 @@ void lapic_send_nmi_others(void);
 /* Timer. lapic_timer_calibrate runs once on the BSP after time_init. */
 void lapic_timer_calibrate(void);
 /* Arm this CPU's one-shot timer for TSC value `deadline` (past values fire
-   at once); 0 disarms. */
+   at once); 0 disarms. timer_hook never runs before the deadline. */
 void lapic_timer_arm(uint64_t deadline);
 bool lapic_has_tsc_deadline(void);
 extern void (*timer_hook)(struct trapframe *tf);

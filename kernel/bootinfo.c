@@ -102,4 +102,5 @@ void bootinfo_parse(uint32_t magic, uint64_t info)
 	else
 		panic("bootinfo: unknown boot protocol (magic %#x)", magic);
 	memmap_clean(&bootinfo.mm);
+	bootinfo.ebda = (uint64_t)*(volatile const uint16_t *)0x40e << 4;
 }

@@ -19,6 +19,8 @@ struct bootinfo {
 	struct memmap mm;
 	uint64_t rsdp;			/* physical address, 0 = scan for it */
 	uint8_t rsdp_copy[36];		/* multiboot2 hands a copy, not an address */
+	uint64_t ebda;			/* EBDA address from the BIOS data area
+					   (read while page 0 is still mapped) */
 };
 
 extern struct bootinfo bootinfo;

@@ -21,6 +21,7 @@
 #include "kernel/ktest.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
+#include "kernel/pci.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
@@ -107,6 +108,7 @@ void kmain(uint32_t magic, uint64_t info)
 	acpi_init();
 	lapic_init();
 	lapic_init_local();
+	pci_init();
 	time_init();
 	lapic_timer_calibrate();
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),

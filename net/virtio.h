@@ -95,7 +95,9 @@ struct virtio_ops {
 	int (*intr_setup)(struct virtio_dev *d, unsigned nq, virtio_intr_fn *queue_fn,
 			  void *const queue_arg[], virtio_intr_fn *config_fn, void *config_arg);
 	/* Mask/unmask queue i's interrupt. Masks whatever shares its vector
-	   (all queues on INTx and MMIO). Any context. */
+	   (all queues on INTx and MMIO). An interrupt raised while masked is
+	   delivered at unmask (MSI-X pending bit, or a level line still
+	   high). Any context. */
 	void (*intr_mask)(struct virtio_dev *d, unsigned queue, bool masked);
 	/* "MSI-X", "INTx", "GSI 12"...: how intr_setup wired it (for logs). */
 	const char *(*intr_kind)(struct virtio_dev *d);

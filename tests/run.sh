@@ -147,13 +147,15 @@ stage_fuzz() {
 }
 
 # ---- b. in-guest suites -------------------------------------------------------
-guest_run() { # guest_run NCPUS
-	local n=$1 name=guest.smp$1 log=$LOGS/guest.smp$1.log
+guest_run() { # guest_run NCPUS [NAME MACHINE TESTS QEMU-ARGS...]
+	local n=$1 name=${2:-guest.smp$1} machine=${3:-q35} tests=${4:-$GUEST_TESTS}
+	shift $(($# < 4 ? $# : 4))
+	local log=$LOGS/$name.log
 	[[ $filter_stage != guest || ! $FILTER =~ smp[0-9] || $FILTER =~ smp$n([^0-9]|$) ]] ||
 		return 0
 	need_kernel "$name.run" || return 0
-	qemu_run "$log" --machine q35 --smp "$n" --kernel "$KERNEL" \
-		--append "test=$GUEST_TESTS" --timeout "$GUEST_TIMEOUT"
+	qemu_run "$log" --machine "$machine" --smp "$n" --kernel "$KERNEL" \
+		--append "test=$tests" --timeout "$GUEST_TIMEOUT" "$@"
 	local lines=$LOGS/$name.results
 	grep -E '^(PASS|FAIL) [^ ]' "$log" >"$lines"
 	forward "$name." "$lines"
@@ -178,7 +180,7 @@ guest_run() { # guest_run NCPUS
 	else
 		pass "$name.run" "$np tests"
 	fi
-	if [ "$n" -gt 1 ]; then
+	if [ "$n" -gt 1 ] && [ "$name" = "guest.smp$n" ]; then
 		if grep -q "^smp: $n CPUs online" "$log"; then
 			pass "$name.cpus-online"
 		else
@@ -190,6 +192,11 @@ stage_guest() {
 	runs_stage guest || return 0
 	guest_run 1
 	guest_run 4
+	# The device suites again with a NIC: virtio-net over PCI (MSI-X) on
+	# q35, over MMIO on microvm, and q35 with MSI-X off (INTx).
+	guest_run 2 guest.net-q35 q35 pci,virtio --net user
+	guest_run 2 guest.net-microvm microvm pci,virtio --net user
+	guest_run 2 guest.net-q35-intx q35 pci,virtio --net user -- -global virtio-net-pci.vectors=0
 }
 
 # A million tasks parked at once (issue: runtime). Its own run: it needs

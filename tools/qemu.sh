@@ -186,7 +186,9 @@ q35) machine_args=(-M q35) ;;     # ICH9 + PCIe: what clouds look like
 # microvm: no PCI, no firmware tables beyond ACPI; virtio over MMIO. acpi=on
 # so that the guest finds the MADT (all CPUs) and the DSDT's virtio-mmio
 # devices (the default "auto" means on for x86, but say it).
-microvm) machine_args=(-M microvm,acpi=on) ;;
+# virtio-mmio devices are modern (version 2): QEMU 7.2 makes them legacy by
+# default, and Weft's transport speaks only virtio 1.x.
+microvm) machine_args=(-M microvm,acpi=on -global virtio-mmio.force-legacy=false) ;;
 esac
 
 args=(

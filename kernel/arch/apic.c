@@ -38,6 +38,12 @@ static bool timer_irq(struct trapframe *tf, void *arg)
 {
 	(void)arg;
 	struct cpu *c = this_cpu();
+	/* The one-shot count aims a little early (lapic_timer_arm): if the
+	   deadline is still ahead, wait out the rest silently. */
+	if (!tsc_deadline && c->timer_deadline && rdtsc() < c->timer_deadline) {
+		lapic_timer_arm(c->timer_deadline);
+		return true;
+	}
 	c->ticks++;
 	c->timer_deadline = 0;
 	if (timer_hook)
