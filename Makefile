@@ -28,8 +28,12 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) -I. \
 	-D__DYNAMIC_REENT__ -MMD -MP
 KASFLAGS := -nostdinc -I. -D__ASSEMBLY__ -MMD -MP
+# --wrap: every heap allocation, newlib's own included, goes through
+# kernel/libc.c's counters (the request path must allocate nothing).
+# calloc and a growing realloc reach _malloc_r themselves.
 KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
-	--no-warn-rwx-segments -T boot/kernel.ld
+	--no-warn-rwx-segments -T boot/kernel.ld \
+	--wrap=_malloc_r --wrap=_memalign_r
 
 KSRC := $(sort $(wildcard kernel/*.c kernel/arch/*.c runtime/*.c net/*.c \
 	apps/*/*.c tests/guest/*.c))

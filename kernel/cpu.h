@@ -32,6 +32,7 @@ struct cpu {
 	uint64_t *gdt;
 	void *sched;			/* runtime per-CPU state */
 	volatile uint32_t tlb_flush_req;	/* set by a vm_flush_all requester */
+	uint64_t allocs;		/* heap allocations made on this CPU */
 	/* Cross-CPU call slot (cpu_call): written by the caller under
 	   call_lock, then the IPI; the target clears call_fn when done. */
 	void (*volatile call_fn)(void *);

@@ -28,6 +28,16 @@ struct kinit {
 	static const struct kinit kinit_##f					\
 		__attribute__((used, section("kinit"), aligned(8))) = { f, lvl, #f }
 
+/* Applications: KAPP("name", fn) registers fn as the main of the app that
+   `app=name` selects (apps use runtime/app.h's APP()). */
+struct kapp {
+	const char *name;
+	void (*main)(void);
+};
+#define KAPP(nm, f)								\
+	static const struct kapp kapp_##f					\
+		__attribute__((used, section("kapps"), aligned(8))) = { nm, f }
+
 /* The runtime sets this: run body() as the first task, then become the
    BSP's scheduler. Without it kmain runs body() on the boot stack. */
 extern void (*kmain_continue)(void (*body)(void));

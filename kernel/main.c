@@ -33,6 +33,7 @@ CMDLINE_KEY(key_app, "app", "the application to start (httpd, echo)");
 struct cmdline kcmdline;
 void (*kmain_continue)(void (*body)(void));
 extern const struct kinit __start_kinit[], __stop_kinit[];
+extern const struct kapp __start_kapps[], __stop_kapps[];
 uint64_t ready_tsc;
 
 void libc_init_bsp(void);
@@ -85,7 +86,19 @@ static void kmain_body(void)
 		int failed = ktest_run(spec);
 		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
 	}
-	printf("weft: nothing to run; halting\n");
+	const char *name = cmdline_get(&kcmdline, "app");
+	if (!name)
+		name = "httpd";
+	for (const struct kapp *a = __start_kapps; a < __stop_kapps; a++)
+		if (!strcmp(a->name, name)) {
+			printf("weft: starting app %s\n", name);
+			a->main();
+			return;
+		}
+	printf("weft: no app named \"%s\" in this image (have:", name);
+	for (const struct kapp *a = __start_kapps; a < __stop_kapps; a++)
+		printf(" %s", a->name);
+	printf("); idle\n");
 }
 
 _Noreturn void kmain(uint32_t magic, uint64_t info);

@@ -12,7 +12,9 @@
 #include "kernel/kmain.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
+#include "kernel/vm.h"
 #include "runtime/sched.h"
+#include "runtime/app.h"
 #include "runtime/stats.h"
 
 void sched_install_hooks(void);
@@ -55,6 +57,16 @@ static void rt_init(void)
 }
 KINIT(rt_init, KINIT_EARLY);
 
+const char *rt_config(const char *key)
+{
+	return cmdline_get(&kcmdline, key);
+}
+
+uint64_t rt_config_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
+{
+	return kcmdline_u64(key, def, min, max);
+}
+
 void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 {
 	struct sched *s = cpus[cpu].sched;
@@ -70,6 +82,11 @@ void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 	out->idle_spins = s->st.idle_spins;
 	out->spawned = s->st.spawned;
 	out->wakeups_sent = s->st.wakeups_sent;
+}
+
+uint64_t rt_malloc_count(void)
+{
+	return kernel_alloc_count();
 }
 
 unsigned rt_ncpus(void)

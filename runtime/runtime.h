@@ -131,5 +131,8 @@ int wg_wait_timeout(struct waitgroup *wg, uint64_t timeout_ns);
 /* Statistics (runtime/stats.h has the per-CPU detail). */
 uint64_t rt_tasks_alive(void);
 uint64_t rt_stack_pages(void);
+/* Heap allocations made so far, by anyone (newlib's allocators are
+   counted). The request path of a server should not move it. */
+uint64_t rt_malloc_count(void);
 
 #endif

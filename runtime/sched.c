@@ -83,6 +83,7 @@
 #include "kernel/time.h"
 #include "kernel/trap.h"
 #include "kernel/arch/ctx.h"
+#include "runtime/poll.h"
 #include "runtime/sched.h"
 
 /* Invariant checks on the hot path; on in debug builds (make DEBUG=1). */
@@ -342,23 +343,50 @@ static struct task *steal_work(struct sched *s)
 	return NULL;
 }
 
-/* Poll hook for the network poller (net/ installs it): returns true when
-   it made something runnable. Runs in the loop, interrupts off. */
-bool (*sched_poll_hook)(void);
+/* ---- the poller (runtime/poll.h) ---- */
+
+static bool (*poll_fn)(void);
+static uint32_t poll_pending;		/* atomic */
+
+void rt_poll_register(bool (*fn)(void))
+{
+	poll_fn = fn;
+}
+
+void rt_poll_kick(void)
+{
+	__atomic_store_n(&poll_pending, 1, __ATOMIC_SEQ_CST);
+	struct sched *s = this_sched();
+	/* A CPU between tasks (or halted: the interrupt woke it) will poll at
+	   its next pass; one running a task may not for a while. */
+	if (s && s->cur)
+		wake_idle(-1);
+}
+
+bool rt_poll_begin(void)
+{
+	return __atomic_exchange_n(&poll_pending, 0, __ATOMIC_SEQ_CST);
+}
+
+static bool poll_due(void)
+{
+	return poll_fn && __atomic_load_n(&poll_pending, __ATOMIC_RELAXED);
+}
 
 static struct task *find_runnable(struct sched *s)
 {
+	if (poll_due())
+		poll_fn();
 	struct task *t = find_local(s);
 	if (t)
-		return t;
-	if (sched_poll_hook && sched_poll_hook() && (t = find_local(s)))
 		return t;
 	return steal_work(s);
 }
 
 static bool any_work_anywhere(struct sched *s)
 {
-	if (__atomic_load_n(&gq_len, __ATOMIC_SEQ_CST) || !runq_empty(s))
+	if (__atomic_load_n(&gq_len, __ATOMIC_SEQ_CST) || !runq_empty(s) ||
+	    (poll_fn && __atomic_load_n(&poll_pending, __ATOMIC_SEQ_CST)))
 		return true;
 	for (unsigned i = 0; i < ncpus; i++)
 		if (cpus[i].online && cpus[i].sched && !runq_empty(sched_of(i)) &&

@@ -4,6 +4,8 @@
  * and checks every byte before it frees, so a lost lock shows up as
  * corrupted contents or a crash.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
@@ -90,4 +92,20 @@ KTEST(malloc, exhaustion_is_an_error)
 	void *q = malloc(64);			/* and the heap still works */
 	KT_ASSERT(q != NULL);
 	free(q);
+}
+
+KTEST(malloc, allocations_are_counted)
+{
+	errno = 0;	/* this task's newlib state exists before we count */
+	uint64_t before = kernel_alloc_count();
+	void *a = malloc(10), *b = calloc(2, 8);
+	uint64_t after = kernel_alloc_count();
+	free(a);
+	free(b);
+	KT_EQ(after - before, 2);
+	char buf[64];
+	before = kernel_alloc_count();
+	for (int i = 0; i < 100; i++)
+		snprintf(buf, sizeof buf, "%d %s %llx", i, "x", (unsigned long long)after);
+	KT_EQ(kernel_alloc_count() - before, 0);	/* formatting allocates nothing */
 }
