@@ -12,6 +12,14 @@
 #   --firmware bios|uefi       SeaBIOS (default) or OVMF
 #   --timeout SECS             kill QEMU after SECS (default 120; 0 = none)
 #   --net user|none            network (default none)
+#   --net tap:IFNAME           the NIC on an existing tap device; only inside a
+#                              network namespace (run the script with
+#                              `ip netns exec NS`), never in the host's own
+#   --tap-offload on|off       on (default): QEMU and the tap exchange a
+#                              virtio-net header, so the guest is offered
+#                              checksum and segmentation offloads; off: plain
+#                              frames, no offloads (for a tap whose other side
+#                              is a userspace relay that cannot handle them)
 #   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT   (repeatable; implies --net user)
 #   --accel auto|kvm|tcg       (default auto, or $WEFT_ACCEL)
 #   --log FILE                 also write the console (and QEMU's messages) to FILE
@@ -48,7 +56,7 @@ note() { # stderr, and the log when there is one
 
 machine=q35 smp=1 mem=512M kernel="" append="" have_append=0 disk="" format=""
 firmware=bios timeout=120 have_timeout=0 net=none accel=${WEFT_ACCEL:-auto}
-log="" gdb=0 interactive=0
+log="" gdb=0 interactive=0 tap_offload=on
 hostfwds=() extra=()
 
 need_arg() { [ $# -ge 2 ] || die "$1 needs an argument"; }
@@ -65,6 +73,7 @@ while [ $# -gt 0 ]; do
 	--timeout) need_arg "$@"; timeout=$2; have_timeout=1; shift 2 ;;
 	--hostfwd) need_arg "$@"; hostfwds+=("$2"); shift 2 ;;
 	--net) need_arg "$@"; net=$2; shift 2 ;;
+	--tap-offload) need_arg "$@"; tap_offload=$2; shift 2 ;;
 	--accel) need_arg "$@"; accel=$2; shift 2 ;;
 	--log) need_arg "$@"; log=$2; shift 2 ;;
 	--gdb) gdb=1; shift ;;
@@ -78,7 +87,14 @@ done
 # ---- checking the options ---------------------------------------------------
 case $machine in pc|q35|microvm) ;; *) die "--machine must be pc, q35 or microvm" ;; esac
 case $firmware in bios|uefi) ;; *) die "--firmware must be bios or uefi" ;; esac
-case $net in user|none) ;; *) die "--net must be user or none" ;; esac
+case $net in
+user | none) ;;
+tap:*)
+	[[ ${net#tap:} =~ ^[A-Za-z0-9_.-]{1,15}$ ]] || die "--net tap:IFNAME: bad interface name \"${net#tap:}\""
+	;;
+*) die "--net must be user, none or tap:IFNAME" ;;
+esac
+case $tap_offload in on|off) ;; *) die "--tap-offload must be on or off" ;; esac
 case $accel in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg" ;; esac
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds"
@@ -104,7 +120,23 @@ for f in "${hostfwds[@]+"${hostfwds[@]}"}"; do
 	[[ $f =~ ^tcp:127\.0\.0\.1:[0-9]{1,5}-:[0-9]{1,5}$ ]] ||
 		die "--hostfwd must look like tcp:127.0.0.1:HOSTPORT-:GUESTPORT (got $f)"
 done
-[ ${#hostfwds[@]} -eq 0 ] || net=user
+if [ ${#hostfwds[@]} -gt 0 ]; then
+	[[ $net != tap:* ]] || die "--hostfwd is for user networking, not --net $net"
+	net=user
+fi
+# Network safety: a tap device only inside a network namespace that a test
+# made with `ip netns add` (and will delete), never in the host's own: this
+# process must be in a named namespace (`ip netns identify`), and not in
+# PID 1's where that can be read (a sandbox may hide it).
+if [[ $net == tap:* ]]; then
+	ns_name=$(ip netns identify "$$" 2>/dev/null || true)
+	[ -n "$ns_name" ] ||
+		die "--net $net: refusing a tap device outside a named network namespace; run inside one the test created (ip netns exec NS $me ...)"
+	init_ns=$(readlink /proc/1/ns/net 2>/dev/null || true)
+	if [ -n "$init_ns" ] && [ "$init_ns" = "$(readlink /proc/self/ns/net)" ]; then
+		die "--net $net: namespace $ns_name is the host's own network namespace"
+	fi
+fi
 ovmf=/usr/share/ovmf/OVMF.fd
 if [ "$firmware" = uefi ] && [ ! -f "$ovmf" ]; then die "missing $ovmf (install package ovmf)"; fi
 command -v qemu-system-x86_64 >/dev/null || die "missing qemu-system-x86_64 (run tools/setup.sh)"
@@ -239,6 +271,13 @@ fi
 # variables to keep; boots the removable path EFI/BOOT/BOOTX64.EFI).
 [ "$firmware" = bios ] || args+=(-bios "$ovmf")
 
+nic_args() { # the virtio-net device on netdev n0: MMIO on microvm, PCI elsewhere
+	if [ "$machine" = microvm ]; then
+		args+=(-device virtio-net-device,netdev=n0)   # virtio-mmio
+	else
+		args+=(-device virtio-net-pci,netdev=n0)
+	fi
+}
 if [ "$net" = user ]; then
 	# User networking (slirp): no host setup, no root. restrict=on cuts the
 	# guest off from the host and the outside world; only the 127.0.0.1
@@ -246,11 +285,16 @@ if [ "$net" = user ]; then
 	netdev=user,id=n0,restrict=on
 	for f in "${hostfwds[@]+"${hostfwds[@]}"}"; do netdev+=",hostfwd=$f"; done
 	args+=(-netdev "$netdev")
-	if [ "$machine" = microvm ]; then
-		args+=(-device virtio-net-device,netdev=n0)   # virtio-mmio
-	else
-		args+=(-device virtio-net-pci,netdev=n0)
-	fi
+	nic_args
+elif [[ $net == tap:* ]]; then
+	# An existing tap device (the test made it in its namespace, with
+	# `ip tuntap add dev IFNAME mode tap`): no helper scripts, QEMU only
+	# attaches to it. vnet_hdr=off makes QEMU compute checksums itself and
+	# take offloads away from the guest.
+	netdev=tap,id=n0,ifname=${net#tap:},script=no,downscript=no
+	[ "$tap_offload" = on ] || netdev+=",vnet_hdr=off"
+	args+=(-netdev "$netdev")
+	nic_args
 else
 	args+=(-nic none)
 fi

@@ -1,0 +1,46 @@
+# net/lwip.mk — lwIP 2.1.3 in the kernel (included by the Makefile).
+#
+# lwIP's source is Debian's (tools/setup.sh unpacks `apt-get source lwip`
+# at build/deps/lwip); none of it is committed. Its objects are built here
+# into build/obj/lwip/, with the kernel's flags plus Weft's port
+# (net/lwip/include: lwipopts.h, arch/cc.h, arch/sys_arch.h). Only the raw
+# API core: no api/ (sockets, netconn need threads), no PPP, no IPv6.
+# The port's own C files (net/lwip/*.c) are ours and built like any kernel
+# file, with our warnings intact.
+
+LWIP_DIR := $(BUILD)/deps/lwip
+
+LWIP_SRC := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c \
+		memp.c netif.c pbuf.c raw.c stats.c sys.c tcp.c tcp_in.c \
+		tcp_out.c timeouts.c udp.c) \
+	$(addprefix core/ipv4/,autoip.c dhcp.c etharp.c icmp.c igmp.c ip4.c \
+		ip4_addr.c ip4_frag.c) \
+	netif/ethernet.c
+LWIP_OBJ := $(patsubst %.c,$(BUILD)/obj/lwip/%.o,$(LWIP_SRC))
+LWIP_PORT_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(sort $(wildcard net/lwip/*.c)))
+
+# Every kernel file may include lwIP headers (net/, apps/, tests/guest/).
+KCFLAGS += -Inet/lwip/include -I$(LWIP_DIR)/src/include
+
+# Flags for lwIP's objects only. lwIP 2.1.3 compiles without a warning
+# under the kernel's -Wall -Wextra, so nothing is relaxed; a -Wno-... that
+# a future lwIP needs goes here, never into KCFLAGS. -mgeneral-regs-only
+# holds for lwIP too: none of the core uses floating point.
+LWIP_CFLAGS :=
+
+KOBJ += $(LWIP_OBJ) $(LWIP_PORT_OBJ)
+
+$(BUILD)/obj/lwip/%.o: $(LWIP_DIR)/src/%.c | $(NEWLIB)/lib/libc.a
+	@mkdir -p $(@D)
+	@echo "  CC      lwip/$*.c"
+	$(Q)$(CC) $(KCFLAGS) $(LWIP_CFLAGS) -c $< -o $@
+
+# Our files that include lwIP headers need its tree too: without it, say
+# what to do instead of "lwip/tcp.h: No such file".
+$(filter $(BUILD)/obj/net/% $(BUILD)/obj/apps/% $(BUILD)/obj/tests/guest/%,$(KOBJ)): \
+	| $(LWIP_DIR)/src/include/lwip/init.h
+
+# Only runs when a file of lwIP's tree is missing.
+$(LWIP_DIR)/src/%:
+	@echo "lwIP source missing ($(LWIP_DIR)/src/$*): run tools/setup.sh" >&2
+	@exit 1

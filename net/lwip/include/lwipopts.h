@@ -1,0 +1,250 @@
+/*
+ * net/lwip/include/lwipopts.h — Weft's lwIP 2.1.3 configuration.
+ *
+ * Every option set here says why it has its value; anything not named
+ * keeps lwIP's default (lwip/opt.h). The shape of the port:
+ *
+ *   - NO_SYS, raw API only. lwIP never runs a thread of its own; the
+ *     scheduler's poller feeds it input and runs its timers, and tasks
+ *     call the raw API from conn_*. One net lock (net/netlock.h)
+ *     serializes every entry, so lwIP needs no locking of its own.
+ *   - Sized for a server: 10,000 concurrent TCP connections, with churn
+ *     of hundreds of thousands of short ones. Every pool is static (in
+ *     .bss): memory is bounded, known at link time, and the request path
+ *     never calls malloc (DESIGN.md: "per-connection data comes from fixed
+ *     pools"). Memory cost, measured (`nm -S build/weft`):
+ *       TCP PCBs       12,288 x   280 B    3.3 MiB
+ *       TCP segments   32,768 x    32 B    1.0 MiB
+ *       PBUF_POOL       8,192 x 1,552 B   12.1 MiB   (RX, unread data)
+ *       heap (MEM_SIZE)                   16.0 MiB   (TX data, headers)
+ *       pbuf headers    4,096 x    24 B    0.1 MiB
+ *     32.5 MiB of .bss in all (zeroed at boot in well under a
+ *     millisecond), none of it in the image file.
+ *   - TIME_WAIT never stalls accept: see MEMP_NUM_TCP_PCB and TCP_MSL
+ *     below, and net/lwip/timewait.c.
+ */
+#ifndef WEFT_LWIPOPTS_H
+#define WEFT_LWIPOPTS_H
+
+/* ---- system integration ------------------------------------------------ */
+
+/* No OS layer: lwIP is driven from the poller and from tasks, never from
+   a thread of its own (DESIGN.md, "Concurrency model"). */
+#define NO_SYS				1
+/* The net lock serializes every entry into lwIP, so lwIP's own critical
+   sections (SYS_ARCH_PROTECT) need no real protection. arch/cc.h turns
+   them into an assertion that the net lock is held instead, which catches
+   a pbuf_free() or pbuf_alloc() made outside the lock. */
+#define SYS_LIGHTWEIGHT_PROT		0
+/* Sockets and netconn need threads (NO_SYS=0); the blocking API is Weft's
+   own (conn_*), built on the raw API. */
+#define LWIP_SOCKET			0
+#define LWIP_NETCONN			0
+#define LWIP_NETIF_API			0
+/* lwIP's timers (TCP, ARP, reassembly, DHCP) run from
+   sys_check_timeouts(), which net_timers_poll() calls when due. */
+#define LWIP_TIMERS			1
+/* Every raw API entry checks that the caller holds the net lock
+   (compiled away with NET_LOCK_CHECKS 0, arch/sys_arch.h). */
+#define LWIP_ASSERT_CORE_LOCKED()	NET_LWIP_ASSERT_LOCKED()
+/* RFC 6528 initial sequence numbers (net/lwip/sys_arch.c): lwIP's default
+   is a global counter, predictable from outside. Being monotonic per
+   address pair in time also lets a peer recycle its TIME_WAIT for a
+   connection we open again. */
+#define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) lwip_hook_tcp_isn(lip, lport, rip, rport)
+/* A SYN that hits a TIME_WAIT pcb starts a new connection instead of
+   being answered with an ACK (net/lwip/timewait.c); the hook sees every
+   IPv4 packet before lwIP parses it. */
+#define LWIP_HOOK_IP4_INPUT(p, inp)	lwip_hook_ip4_input(p, inp)
+
+/* ---- memory ------------------------------------------------------------- */
+
+/* lwIP's own heap, a fixed region in .bss, rather than newlib's malloc:
+   its use is bounded and the request path stays free of malloc calls.
+   It holds the data tcp_write() copies (TX until acknowledged), TCP and
+   ARP headers, loopback copies and UDP datagrams. */
+#define MEM_LIBC_MALLOC			0
+/* Pools are static arrays sized below, not carved from the heap on
+   demand. MEMP_MEM_MALLOC=1 would make idle memory cheaper, but puts an
+   allocator call on every segment and pbuf, and turns pool exhaustion
+   (a clean, counted, per-pool failure) into heap exhaustion shared with
+   the whole kernel. */
+#define MEMP_MEM_MALLOC			0
+/* x86_64: 8-byte alignment of heap blocks and pool elements. */
+#define MEM_ALIGNMENT			8
+/* 16 MiB caps the TX data queued across all connections: 256 full 64 KiB
+   send buffers at once. When it is used up, tcp_write() returns ERR_MEM
+   and conn_write waits for acknowledgements (backpressure), so the cap
+   costs throughput only when that many connections send bulk at once. */
+#define MEM_SIZE			(16 * 1024 * 1024)
+
+/* ---- pools -------------------------------------------------------------- */
+
+/* 10,000 concurrent connections (the issue's target) plus 20% for the
+   pcbs that are closing (FIN_WAIT, LAST_ACK, TIME_WAIT) or half open
+   (SYN_RCVD). TIME_WAIT never exhausts the pool: when it is empty,
+   tcp_alloc() aborts the oldest TIME_WAIT pcb, then the oldest LAST_ACK,
+   then the oldest CLOSING one, before it fails (it never kills an
+   established connection of equal priority). 280 B each: 3.3 MiB. */
+#define MEMP_NUM_TCP_PCB		12288
+/* Listening sockets: a few apps (echo, http, metrics) and the tests. */
+#define MEMP_NUM_TCP_PCB_LISTEN		16
+/* Queued TCP segments (unsent, unacknowledged, out of order) across all
+   connections: on average ~3 per connection at 10,000 connections, or
+   180 full send queues (TCP_SND_QUEUELEN) at once. 32 B each: 1 MiB. */
+#define MEMP_NUM_TCP_SEG		32768
+/* pbuf headers without their own payload (PBUF_REF/PBUF_ROM): IP
+   fragments and zero-copy references. With LWIP_NETIF_TX_SINGLE_PBUF,
+   TCP copies instead, so few are in use. */
+#define MEMP_NUM_PBUF			4096
+/* UDP: DHCP, tests, small apps. */
+#define MEMP_NUM_UDP_PCB		16
+/* lwIP's internal timers, plus a few spare: Weft code uses the runtime's
+   timers, not sys_timeout() (see net_timers_poll in net/netlock.h). */
+#define MEMP_NUM_SYS_TIMEOUT		(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
+/* Packets queued while ARP resolves their next hop: a burst of SYN-ACKs
+   to a new gateway entry after boot or an ARP expiry. */
+#define MEMP_NUM_ARP_QUEUE		64
+/* Receive buffers. PBUF_POOL_BUFSIZE comes out at 1,528 bytes (MSS +
+   headers + PBUF_LINK_ENCAPSULATION_HLEN): one holds a whole 1514-byte
+   frame and its 12-byte virtio-net header, so a driver may post pool
+   pbufs to the RX ring directly or copy each frame into one. A
+   connection's unread data stays in them until conn_read takes it.
+   8,192 x 1,552 B is 12 MiB: at 10,000 connections most hold nothing
+   unread at any moment; when the pool runs out, frames are dropped and
+   TCP retransmits (out-of-order data is given back first). */
+#define PBUF_POOL_SIZE			8192
+
+/* ---- link layer --------------------------------------------------------- */
+
+/* IPv4 over Ethernet (virtio-net). */
+#define LWIP_ARP			1
+#define LWIP_ETHERNET			1
+/* 14-byte Ethernet header right before the IP header; no padding to align
+   it (x86 does not care, and the virtio-net header has its own room). */
+#define ETH_PAD_SIZE			0
+/* Room in front of every outgoing frame for the 12-byte virtio-net header
+   (virtio 1.0, with num_buffers): the driver can pbuf_add_header() it and
+   post one buffer per frame instead of a header buffer and the frame. */
+#define PBUF_LINK_ENCAPSULATION_HLEN	12
+/* Clients reach a server through one gateway or sit on one small segment
+   (a test's network namespace); 32 entries is plenty. */
+#define ARP_TABLE_SIZE			32
+/* TCP builds each segment as one pbuf (data copied with its headers'
+   room), so the driver's linkoutput usually gets a single contiguous
+   buffer. Rare paths (an ICMP echo reply reusing a chained RX pbuf, IP
+   fragments) can still pass a chain: linkoutput must handle p->next. */
+#define LWIP_NETIF_TX_SINGLE_PBUF	1
+/* The driver reports link changes (virtio-net STATUS) and DHCP reports
+   address changes; conn_* and the app may want to know. */
+#define LWIP_NETIF_STATUS_CALLBACK	1
+#define LWIP_NETIF_LINK_CALLBACK	1
+/* DHCP sends netif->hostname (option 12) when the driver sets one. */
+#define LWIP_NETIF_HOSTNAME		1
+/* Traffic to the guest's own addresses loops back inside lwIP; lo
+   (127.0.0.1) exists for the in-guest tests and local health checks.
+   Looped packets are delivered by netif_poll_all() (net_timers_poll, and
+   the poller after each RX batch). */
+#define LWIP_NETIF_LOOPBACK		1
+#define LWIP_HAVE_LOOPIF		1
+
+/* ---- IP, ICMP, UDP, DHCP ------------------------------------------------ */
+
+#define LWIP_IPV4			1
+/* IPv4 only (the issue): IPv6 would double the code and the pcb size. */
+#define LWIP_IPV6			0
+/* Answer ping; nothing in Weft sends raw IP, so no raw pcbs. */
+#define LWIP_ICMP			1
+#define LWIP_RAW			0
+#define LWIP_UDP			1
+/* The guest configures itself with DHCP when the command line has no
+   ip= word, as a cloud VM must. */
+#define LWIP_DHCP			1
+/* Skip the ARP probe for the offered address: on a virtual network the
+   DHCP server is authoritative, and the probe costs half a second of boot. */
+#define DHCP_DOES_ARP_CHECK		0
+/* No link-local fallback, no multicast, no name resolution: a server
+   appliance is configured with an address and answers clients. */
+#define LWIP_AUTOIP			0
+#define LWIP_IGMP			0
+#define LWIP_DNS			0
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+#define LWIP_TCP			1
+/* Ethernet MTU 1500 - 20 (IP) - 20 (TCP). */
+#define TCP_MSS				1460
+/* Window scaling (RFC 7323) lets peers advertise windows above 64 KiB, so
+   our send rate is bounded by TCP_SND_BUF rather than by 65535 bytes per
+   round trip. Our own receive window, 64 KiB, needs scale 1. */
+#define LWIP_WND_SCALE			1
+#define TCP_RCV_SCALE			1
+/* 64 KiB receive window: 5 Gbit/s at a 100 us round trip, more than one
+   net lock will carry. Windows reserve nothing: unread data lives in
+   PBUF_POOL buffers, which bound the total. */
+#define TCP_WND				(64 * 1024)
+/* 64 KiB of unacknowledged + unsent data per connection; tcp_write copies
+   into the heap (MEM_SIZE), which bounds the total. */
+#define TCP_SND_BUF			(64 * 1024)
+/* Segments per send queue: 4 per MSS of buffer (lwIP's default formula)
+   leaves room for small writes; must be <= MEMP_NUM_TCP_SEG. */
+#define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + (TCP_MSS - 1)) / TCP_MSS)
+/* Keep out-of-order data (loss and reordering, e.g. netem), with SACK
+   blocks telling the peer what we hold so it resends only the holes. Per
+   connection, the out-of-order queue is capped at one window's worth so
+   a few lossy connections cannot drain PBUF_POOL. */
+#define TCP_QUEUE_OOSEQ			1
+#define LWIP_TCP_SACK_OUT		1
+#define TCP_OOSEQ_MAX_BYTES		TCP_WND
+#define TCP_OOSEQ_MAX_PBUFS		(TCP_WND / TCP_MSS + 1)
+/* lwIP's listen backlog counts half-open (SYN_RCVD) connections per
+   listener; conn_* may also hold accepted-but-unclaimed ones with
+   tcp_backlog_delayed(). 255 (the default maximum) per listener. */
+#define TCP_LISTEN_BACKLOG		1
+#define TCP_DEFAULT_LISTEN_BACKLOG	0xff
+/* TIME_WAIT lasts 2 * TCP_MSL. lwIP uses the same constant to give up on
+   a LAST_ACK peer that has gone silent, so it stays long: 30 s (TIME_WAIT
+   60 s, like FreeBSD). TIME_WAIT pcbs never pile up regardless: when the
+   pcb pool is empty the oldest is recycled (MEMP_NUM_TCP_PCB), a SYN for
+   the same address pair recycles its own, and more than NET_TW_MAX of
+   them are trimmed oldest first at each SYN (net/lwip/timewait.c), which
+   also bounds the lists lwIP walks for every SYN. */
+#define TCP_MSL				30000UL
+/* Keepalive is per connection (SOF_KEEPALIVE), for conn_* to offer. */
+#define LWIP_TCP_KEEPALIVE		1
+/* Compute the checksum while tcp_write copies the data: one pass over the
+   payload instead of two. */
+#define LWIP_CHECKSUM_ON_COPY		1
+/* Ephemeral ports of outgoing connections start at a random point. */
+#define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
+
+/* ---- checksums ---------------------------------------------------------- */
+
+/* Generated and checked in software for now. virtio-net can offload both
+   (VIRTIO_NET_F_CSUM, GUEST_CSUM), but the device's "data valid" mark is
+   per packet while lwIP's switch is per netif; the per-netif switch is
+   compiled in so that a driver that negotiates offload can use it. The
+   loopback netif already skips them. */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF	1
+#define CHECKSUM_GEN_IP			1
+#define CHECKSUM_GEN_UDP		1
+#define CHECKSUM_GEN_TCP		1
+#define CHECKSUM_GEN_ICMP		1
+#define CHECKSUM_CHECK_IP		1
+#define CHECKSUM_CHECK_UDP		1
+#define CHECKSUM_CHECK_TCP		1
+#define CHECKSUM_CHECK_ICMP		1
+
+/* ---- statistics --------------------------------------------------------- */
+
+/* Pool use, high-water marks and failures, protocol counters: read by the
+   tests and, later, /metrics (lwip_stats, under the net lock). */
+#define LWIP_STATS			1
+/* 32-bit counters: 16-bit ones wrap within a second under load. */
+#define LWIP_STATS_LARGE		1
+/* /metrics formats them itself; stats_display() would print to console. */
+#define LWIP_STATS_DISPLAY		0
+/* No SNMP agent. */
+#define MIB2_STATS			0
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * net/net.h — the network interface, as the rest of the system sees it.
+ * net.c brings it up at boot (KINIT_LATE): the first virtio-net device,
+ * addressed by ip=/gw= or DHCP, drained by the integrated poller.
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The interface has an address (static, or DHCP has bound). */
+bool net_configured(void);
+/* Frames dropped because no pbuf was free. */
+uint64_t net_rx_dropped_nopbuf(void);
+
+#endif
