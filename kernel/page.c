@@ -6,11 +6,15 @@
 #include "kernel/spinlock.h"
 #include "kernel/panic.h"
 #include "kernel/vm.h"
+#include "kernel/cpu.h"
 
 extern char __kernel_start[], __kernel_end[];
 
 static struct pmm kpmm;
 static struct spinlock page_lock = SPINLOCK_INIT;
+/* The holder's CPU, so that the fault path can tell "held here" (give
+   up) from "held elsewhere" (wait: the holder is only a moment away). */
+static volatile int page_lock_cpu = -1;
 
 /* Find room for the bitmap: the first usable range above the kernel and
    below 4 GiB (the boot identity map's reach) that holds it. */
@@ -53,7 +57,9 @@ static uint64_t zeroed(uint64_t pa)
 uint64_t page_alloc(void)
 {
 	bool f = spin_lock(&page_lock);
+	page_lock_cpu = (int)cpu_id();
 	uint64_t pa = pmm_alloc(&kpmm);
+	page_lock_cpu = -1;
 	spin_unlock(&page_lock, f);
 	return zeroed(pa);
 }
@@ -61,23 +67,25 @@ uint64_t page_alloc(void)
 uint64_t page_alloc_try(void)
 {
 	bool f = irq_save();
-	for (int i = 0; i < 1000; i++) {
+	uint64_t pa = 0;
+	while (page_lock_cpu != (int)cpu_id()) {
 		if (spin_trylock_raw(&page_lock)) {
-			uint64_t pa = pmm_alloc(&kpmm);
+			pa = pmm_alloc(&kpmm);
 			spin_unlock_raw(&page_lock);
-			irq_restore(f);
-			return zeroed(pa);
+			break;
 		}
 		cpu_relax();
 	}
 	irq_restore(f);
-	return 0;
+	return zeroed(pa);
 }
 
 uint64_t page_alloc_below(uint64_t limit)
 {
 	bool f = spin_lock(&page_lock);
+	page_lock_cpu = (int)cpu_id();
 	uint64_t pa = pmm_alloc_contig(&kpmm, 1, PAGE_SIZE, limit);
+	page_lock_cpu = -1;
 	spin_unlock(&page_lock, f);
 	return zeroed(pa);
 }
@@ -85,7 +93,9 @@ uint64_t page_alloc_below(uint64_t limit)
 void page_free(uint64_t pa)
 {
 	bool f = spin_lock(&page_lock);
+	page_lock_cpu = (int)cpu_id();
 	pmm_free(&kpmm, pa);
+	page_lock_cpu = -1;
 	spin_unlock(&page_lock, f);
 }
 

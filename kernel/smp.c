@@ -28,6 +28,25 @@ extern uint64_t boot_pml4[];
 
 void (*smp_ap_main_hook)(void);
 static struct spinlock call_lock = SPINLOCK_INIT;
+
+/* An IPI whose effect has not been seen after this long is sent again.
+   Handlers act on flags, not on the interrupt itself, so a duplicate is
+   harmless; a lost one (seen under emulation) would otherwise hang the
+   sender for good. */
+#define IPI_RESEND_NS 2000000ull
+
+/* Wait until *flag reads NULL, re-sending `vector` to cpu c now and then. */
+static void wait_clear(struct cpu *c, void *volatile *flag, uint8_t vector)
+{
+	uint64_t resend = rdtsc() + ns_to_tsc(IPI_RESEND_NS);
+	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+		cpu_relax();
+		if (rdtsc() > resend) {
+			lapic_send_ipi(c->apic_id, vector);
+			resend = rdtsc() + ns_to_tsc(IPI_RESEND_NS);
+		}
+	}
+}
 static struct spinlock flush_lock = SPINLOCK_INIT;
 
 static void stop_others(void)
@@ -100,11 +119,17 @@ void vm_flush_all(void)
 			__atomic_store_n(&cpus[i].tlb_flush_req, 1, __ATOMIC_RELEASE);
 			lapic_send_ipi(cpus[i].apic_id, VEC_IPI_TLB);
 		}
-	for (unsigned i = 0; i < ncpus; i++)
+	for (unsigned i = 0; i < ncpus; i++) {
+		uint64_t resend = rdtsc() + ns_to_tsc(IPI_RESEND_NS);
 		while (__atomic_load_n(&cpus[i].tlb_flush_req, __ATOMIC_ACQUIRE)) {
 			tlb_serve(me);
 			cpu_relax();
+			if (rdtsc() > resend) {
+				lapic_send_ipi(cpus[i].apic_id, VEC_IPI_TLB);
+				resend = rdtsc() + ns_to_tsc(IPI_RESEND_NS);
+			}
 		}
+	}
 	spin_unlock_raw(&flush_lock);
 }
 
@@ -124,8 +149,7 @@ void cpu_call(unsigned id, void (*fn)(void *), void *arg)
 	c->call_arg = arg;
 	__atomic_store_n(&c->call_fn, fn, __ATOMIC_RELEASE);
 	lapic_send_ipi(c->apic_id, VEC_IPI_WAKE);
-	while (__atomic_load_n(&c->call_fn, __ATOMIC_ACQUIRE))
-		cpu_relax();
+	wait_clear(c, (void *volatile *)&c->call_fn, VEC_IPI_WAKE);
 	spin_unlock_raw(&call_lock);
 }
 
@@ -144,8 +168,8 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 	}
 	fn(arg);
 	for (unsigned i = 0; i < ncpus; i++)
-		while (__atomic_load_n(&cpus[i].call_fn, __ATOMIC_ACQUIRE))
-			cpu_relax();
+		if (i != me)
+			wait_clear(&cpus[i], (void *volatile *)&cpus[i].call_fn, VEC_IPI_WAKE);
 	spin_unlock_raw(&call_lock);
 	irq_restore(f);
 }

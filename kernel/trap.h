@@ -30,6 +30,7 @@ enum {
 	VEC_IPI_CALL = 0xf1,	/* cpu_call */
 	VEC_IPI_TLB = 0xf2,	/* TLB shootdown */
 	VEC_IPI_STOP = 0xf3,	/* panic: stop */
+	VEC_APIC_ERROR = 0xfe,	/* LAPIC error: logged, EOI'd */
 	VEC_SPURIOUS = 0xff,
 };
 

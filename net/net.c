@@ -136,10 +136,35 @@ static void status_cb(struct netif *n)
 	addr_changed = true;
 }
 
+/* The watchdog: frames waiting in the ring with no poll pending and no
+   progress since the last look mean a device interrupt was lost (seen
+   under QEMU's TCG: an MSI accepted by the CPU whose handler never ran).
+   Kick the poller, and say so the first few times. */
+static void watchdog(uint64_t *last_rx, int *strikes)
+{
+	struct vnet_stats st = vnet_stats(dev);
+	bool stalled = vnet_rx_waiting(dev) && st.rx_frames == *last_rx;
+	*last_rx = st.rx_frames;
+	if (!stalled) {
+		*strikes = 0;
+		return;
+	}
+	if (++*strikes < 2)
+		return;
+	static unsigned said;
+	if (said++ < 5)
+		printf("net: receive ring stalled with frames waiting; polling (lost interrupt?)\n");
+	rt_poll_kick();
+	*strikes = 0;
+}
+
 static void timers_task(void *arg)
 {
 	(void)arg;
+	uint64_t last_rx = 0;
+	int strikes = 0;
 	for (;;) {
+		watchdog(&last_rx, &strikes);
 		net_timers_poll();
 		if (addr_changed) {
 			char line[96];

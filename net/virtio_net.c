@@ -825,6 +825,14 @@ void vnet_rx_irq_disable(struct vnet *n)
 		n->dev->ops->intr_mask(n->dev, qp->rx.index, true);
 }
 
+bool vnet_rx_waiting(struct vnet *n)
+{
+	for (unsigned i = 0; i < n->npairs; i++)
+		if (vq_has_used(&n->qp[i].rx))
+			return true;
+	return false;
+}
+
 bool vnet_link_up(struct vnet *n)
 {
 	return load(&n->link);
@@ -867,3 +875,4 @@ bool vnet_broken(const struct vnet *n)
 			return true;
 	return false;
 }
+

@@ -144,6 +144,9 @@ void vnet_rx_irq_disable(struct vnet *n);
 /* Link state as the device last reported it (always up without
    VIRTIO_NET_F_STATUS). Any context. */
 bool vnet_link_up(struct vnet *n);
+/* Frames wait in a receive ring. Read-only and cheap; any context (a
+   watchdog compares it with the poller's progress). */
+bool vnet_rx_waiting(struct vnet *n);
 
 /* Counters since probe (restart keeps them). */
 struct vnet_stats vnet_stats(const struct vnet *n);

@@ -1,6 +1,7 @@
 /*
- * HTTP/1.1 request parsing. The API, its rules and its limits are in
- * http_parse.h; this comment is about how it works.
+ * HTTP/1.1 request heads. The API, its rules and its limits are in
+ * http_parse.h; this comment is about how the head parser works. Request
+ * bodies are decoded in http_body.c, paths normalized in http_path.c.
  *
  * The head parser is a byte-at-a-time state machine. Its state is small
  * (struct http_parser) and holds offsets from the request's first byte,
@@ -29,16 +30,12 @@
 #include "apps/httpd/http_parse.h"
 
 #include <string.h>
+#include "apps/httpd/http_chars.h"
 
-/* Character classes, own tables: no <ctype.h> in the kernel. */
-enum {
-	C_TCHAR = 1 << 0, /* token: method, field name, transfer coding */
-	C_HOST = 1 << 1,  /* Host value: reg-name, IP literal, port, '%' */
-};
-
+/* Character classes (http_chars.h). */
 #define TH_ (C_TCHAR | C_HOST)
 
-static const uint8_t cclass[256] = {
+const uint8_t http_cclass[256] = {
 	['0' ... '9'] = TH_, ['A' ... 'Z'] = TH_, ['a' ... 'z'] = TH_,
 	['!'] = TH_, ['$'] = TH_, ['%'] = TH_, ['&'] = TH_, ['\''] = TH_,
 	['*'] = TH_, ['+'] = TH_, ['-'] = TH_, ['.'] = TH_, ['_'] = TH_,
@@ -48,44 +45,12 @@ static const uint8_t cclass[256] = {
 	['='] = C_HOST, [':'] = C_HOST, ['['] = C_HOST, [']'] = C_HOST,
 };
 
-static const uint8_t hexval[256] = {
+const uint8_t http_hexval[256] = {
 	['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4,
 	['5'] = 5, ['6'] = 6, ['7'] = 7, ['8'] = 8, ['9'] = 9,
 	['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
 	['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
 };
-
-static bool is(uint8_t c, int cls)
-{
-	return (cclass[c] & cls) != 0;
-}
-
-/* VCHAR: a request-target byte. */
-static bool is_vchar(uint8_t c)
-{
-	return c >= 0x21 && c <= 0x7e;
-}
-
-/* field-vchar: VCHAR or obs-text. */
-static bool is_field(uint8_t c)
-{
-	return is_vchar(c) || c >= 0x80;
-}
-
-static bool is_hex(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-
-static bool is_ows(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
 
 /* s[0..n) equals lit (lower case) ignoring ASCII case. */
 static bool ieq(const char *s, size_t n, const char *lit)
@@ -575,292 +540,4 @@ const struct http_span *http_req_header(const struct http_req *r,
 			return &r->headers[i].value;
 	}
 	return NULL;
-}
-
-/* ---- Bodies ---- */
-
-enum {
-	CH_SIZE,       /* first hex digit of a chunk size */
-	CH_SIZE_MORE,  /* more hex digits, or what ends them */
-	CH_SIZE_WS,    /* BWS after the size: ';' or CR must follow */
-	CH_EXT,        /* chunk extensions, skipped up to CR */
-	CH_SIZE_LF,
-	CH_DATA,
-	CH_DATA_CR,
-	CH_DATA_LF,
-	CH_TRAILER,    /* start of a trailer line or of the empty line */
-	CH_TNAME,
-	CH_TVALUE,
-	CH_TRAILER_LF,
-	CH_END_LF,     /* CR of the final empty line seen */
-	CH_DONE,
-	CH_ERROR,
-};
-
-void http_chunked_init(struct http_chunked *c, uint64_t limit)
-{
-	memset(c, 0, sizeof(*c));
-	c->limit = limit;
-	c->state = CH_SIZE;
-}
-
-/* The size line ended: check the size against the body's limit. */
-static int chunk_size_done(struct http_chunked *c)
-{
-	if (c->size > c->limit - c->total)
-		return HTTP_ERR_413;
-	c->total += c->size;
-	c->state = c->size ? CH_DATA : CH_TRAILER;
-	c->line = 0;
-	return 0;
-}
-
-/* One framing byte of a chunk-size line (CH_SIZE..CH_SIZE_LF). */
-static int step_size_line(struct http_chunked *c, uint8_t b)
-{
-	if (++c->line > HTTP_CHUNK_LINE_MAX)
-		return HTTP_ERR_400;
-	switch (c->state) {
-	case CH_SIZE:
-	case CH_SIZE_MORE:
-		if (is_hex(b)) {
-			if (c->size >> 60)
-				return HTTP_ERR_400; /* would overflow */
-			c->size = c->size << 4 | hexval[b];
-			c->state = CH_SIZE_MORE;
-			return 0;
-		}
-		if (c->state == CH_SIZE)
-			return HTTP_ERR_400;
-		__attribute__((fallthrough)); /* what follows the digits */
-	case CH_SIZE_WS:
-		if (is_ows(b))
-			c->state = CH_SIZE_WS;
-		else if (b == ';')
-			c->state = CH_EXT;
-		else if (b == '\r')
-			c->state = CH_SIZE_LF;
-		else
-			return HTTP_ERR_400;
-		return 0;
-	case CH_EXT:
-		if (b == '\r')
-			c->state = CH_SIZE_LF;
-		else if (!is_ows(b) && !is_field(b))
-			return HTTP_ERR_400;
-		return 0;
-	case CH_SIZE_LF:
-		if (b != '\n')
-			return HTTP_ERR_400;
-		return chunk_size_done(c);
-	}
-	return HTTP_EINVAL;
-}
-
-/* One framing byte after data or in the trailer section. */
-static int step_framing(struct http_chunked *c, uint8_t b)
-{
-	if (c->state >= CH_TRAILER && ++c->line > HTTP_MAX_HEAD)
-		return HTTP_ERR_431;
-	switch (c->state) {
-	case CH_DATA_CR:
-		c->state = CH_DATA_LF;
-		return b == '\r' ? 0 : HTTP_ERR_400;
-	case CH_DATA_LF:
-		c->state = CH_SIZE;
-		c->size = 0;
-		return b == '\n' ? 0 : HTTP_ERR_400;
-	case CH_TRAILER:
-		if (b == '\r')
-			c->state = CH_END_LF;
-		else if (is(b, C_TCHAR))
-			c->state = CH_TNAME;
-		else
-			return HTTP_ERR_400;
-		return 0;
-	case CH_TNAME:
-		if (b == ':')
-			c->state = CH_TVALUE;
-		else if (!is(b, C_TCHAR))
-			return HTTP_ERR_400;
-		return 0;
-	case CH_TVALUE:
-		if (b == '\r')
-			c->state = CH_TRAILER_LF;
-		else if (!is_ows(b) && !is_field(b))
-			return HTTP_ERR_400;
-		return 0;
-	case CH_TRAILER_LF:
-		c->state = CH_TRAILER;
-		return b == '\n' ? 0 : HTTP_ERR_400;
-	case CH_END_LF:
-		if (b != '\n')
-			return HTTP_ERR_400;
-		c->state = CH_DONE;
-		return HTTP_DONE;
-	}
-	return step_size_line(c, b);
-}
-
-int http_chunked_decode(struct http_chunked *c, const char *buf, size_t len,
-			size_t *consumed, struct http_span *data)
-{
-	size_t i = 0;
-	int rc = HTTP_AGAIN;
-
-	*consumed = 0;
-	*data = (struct http_span){ .ptr = buf, .off = 0, .len = 0 };
-	if (c->state == CH_ERROR)
-		return c->err;
-	if (c->state == CH_DONE)
-		return HTTP_DONE;
-	while (i < len && rc == HTTP_AGAIN) {
-		if (c->state == CH_DATA) {
-			size_t n = len - i;
-
-			if (n > c->size)
-				n = c->size;
-			if (n > UINT32_MAX)
-				n = UINT32_MAX;
-			*data = (struct http_span){ buf + i, (uint32_t)i,
-						    (uint32_t)n };
-			c->size -= n;
-			if (c->size == 0)
-				c->state = CH_DATA_CR;
-			*consumed = i + n;
-			return HTTP_AGAIN;
-		}
-		rc = step_framing(c, (uint8_t)buf[i++]);
-	}
-	if (rc < 0) {
-		c->state = CH_ERROR;
-		c->err = rc;
-		return rc;
-	}
-	*consumed = i;
-	return rc;
-}
-
-int http_body_init(struct http_body *b, const struct http_req *r,
-		   uint64_t limit)
-{
-	memset(b, 0, sizeof(*b));
-	b->kind = r->body;
-	http_chunked_init(&b->ch, limit);
-	if (r->body != HTTP_BODY_LENGTH)
-		return 0;
-	if (r->content_length > limit) {
-		b->kind = HTTP_BODY_NONE;
-		return HTTP_ERR_413;
-	}
-	b->remaining = r->content_length;
-	return 0;
-}
-
-int http_body_read(struct http_body *b, const char *buf, size_t len,
-		   size_t *consumed, struct http_span *data)
-{
-	size_t n = len;
-
-	if (b->kind == HTTP_BODY_CHUNKED)
-		return http_chunked_decode(&b->ch, buf, len, consumed, data);
-	if (b->kind == HTTP_BODY_NONE)
-		b->remaining = 0;
-	if (n > b->remaining)
-		n = b->remaining;
-	if (n > UINT32_MAX)
-		n = UINT32_MAX;
-	b->remaining -= n;
-	*data = (struct http_span){ .ptr = buf, .off = 0, .len = (uint32_t)n };
-	*consumed = n;
-	return b->remaining ? HTTP_AGAIN : HTTP_DONE;
-}
-
-/* ---- Paths ---- */
-
-/* Percent-decode in[0..len) into out, refusing what no site path holds.
- * Returns the decoded length, or an error. */
-static int path_decode(const char *in, size_t len, char *out, size_t outsz)
-{
-	size_t i, w = 0;
-
-	for (i = 0; i < len; i++) {
-		uint8_t c = (uint8_t)in[i];
-
-		if (c == '%') {
-			if (len - i < 3 || !is_hex((uint8_t)in[i + 1]) ||
-			    !is_hex((uint8_t)in[i + 2]))
-				return HTTP_ERR_400;
-			c = (uint8_t)(hexval[(uint8_t)in[i + 1]] << 4 |
-				      hexval[(uint8_t)in[i + 2]]);
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			return HTTP_ERR_400;
-		if (w + 1 >= outsz)
-			return HTTP_ERR_414;
-		out[w++] = (char)c;
-	}
-	return (int)w;
-}
-
-/*
- * Resolve "." and ".." and collapse '/' runs in place. out[0..n) starts
- * with '/', and out has room for n + 1 bytes. The output so far always
- * ends with '/' and is never longer than the input read so far, so the
- * copy runs forward safely.
- */
-static int path_resolve(char *out, size_t n)
-{
-	size_t i = 0, w = 1, s;
-	bool dir = true; /* the output ends in '/' */
-
-	while (i < n) {
-		while (i < n && out[i] == '/')
-			i++;
-		if (i == n)
-			break;
-		s = i;
-		while (i < n && out[i] != '/')
-			i++;
-		dir = i < n;
-		if (i - s == 1 && out[s] == '.') {
-			dir = true;
-		} else if (i - s == 2 && out[s] == '.' && out[s + 1] == '.') {
-			if (w == 1)
-				return HTTP_ERR_400; /* above the root */
-			for (w--; out[w - 1] != '/'; w--)
-				;
-			dir = true;
-		} else {
-			memmove(out + w, out + s, i - s);
-			w += i - s;
-			out[w++] = '/';
-		}
-	}
-	if (!dir)
-		w--;
-	out[w] = '\0';
-	return (int)w;
-}
-
-int http_path_normalize(const char *in, size_t len, char *out, size_t outsz)
-{
-	int n;
-
-	if (len == 0) {
-		if (outsz < 2)
-			return HTTP_ERR_414;
-		out[0] = '/';
-		out[1] = '\0';
-		return 1;
-	}
-	if (in[0] != '/')
-		return HTTP_ERR_400;
-	if (len > (size_t)INT32_MAX)
-		return HTTP_ERR_414;
-	n = path_decode(in, len, out, outsz);
-	if (n < 0)
-		return n;
-	return path_resolve(out, (size_t)n);
 }

@@ -216,7 +216,7 @@ int http_parse(struct http_parser *p, struct http_req *r, const char *req,
 const struct http_span *http_req_header(const struct http_req *r,
 					const char *name);
 
-/* Chunked body decoder state; private to http_parse.c. */
+/* Chunked body decoder state; private to http_body.c. */
 struct http_chunked {
 	uint64_t size;  /* chunk size being read, then its bytes still due */
 	uint64_t total; /* data bytes in the body so far */

@@ -1,5 +1,6 @@
 /* kernel/arch/apic.c — local APIC, IPIs, the local timer, IOAPIC. */
 #include <errno.h>
+#include <stdio.h>
 #include "kernel/apic.h"
 #include "kernel/acpi.h"
 #include "kernel/cpu.h"
@@ -51,6 +52,21 @@ static bool timer_irq(struct trapframe *tf, void *arg)
 	return true;
 }
 
+/* An APIC error (illegal vector, send or receive failure). It is a real
+   interrupt: without the EOI its in-service bit would block every vector
+   below it on this CPU for good. */
+static uint64_t apic_errors;
+
+static bool error_irq(struct trapframe *tf, void *arg)
+{
+	(void)tf, (void)arg;
+	wr(LAPIC_ESR, 0);
+	uint32_t esr = rd(LAPIC_ESR);
+	if (__atomic_fetch_add(&apic_errors, 1, __ATOMIC_RELAXED) < 10)
+		kprintf("apic: error on cpu %u: ESR %#x\n", this_cpu()->id, esr);
+	return true;
+}
+
 static bool nothing_irq(struct trapframe *tf, void *arg)
 {
 	(void)tf, (void)arg;
@@ -72,6 +88,7 @@ void lapic_init(void)
 	tsc_deadline = c & (1u << 24);
 	trap_set_handler(VEC_TIMER, timer_irq, NULL);
 	trap_set_handler(VEC_IPI_WAKE, nothing_irq, NULL);
+	trap_set_handler(VEC_APIC_ERROR, error_irq, NULL);
 }
 
 void lapic_init_local(void)
@@ -80,7 +97,7 @@ void lapic_init_local(void)
 	wr(LAPIC_TPR, 0);
 	wr(LAPIC_LVT_LINT0, LVT_MASKED);
 	wr(LAPIC_LVT_LINT1, 0x400);		/* NMI */
-	wr(LAPIC_LVT_ERR, VEC_SPURIOUS);
+	wr(LAPIC_LVT_ERR, VEC_APIC_ERROR);
 	wr(LAPIC_ESR, 0);
 	wr(LAPIC_SVR, 0x100 | VEC_SPURIOUS);	/* software enable */
 	wr(LAPIC_TIMER_DIV, 0x3);		/* divide by 16 */
@@ -210,4 +227,29 @@ void ioapic_mask(uint32_t gsi, bool masked)
 	uint32_t lo = mmio_read32(r + 0x10);
 	lo = masked ? lo | LVT_MASKED : lo & ~LVT_MASKED;
 	mmio_write32(r + 0x10, lo);
+}
+
+/* Called where no handler can be running on this CPU (the scheduler
+   loop, about to halt): an in-service bit set now was left behind by an
+   interrupt whose handler never ran to its EOI, and it would block every
+   vector of its priority class and below on this CPU for good. Seen under
+   QEMU's TCG after heavy MSI traffic. End it, and say so. */
+static uint64_t isr_repairs;
+
+unsigned lapic_isr_repair(void)
+{
+	unsigned n = 0;
+	for (int i = 7; i >= 0; i--) {
+		uint32_t isr = rd(0x100 + (uint32_t)i * 0x10);
+		while (isr) {
+			unsigned bit = 31 - (unsigned)__builtin_clz(isr);
+			if (__atomic_fetch_add(&isr_repairs, 1, __ATOMIC_RELAXED) < 10)
+				kprintf("apic: cpu %u: vector %u was left in service; ended it\n",
+					this_cpu()->id, i * 32 + bit);
+			wr(LAPIC_EOI, 0);	/* ends the highest in service */
+			isr &= ~(1u << bit);
+			n++;
+		}
+	}
+	return n;
 }

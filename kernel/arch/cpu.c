@@ -4,7 +4,8 @@
  *
  * Selectors match the boot GDT (0x08 code, 0x10 data) so the switch from
  * the boot GDT needs no far jump dance beyond reloading %cs once. IST
- * slots: 1 double fault, 2 NMI, 3 page fault, 4 machine check. The page
+ * slots: 1 double fault, 2 NMI, 3 page fault, 4 machine check, 5 the
+ * entry stack of every interrupt (see kernel/arch/trap.S). The page
  * fault gets its own stack so that a task that runs off its stack still
  * reaches a handler that can report it (and so stack growth never runs on
  * the very stack it is growing).
@@ -39,6 +40,7 @@ struct idt_gate {
 #define IST_NMI 2
 #define IST_PF 3
 #define IST_MC 4
+#define IST_ENTRY 5		/* interrupts: moved to the interrupted stack (trap.S) */
 #define IST_STACK_SIZE (16 * 1024)
 
 struct cpu cpus[MAX_CPUS];
@@ -49,7 +51,7 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static struct tss bsp_tss;
 static uint64_t bsp_gdt[5];
 /* The BSP's IST stacks before the VM can give guarded ones. */
-static uint8_t bsp_ist_early[4][8192] __attribute__((aligned(16)));
+static uint8_t bsp_ist_early[5][8192] __attribute__((aligned(16)));
 
 extern const uint64_t trap_stubs[256];
 
@@ -68,7 +70,7 @@ static void set_gate(unsigned v, uint64_t fn, unsigned ist)
 void trap_init(void)
 {
 	for (unsigned v = 0; v < 256; v++)
-		set_gate(v, trap_stubs[v], 0);
+		set_gate(v, trap_stubs[v], v >= 32 ? IST_ENTRY : 0);
 	idt[VEC_DF].ist = IST_DF;
 	idt[VEC_NMI].ist = IST_NMI;
 	idt[VEC_PF].ist = IST_PF;
@@ -135,7 +137,7 @@ void cpu_init_bsp(void)
 	c->id = 0;
 	c->tss = &bsp_tss;
 	c->gdt = bsp_gdt;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		bsp_tss.ist[i] = (uint64_t)bsp_ist_early[i] + sizeof bsp_ist_early[i];
 	bsp_tss.iomap_base = sizeof(struct tss);
 	trap_init();
@@ -152,6 +154,6 @@ void cpu_alloc_ist(struct cpu *c)
 			panic("cpu_alloc_ist: out of memory");
 		c->tss->iomap_base = sizeof(struct tss);
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		c->tss->ist[i] = (uint64_t)kstack_alloc(IST_STACK_SIZE) + IST_STACK_SIZE;
 }

@@ -6,11 +6,44 @@
  * the general registers into a struct trapframe (kernel/trap.h) and calls
  * trap_dispatch(tf). Weft runs only in ring 0, so there is no swapgs: %gs
  * always holds this CPU's struct cpu.
+ *
+ * Interrupts (vectors 32 and up) arrive on a per-CPU entry stack (IST 5)
+ * and move to the interrupted stack here, in software. Task stacks are
+ * demand paged: if the CPU itself pushed an interrupt frame across into an
+ * unmapped page, the push would page-fault after the local APIC had
+ * already marked the interrupt in service, the interrupt would never be
+ * handled, and its vector class would stay blocked on that CPU for good.
+ * A copy that faults here is an ordinary page fault: the handler maps the
+ * page and the copy goes on. The frame ends up exactly where the CPU would
+ * have put it (16-byte aligned below the interrupted %rsp), so a handler
+ * may switch tasks from it as before. Exceptions stay on the interrupted
+ * stack (or their own IST): a fault in their delivery is raised again
+ * when the instruction is retried, so nothing is lost.
  */
 	.text
 	.globl	trap_common
 trap_common:
 	cld
+	cmpq	$32, (%rsp)			/* vector */
+	jb	2f
+	push	%rax
+	push	%rbx
+	mov	16+40(%rsp), %rax		/* the interrupted %rsp */
+	and	$-16, %rax
+	sub	$72, %rax			/* rbx, rax, then the 7-word frame */
+	mov	0(%rsp), %rbx;  mov %rbx, 0(%rax)
+	mov	8(%rsp), %rbx;  mov %rbx, 8(%rax)
+	mov	16(%rsp), %rbx; mov %rbx, 16(%rax)	/* vector */
+	mov	24(%rsp), %rbx; mov %rbx, 24(%rax)	/* error */
+	mov	32(%rsp), %rbx; mov %rbx, 32(%rax)	/* rip */
+	mov	40(%rsp), %rbx; mov %rbx, 40(%rax)	/* cs */
+	mov	48(%rsp), %rbx; mov %rbx, 48(%rax)	/* rflags */
+	mov	56(%rsp), %rbx; mov %rbx, 56(%rax)	/* rsp */
+	mov	64(%rsp), %rbx; mov %rbx, 64(%rax)	/* ss */
+	mov	%rax, %rsp
+	pop	%rbx
+	pop	%rax
+2:
 	push	%rax
 	push	%rbx
 	push	%rcx

@@ -42,6 +42,7 @@ if ! "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -I. \
 	-DHTTP_MAX_HEAD=1024 -DHTTP_MAX_URI=256 -DHTTP_MAX_HEADERS=16 \
 	-o "$BIN" tests/fuzz/fuzz_http_parse.c apps/httpd/http_parse.c \
+	apps/httpd/http_body.c apps/httpd/http_path.c \
 	>"$OUT/build.log" 2>&1; then
 	echo "FAIL fuzz.http_parse: build failed (is clang's libFuzzer installed?)"
 	sed 's/^/    /' "$OUT/build.log" >&2

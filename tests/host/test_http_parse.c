@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/http_parse.c
+// host-test-sources: apps/httpd/http_parse.c apps/httpd/http_body.c apps/httpd/http_path.c
 /* Host unit tests for apps/httpd/http_parse.c. */
 
 #include <stdio.h>

@@ -1,0 +1,279 @@
+/*
+ * apps/httpd/httpd.c — the HTTP server in the appliance (app=httpd, the
+ * default): settings from the command line, the accept loop, and the
+ * wiring of the server's core (httpd.h) to net/conn.h and the runtime.
+ * Everything a connection does is in server.c and runs on the host too;
+ * this file is the part that only runs in the guest.
+ *
+ * Settings (kernel command line; the defaults are printed at boot):
+ *   port=N                     TCP port (80)
+ *   httpd_max_conns=N          connections served at once (1024); past
+ *                              it a connection gets 503 and is closed
+ *   httpd_header_timeout_ms=N  a request head must arrive within this
+ *                              (10000): else 408 (slowloris)
+ *   httpd_idle_timeout_ms=N    idle keep-alive connections are closed
+ *                              after this (60000)
+ *   httpd_write_timeout_ms=N   a client that reads nothing for this long
+ *                              is reset (10000)
+ *   httpd_max_requests=N       requests per connection (1000)
+ *   httpd_max_body=N           request body bytes (1048576): else 413
+ *   date=N                     unix time at boot, for the Date header;
+ *                              without it, the image's build time
+ *
+ * One task per connection (a 128 KiB stack reservation, of which a
+ * request touches a few pages). A connection over max_conns is answered
+ * 503 by a short task of its own; at most REFUSERS of those run at once,
+ * past that an extra connection is reset.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "apps/httpd/httpd.h"
+#include "apps/httpd/metrics.h"
+#include "apps/httpd/site.h"
+#include "net/conn.h"
+#include "net/net.h"
+#include "runtime/app.h"
+#include "runtime/runtime.h"
+#include "runtime/stats.h"
+
+CONFIG_KEY(key_port, "port", "TCP port of the app");
+CONFIG_KEY(key_max_conns, "httpd_max_conns",
+	   "httpd: connections served at once (past it: 503)");
+CONFIG_KEY(key_header_to, "httpd_header_timeout_ms",
+	   "httpd: a request head must arrive within this (408)");
+CONFIG_KEY(key_idle_to, "httpd_idle_timeout_ms",
+	   "httpd: idle keep-alive connections are closed after this");
+CONFIG_KEY(key_write_to, "httpd_write_timeout_ms",
+	   "httpd: each write must complete within this (else reset)");
+CONFIG_KEY(key_max_requests, "httpd_max_requests",
+	   "httpd: requests per connection");
+CONFIG_KEY(key_max_body, "httpd_max_body",
+	   "httpd: request body bytes (past it: 413)");
+CONFIG_KEY(key_date, "date", "unix time at boot (the HTTP Date header)");
+
+#define CONN_STACK (128u << 10)
+#define REFUSERS 64		/* 503 tasks at once */
+#define LINGER_MS 2000
+
+/*
+ * lwIP's pool statistics, if the net layer provides them: fn is called
+ * once per pool, under whatever lock the net layer needs (fn only copies).
+ * Weak: absent, /metrics has no lwIP families.
+ */
+void net_lwip_stats(void (*fn)(void *arg, const char *pool, uint64_t used,
+			       uint64_t max, uint64_t size, uint64_t errors),
+		    void *arg) __attribute__((weak));
+
+/*
+ * Heap statistics from newlib, with two quirks worked around:
+ *  - newlib 3.3's mallinfo fills the struct of its mallocr.c, ten ints (40
+ *    bytes), not the ten size_t's <malloc.h> declares (found on /metrics:
+ *    arena and ordblks showed up packed into one 64-bit field); so it is
+ *    read with the layout it really has;
+ *  - mallinfo() asks for the task's struct _reent, which a task that never
+ *    needed one gets allocated on the spot: /metrics would allocate once
+ *    per connection. _mallinfo_r uses its reent argument only for the
+ *    malloc lock, which (retargetable locking) ignores it; so NULL.
+ * A heap-statistics call in the runtime would retire both.
+ */
+struct newlib_mallinfo {
+	int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks,
+		fordblks, keepcost;
+};
+struct _reent;
+struct newlib_mallinfo newlib_mallinfo_r(struct _reent *r)
+	__asm__("_mallinfo_r");
+
+static uint64_t refusers;	/* 503 tasks running (atomic) */
+
+/* ---- The core's interfaces, on net/conn.h and the runtime ---- */
+
+static ssize_t io_read(void *c, void *buf, size_t len)
+{
+	return conn_read(c, buf, len);
+}
+
+static ssize_t io_write(void *c, const void *buf, size_t len)
+{
+	return conn_write(c, buf, len);
+}
+
+static int io_shutdown_write(void *c)
+{
+	return conn_shutdown_write(c);
+}
+
+static void io_read_deadline(void *c, uint64_t d)
+{
+	conn_set_read_deadline(c, d);
+}
+
+static void io_write_deadline(void *c, uint64_t d)
+{
+	conn_set_write_deadline(c, d);
+}
+
+static const struct httpd_io conn_io = {
+	.read = io_read,
+	.write = io_write,
+	.shutdown_write = io_shutdown_write,
+	.set_read_deadline = io_read_deadline,
+	.set_write_deadline = io_write_deadline,
+};
+
+static void add_pool(void *arg, const char *pool, uint64_t used,
+		     uint64_t max, uint64_t size, uint64_t errors)
+{
+	struct metrics_snapshot *s = arg;
+
+	if (s->npools < METRICS_MAX_POOLS)
+		s->pool[s->npools++] = (struct metrics_pool){ pool, used, max,
+							      size, errors };
+}
+
+/* What /metrics shows from below the server. Allocates nothing. */
+static void snapshot(struct metrics_snapshot *s)
+{
+	struct newlib_mallinfo mi = newlib_mallinfo_r(NULL);
+	unsigned c;
+
+	s->ncpus = rt_ncpus();
+	if (s->ncpus > METRICS_MAX_CPUS)
+		s->ncpus = METRICS_MAX_CPUS;
+	for (c = 0; c < s->ncpus; c++)
+		rt_cpu_stats(c, &s->cpu[c]);
+	s->have_runtime = true;
+	s->tasks_alive = rt_tasks_alive();
+	s->stack_pages = rt_stack_pages();
+	s->heap_in_use = (unsigned)mi.uordblks;
+	s->heap_arena = (unsigned)mi.arena;
+	s->heap_allocs = rt_malloc_count();
+	s->have_net = true;
+	net_conn_stats(&s->net);
+	s->rx_dropped = net_rx_dropped_nopbuf();
+	if (net_lwip_stats)
+		net_lwip_stats(add_pool, s);
+}
+
+_Noreturn void httpd_bug(const char *what)
+{
+	printf("httpd: bug: %s\n", what);
+	abort();
+}
+
+/* ---- Tasks ---- */
+
+static void serve_task(void *arg)
+{
+	struct conn *c = arg;
+
+	if (httpd_serve(&conn_io, c) == HTTPD_CLOSE)
+		conn_close(c);
+	else
+		conn_abort(c);
+	httpd_release();
+}
+
+static void refuse_task(void *arg)
+{
+	struct conn *c = arg;
+
+	if (httpd_refuse(&conn_io, c) == HTTPD_CLOSE)
+		conn_close(c);
+	else
+		conn_abort(c);
+	__atomic_fetch_sub(&refusers, 1, __ATOMIC_RELAXED);
+}
+
+/* Hand c to a task of its own: a server, or over max_conns a refuser. */
+static void dispatch(struct conn *c)
+{
+	static const struct task_attr serve_attr = { "http", CONN_STACK, -1 };
+	static const struct task_attr refuse_attr = { "http-503", 16u << 10,
+						      -1 };
+
+	if (httpd_admit()) {
+		if (!task_spawn(&serve_attr, serve_task, c)) {
+			httpd_release();
+			conn_abort(c); /* out of memory: refuse this one */
+		}
+		return;
+	}
+	if (__atomic_add_fetch(&refusers, 1, __ATOMIC_RELAXED) > REFUSERS ||
+	    !task_spawn(&refuse_attr, refuse_task, c)) {
+		__atomic_fetch_sub(&refusers, 1, __ATOMIC_RELAXED);
+		conn_abort(c);
+	}
+}
+
+/* Read the settings and print them, defaults included, in one line.
+ * Returns the port. */
+static uint16_t configure(void)
+{
+	const char *date = rt_config("date");
+	uint16_t port = (uint16_t)rt_config_u64("port", 80, 1, 65535);
+
+	httpd_limits = (struct httpd_limits){
+		.max_conns = (uint32_t)rt_config_u64("httpd_max_conns", 1024,
+						     1, 1000000),
+		.header_timeout = ms(rt_config_u64("httpd_header_timeout_ms",
+						   10000, 1, 3600000)),
+		.idle_timeout = ms(rt_config_u64("httpd_idle_timeout_ms",
+						 60000, 1, 86400000)),
+		.write_timeout = ms(rt_config_u64("httpd_write_timeout_ms",
+						  10000, 1, 3600000)),
+		.max_requests = (uint32_t)rt_config_u64("httpd_max_requests",
+							1000, 1, UINT32_MAX),
+		.max_body = rt_config_u64("httpd_max_body", 1 << 20, 0,
+					  UINT64_MAX / 2),
+		.linger = ms(LINGER_MS),
+	};
+	httpd_sys = (struct httpd_sys){
+		.now = rt_now,
+		.alloc_count = rt_malloc_count,
+		.snapshot = snapshot,
+		.epoch = rt_config_u64("date", site_build_time, 0,
+				       UINT64_MAX / 2),
+	};
+	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
+	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "
+	       "max_body %llu date %llu (%s)\n",
+	       port, httpd_limits.max_conns,
+	       (unsigned long long)(httpd_limits.header_timeout / ms(1)),
+	       (unsigned long long)(httpd_limits.idle_timeout / ms(1)),
+	       (unsigned long long)(httpd_limits.write_timeout / ms(1)),
+	       httpd_limits.max_requests,
+	       (unsigned long long)httpd_limits.max_body,
+	       (unsigned long long)httpd_sys.epoch,
+	       date ? "date=" : "build time");
+	return port;
+}
+
+static void httpd_main(void)
+{
+	uint16_t port = configure();
+	struct listener *l;
+	struct conn *c;
+	int r;
+
+	r = net_listen(port, 255, &l);
+	if (r < 0) {
+		printf("httpd: cannot listen on port %u: %d\n", port, r);
+		return;
+	}
+	printf("httpd: listening on port %u, %zu files in the site\n", port,
+	       site_nfiles);
+	for (;;) {
+		r = net_accept(l, &c);
+		if (r == -EBADF)
+			return;
+		if (r < 0) {
+			printf("httpd: accept failed: %d\n", r);
+			task_sleep(ms(10));
+			continue;
+		}
+		dispatch(c);
+	}
+}
+APP("httpd", httpd_main);

@@ -1,0 +1,217 @@
+/*
+ * apps/httpd/response.c — the output buffer and the parts every response
+ * shares (status line, Server, Date, Connection). The contract is in
+ * response.h.
+ *
+ * Numbers are formatted here, not with snprintf: the request path stays
+ * clear of newlib's stdio (and of any buffer it might want), and the
+ * formatting is a few lines.
+ *
+ * Date: there is no wall clock. Unix time is httpd_sys.epoch plus the
+ * uptime, and the civil date comes from Howard Hinnant's days-to-civil
+ * algorithm (integer only, exact for every date after 1970).
+ */
+#include "apps/httpd/response.h"
+
+#include <string.h>
+#include "apps/httpd/metrics.h"
+
+void out_init(struct out *o, const struct httpd_io *io, void *c, char *buf,
+	      size_t cap)
+{
+	memset(o, 0, sizeof(*o));
+	o->io = io;
+	o->c = c;
+	o->buf = buf;
+	o->cap = cap;
+}
+
+/* Write p[0..n) to the connection under a fresh write deadline. */
+static void write_through(struct out *o, const void *p, size_t n)
+{
+	ssize_t w;
+
+	o->io->set_write_deadline(o->c, httpd_sys.now() +
+				  httpd_limits.write_timeout);
+	w = o->io->write(o->c, p, n);
+	if (w < 0) {
+		o->err = (int)w;
+		return;
+	}
+	metrics_add(&httpd_counters.bytes_out, n);
+}
+
+int out_flush(struct out *o)
+{
+	if (o->len && !o->err)
+		write_through(o, o->buf, o->len);
+	o->len = 0;
+	return o->err;
+}
+
+void out_mem(struct out *o, const void *p, size_t n)
+{
+	const char *s = p;
+
+	if (o->counting) {
+		o->counted += n;
+		return;
+	}
+	while (n && !o->err) {
+		size_t k = o->cap - o->len;
+
+		if (o->len == 0 && n >= o->cap) {
+			write_through(o, s, n); /* straight from the caller */
+			return;
+		}
+		if (k > n)
+			k = n;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+		if (o->len == o->cap)
+			out_flush(o);
+	}
+}
+
+void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
+
+/* Decimal digits of v, right-aligned in end[-20..0); returns the first. */
+static char *fmt_u64(char *end, uint64_t v)
+{
+	char *p = end;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
+void out_u64(struct out *o, uint64_t v)
+{
+	char buf[20], *p = fmt_u64(buf + sizeof(buf), v);
+
+	out_mem(o, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void out_nanos(struct out *o, uint64_t v)
+{
+	char frac[10];
+	uint64_t f = v % 1000000000u;
+	int i;
+
+	out_u64(o, v / 1000000000u);
+	frac[0] = '.';
+	for (i = 9; i >= 1; i--) {
+		frac[i] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	out_mem(o, frac, sizeof(frac));
+}
+
+/* ---- Status line and shared headers ---- */
+
+static const struct {
+	int status;
+	const char *reason;
+} reasons[] = {
+	{ 200, "OK" },
+	{ 301, "Moved Permanently" },
+	{ 304, "Not Modified" },
+	{ 400, "Bad Request" },
+	{ 404, "Not Found" },
+	{ 405, "Method Not Allowed" },
+	{ 408, "Request Timeout" },
+	{ 413, "Content Too Large" },
+	{ 414, "URI Too Long" },
+	{ 431, "Request Header Fields Too Large" },
+	{ 500, "Internal Server Error" },
+	{ 501, "Not Implemented" },
+	{ 503, "Service Unavailable" },
+	{ 505, "HTTP Version Not Supported" },
+};
+
+const char *http_reason(int status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].status == status)
+			return reasons[i].reason;
+	return "Unknown";
+}
+
+static void two(char *p, unsigned v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+void http_date(char out[HTTP_DATE_LEN + 1], uint64_t t)
+{
+	static const char wday[] = "ThuFriSatSunMonTueWed"; /* 1970-01-01 */
+	static const char mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	uint64_t days = t / 86400, z = days + 719468;
+	unsigned secs = (unsigned)(t % 86400);
+	uint64_t era = z / 146097, year;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+
+	year = yoe + era * 400 + (m <= 2);
+	if (year > 9999)
+		year = 9999; /* four digits; not a date this server will see */
+	memcpy(out, wday + days % 7 * 3, 3);
+	memcpy(out + 3, ", ", 2);
+	two(out + 5, d);
+	out[7] = ' ';
+	memcpy(out + 8, mon + (m - 1) * 3, 3);
+	out[11] = ' ';
+	two(out + 12, (unsigned)(year / 100));
+	two(out + 14, (unsigned)(year % 100));
+	out[16] = ' ';
+	two(out + 17, secs / 3600);
+	out[19] = ':';
+	two(out + 20, secs / 60 % 60);
+	out[22] = ':';
+	two(out + 23, secs % 60);
+	memcpy(out + 25, " GMT", 5); /* with the NUL */
+}
+
+void resp_start(struct out *o, int status)
+{
+	uint64_t sec = httpd_sys.epoch + httpd_sys.now() / 1000000000u;
+	char line[48], *p;
+
+	if (sec != o->date_sec || o->date[0] == '\0') {
+		http_date(o->date, sec);
+		o->date_sec = sec;
+	}
+	memcpy(line, "HTTP/1.1 ", 9);
+	p = line + 9;
+	p[0] = (char)('0' + status / 100 % 10);
+	p[1] = (char)('0' + status / 10 % 10);
+	p[2] = (char)('0' + status % 10);
+	p[3] = ' ';
+	out_mem(o, line, 13);
+	out_str(o, http_reason(status));
+	out_str(o, "\r\nServer: weft\r\nDate: ");
+	out_mem(o, o->date, HTTP_DATE_LEN);
+	out_mem(o, "\r\n", 2);
+}
+
+void resp_end(struct out *o, bool keep_alive)
+{
+	if (keep_alive)
+		out_str(o, "Connection: keep-alive\r\n\r\n");
+	else
+		out_str(o, "Connection: close\r\n\r\n");
+}

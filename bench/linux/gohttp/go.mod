@@ -1,0 +1,3 @@
+module weft.bench/gohttp
+
+go 1.19
