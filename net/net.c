@@ -47,6 +47,7 @@
 
 CMDLINE_KEY(key_ip, "ip", "static IPv4 address ADDR/PREFIX (default: DHCP)");
 CMDLINE_KEY(key_gw, "gw", "default gateway with ip=");
+CMDLINE_KEY(key_net, "net", "net=off leaves the network device alone (driver tests)");
 
 #define POLL_BUDGET 64
 
@@ -234,6 +235,11 @@ static void configure(void)
 
 static void net_start(void)
 {
+	const char *opt = cmdline_get(&kcmdline, "net");
+	if (opt && !strcmp(opt, "off")) {
+		printf("net: off (net=off)\n");
+		return;
+	}
 	net_init();
 	struct vnet *devs[4];
 	int n = vnet_probe(devs, 4);
