@@ -34,6 +34,7 @@
 #include "lwip/dhcp.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
+#include "lwip/memp.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/stats.h"
@@ -275,4 +276,33 @@ bool net_configured(void)
 uint64_t net_rx_dropped_nopbuf(void)
 {
 	return rx_nopbuf;
+}
+
+/* lwIP's pools for /metrics: a copy taken under the net lock, reported
+   after it is released (fn may format and must not hold up the stack). */
+static const char *const pool_names[] = {
+#define LWIP_MEMPOOL(name, num, size, desc) #name,
+#include "lwip/priv/memp_std.h"
+};
+
+struct pool_copy {
+	uint64_t used, max, size, errors;
+};
+
+void net_lwip_stats(void (*fn)(void *arg, const char *pool, uint64_t used, uint64_t max,
+			       uint64_t size, uint64_t errors),
+		    void *arg)
+{
+	struct pool_copy c[MEMP_MAX + 1];
+	net_lock();
+	for (int i = 0; i < MEMP_MAX; i++) {
+		const struct stats_mem *m = lwip_stats.memp[i];
+		c[i] = (struct pool_copy){ m->used, m->max, memp_pools[i]->size, m->err };
+	}
+	c[MEMP_MAX] = (struct pool_copy){ lwip_stats.mem.used, lwip_stats.mem.max, 1,
+					  lwip_stats.mem.err };
+	net_unlock();
+	for (int i = 0; i < MEMP_MAX; i++)
+		fn(arg, pool_names[i], c[i].used, c[i].max, c[i].size, c[i].errors);
+	fn(arg, "HEAP", c[MEMP_MAX].used, c[MEMP_MAX].max, 1, c[MEMP_MAX].errors);
 }

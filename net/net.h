@@ -13,5 +13,10 @@
 bool net_configured(void);
 /* Frames dropped because no pbuf was free. */
 uint64_t net_rx_dropped_nopbuf(void);
+/* lwIP's pools (and its heap, as "HEAP"): fn gets each one's use, peak,
+   element size and allocation failures. fn runs without the net lock. */
+void net_lwip_stats(void (*fn)(void *arg, const char *pool, uint64_t used, uint64_t max,
+			       uint64_t size, uint64_t errors),
+		    void *arg);
 
 #endif
