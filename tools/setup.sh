@@ -38,6 +38,7 @@ packages=(
 	libclang-rt-14-dev          # libFuzzer's runtime (only a Recommends of clang)
 	qemu-user                   # bench: Go's runtime under the same TCG as the guest
 	iproute2 dnsmasq-base       # tap devices in a test network namespace
+	iputils-ping                # e2e: ping the guest over a tap
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots
 )
