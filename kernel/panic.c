@@ -134,16 +134,22 @@ static void print_regs(const struct trapframe *tf)
 	   (unsigned long long)read_cr3());
 }
 
-void panic(const char *fmt, ...)
+/* Enter the panic and print its first line: where, and the message. */
+static void panic_begin(const char *fmt, va_list ap)
 {
 	panic_enter();
 	print_header();
 	char buf[256];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	pr("%s\n", buf);
+}
+
+void panic(const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	panic_begin(fmt, ap);
 	va_end(ap);
-	pr("%s\n", buf);
 	/* Start at our caller: its return address and saved frame pointer. */
 	uint64_t *fp = __builtin_frame_address(0);
 	backtrace_print(fp[1], fp[0]);
@@ -152,14 +158,10 @@ void panic(const char *fmt, ...)
 
 void panic_trap(struct trapframe *tf, const char *fmt, ...)
 {
-	panic_enter();
-	print_header();
-	char buf[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	panic_begin(fmt, ap);
 	va_end(ap);
-	pr("%s\n", buf);
 	print_regs(tf);
 	uint64_t off;
 	if (!ksym_lookup(tf->rip, &off) && vm_readable(tf->rsp, 8)) {

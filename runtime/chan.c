@@ -138,34 +138,32 @@ static int wait_on(chan_t *c, struct waitq *q, void *elem, uint64_t deadline, co
 	return -ETIMEDOUT;
 }
 
-static int send_until(chan_t *c, const void *elem, uint64_t deadline)
+/* One operation: done at once if a partner or the buffer allows, else
+   parked on its queue until a partner, close, or the deadline. */
+static int op_until(chan_t *c, enum sel_op op, void *elem, uint64_t deadline)
 {
 	struct task *wake = NULL;
 	bool f = spin_lock(&c->lock);
-	int r = try_send(c, elem, &wake);
+	int r = op == SEL_SEND ? try_send(c, elem, &wake) : try_recv(c, elem, &wake);
 	if (r) {
 		spin_unlock(&c->lock, f);
 		if (wake)
 			task_wake(wake);
 		return r < 0 ? r : 0;
 	}
-	(void)f;
-	return wait_on(c, &c->sendq, (void *)elem, deadline, "chan send");
+	/* wait_on releases the lock; interrupts come back on as it parks. */
+	return op == SEL_SEND ? wait_on(c, &c->sendq, elem, deadline, "chan send")
+			      : wait_on(c, &c->recvq, elem, deadline, "chan recv");
+}
+
+static int send_until(chan_t *c, const void *elem, uint64_t deadline)
+{
+	return op_until(c, SEL_SEND, (void *)elem, deadline);
 }
 
 static int recv_until(chan_t *c, void *elem, uint64_t deadline)
 {
-	struct task *wake = NULL;
-	bool f = spin_lock(&c->lock);
-	int r = try_recv(c, elem, &wake);
-	if (r) {
-		spin_unlock(&c->lock, f);
-		if (wake)
-			task_wake(wake);
-		return r < 0 ? r : 0;
-	}
-	(void)f;
-	return wait_on(c, &c->recvq, elem, deadline, "chan recv");
+	return op_until(c, SEL_RECV, elem, deadline);
 }
 
 int chan_send(chan_t *c, const void *elem) { return send_until(c, elem, 0); }
