@@ -38,7 +38,9 @@ struct conn;
 struct listener;
 
 /* Listen on TCP `port` of every address; `backlog` bounds connections
-   accepted by the stack but not yet by net_accept. */
+   the stack has completed but net_accept has not yet taken (past it, new
+   ones are reset and counted as refused). Half-open connections are
+   bounded separately, by min(backlog, 255) (lwIP's limit). */
 int net_listen(uint16_t port, int backlog, struct listener **out);
 /* The next connection; blocks until one arrives or the deadline passes
    (0 = none): -ETIMEDOUT; -EBADF once the listener is closed. */

@@ -92,7 +92,7 @@ static void echo_main(void)
 	write_timeout = ms(rt_config_u64("echo_write_timeout_ms", 5000, 1, 3600000));
 	idle_timeout = ms(rt_config_u64("echo_idle_timeout_ms", 60000, 1, 86400000));
 	static struct server echo = { NULL, echo_conn, "echo" }, stats = { NULL, stats_conn, "echo-stats" };
-	int r = net_listen(port, 255, &echo.l);
+	int r = net_listen(port, 4096, &echo.l);
 	if (r == 0)
 		r = net_listen(sport, 16, &stats.l);
 	if (r < 0) {

@@ -257,7 +257,7 @@ static void httpd_main(void)
 	struct conn *c;
 	int r;
 
-	r = net_listen(port, 255, &l);
+	r = net_listen(port, 4096, &l);
 	if (r < 0) {
 		printf("httpd: cannot listen on port %u: %d\n", port, r);
 		return;

@@ -530,6 +530,44 @@ def cmd_alive(a):
     print("alive: %s; a 64 KB echo works" % fmt_stats(st))
 
 
+def cmd_hold(a):
+    """Open `count` connections and keep them all open at once; then one
+    line through each, answered on each; the stats port must count them."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = min(hard, a.count + 256)
+        if soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+    deadline = now() + a.timeout
+    socks = []
+    t0 = now()
+    try:
+        for i in range(a.count):
+            if now() > deadline:
+                raise Failure("only %d of %d connections open in %.0f s" % (i, a.count, a.timeout))
+            socks.append(connect(a.host, a.port, max(1.0, deadline - now())))
+        t1 = now()
+        st = read_stats(a.host, a.stats_port, timeout=30)
+        if st.get("conns_open", 0) < a.count:
+            raise Failure("%d connections open here, the guest counts %s" % (a.count, fmt_stats(st)))
+        for i, s in enumerate(socks):
+            s.sendall(b"line %d\n" % i)
+        for i, s in enumerate(socks):
+            want = b"line %d\n" % i
+            s.settimeout(max(1.0, deadline - now()))
+            got = recv_exact(s, len(want))
+            if got != want:
+                raise Failure("connection %d echoed %r, not %r" % (i, got, want))
+        print("hold: %d connections open at once in %.1f s (guest: %s); a line echoed on each in %.1f s"
+              % (a.count, t1 - t0, fmt_stats(st), now() - t1))
+    finally:
+        for s in socks:
+            s.close()
+
+
 def icmp_checksum(b):
     if len(b) % 2:
         b += b"\0"
@@ -648,6 +686,13 @@ def main():
     sp.add_argument("stats_port", type=int)
     sp.add_argument("--timeout", type=float, default=10)
     sp.set_defaults(fn=cmd_alive)
+
+    sp = sub.add_parser("hold")
+    hp(sp)
+    sp.add_argument("stats_port", type=int)
+    sp.add_argument("--count", type=int, default=10000)
+    sp.add_argument("--timeout", type=float, default=150)
+    sp.set_defaults(fn=cmd_hold)
 
     sp = sub.add_parser("ping")
     sp.add_argument("addr")

@@ -54,9 +54,9 @@ NETEM_WRITE_TIMEOUT_MS=60000
 
 N_DHCP=e2e.netns.dhcp N_PING=e2e.netns.ping N_ECHO=e2e.netns.echo-10mb
 N_NETEM=e2e.netns.echo-10mb-netem N_BULK100=e2e.netns.bulk-100
-N_CHURN=e2e.netns.churn-20000
-ALL=("$N_DHCP" "$N_PING" "$N_ECHO" "$N_BULK100" "$N_CHURN" "$N_NETEM")
-FIRST_GUEST=("$N_PING" "$N_ECHO" "$N_BULK100" "$N_CHURN")
+N_CHURN=e2e.netns.churn-20000 N_HOLD=e2e.netns.concurrent-10000
+ALL=("$N_DHCP" "$N_PING" "$N_ECHO" "$N_BULK100" "$N_CHURN" "$N_HOLD" "$N_NETEM")
+FIRST_GUEST=("$N_PING" "$N_ECHO" "$N_BULK100" "$N_CHURN" "$N_HOLD")
 e2e_any_wanted "${ALL[@]}" || exit 0
 
 # ---- what the machine must have -------------------------------------------------
@@ -192,6 +192,7 @@ if [ "$guest_ok" -eq 1 ]; then
 	e2e_client "$N_ECHO" 60 bulk "$addr" 7 --bytes 10000000 --timeout 60
 	e2e_client "$N_BULK100" 60 bulk "$addr" 7 --bytes 100000 --conns 100 --timeout 60 --seed 2
 	e2e_client "$N_CHURN" 150 churn "$addr" 7 --count 20000 --timeout 150
+	e2e_client "$N_HOLD" 150 hold "$addr" 7 9 --count 10000 --timeout 150
 fi
 
 # ---- under loss and reordering -------------------------------------------------
