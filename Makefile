@@ -48,7 +48,7 @@ LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 # add objects to KOBJ and rules of its own.
 -include $(sort $(wildcard net/*.mk apps/*/*.mk))
 
-.PHONY: all setup newlib image run test test-host fuzz bench-runtime clean distclean
+.PHONY: all setup newlib image run test test-host fuzz bench-runtime bench-net bench clean distclean
 
 all: $(BUILD)/weft
 
@@ -114,6 +114,17 @@ fuzz: setup
 bench-runtime: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/runtime.sh
+
+# Echo throughput and latency against a Linux guest, over a tap in a
+# private network namespace (root).
+bench-net: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/net.sh
+
+# HTTP against Linux nginx and Go net/http, 1 and 2 vCPUs, same flags; it
+# builds its own image (serving the same page as the Linux guest).
+bench: setup
+	$(Q)bench/http.sh
 
 test-host:
 	$(Q)tests/host/run.sh

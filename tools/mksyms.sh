@@ -3,7 +3,7 @@
 # section (see kernel/ksym.c for the layout). Used between the two links.
 set -euo pipefail
 elf=$1 out=$2
-nm -n --defined-only "$elf" | awk '
+nm -n --defined-only "$elf" | awk 'BEGIN { n = 0 }
 	NF == 3 && $2 ~ /^[tTwW]$/ && $3 !~ /^\.L/ && $3 !~ /^(__text_start|__text_end|__kernel_start)$/ {
 		if ($1 == last) next	# one name per address: the first
 		last = $1; addr[n] = $1; name[n] = $3; n++

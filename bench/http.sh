@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# bench/http.sh — `make bench`: keep-alive HTTP requests per second and
+# latency of Weft's httpd beside the Linux peer (bench/linux/) running
+# Debian's nginx and a static Go net/http server, at 1 and 2 vCPUs, in the
+# same run under the same QEMU flags; with boot-to-first-response and image
+# size. A table, not a test: nothing fails on a slow number (the exit
+# status is 1 only when a server could not be measured).
+#
+# usage: bench/http.sh           (as root; WEFT_ACCEL=kvm|tcg to choose)
+#   BENCH_SMPS ("1 2")   vCPU counts;  BENCH_WRK_SECONDS (10)
+#
+# The page: all three serve the same 612 bytes, bench/linux/index.html (or
+# $LINUX_PEER_PAGE, as bench/linux/build.sh). Weft gets it from a bench
+# image of its own: the default app (httpd) built with SITE= a directory
+# holding only that page, into build/bench/weft/ (the normal build/weft and
+# its objects are left alone; newlib and lwIP's tree are shared). Each
+# server's answer to GET / is compared with the page, byte for byte.
+#
+# Each server in turn, alone, on tap0 in a private network namespace
+# (bench/lib.sh: 10.79.0.1 on the host side, the guest 10.79.0.2): q35,
+# N vCPUs, 512 MiB, virtio-net with the tap's offloads, the same accelerator
+# for all (explicit; on this project's machines TCG: the /dev/kvm is PVM
+# and runs neither guest). Per server and vCPU count, one run each:
+#   boot    QEMU's start to the first "200" answer to GET / (polled every
+#           20 ms from the namespace); the guest's console line that says
+#           it listens is noted too
+#   wrk     wrk -t2 -c64 -d2s (warm-up, not counted), then
+#           wrk -t2 -c64 -d10s --timeout 5s, keep-alive: requests/s, p50 and
+#           p99 latency (wrk's own histogram, through a Lua done() hook),
+#           errors (socket errors and non-2xx answers).
+#           -t2: the host has 2 cores (more client threads would only
+#           take turns with QEMU's); -c64: 64 requests in flight keep every
+#           server busy at 1 and 2 vCPUs, well under every connection limit
+#           (Weft 1024, nginx 4096 per worker), the same count as bench-net's
+#           many-connection case; -d10s: enough requests to smooth the
+#           scheduler noise of a shared machine, short enough to run all six
+#           configurations in a few minutes.
+# Weft runs with httpd_max_requests=1000000 (its default closes a
+# keep-alive connection after 1000 requests; nginx.conf allows 1000000,
+# Go's server has no limit), so no server pays for reconnects.
+# Image size: Weft: the kernel ELF that is booted (also stripped, as it
+# would ship: the ELF keeps its .ksyms backtrace table); Linux: vmlinuz +
+# initramfs.cpio.gz (bench/linux/build.sh's "image", the same for nginx
+# and Go: the initramfs holds both, plus busybox and the echo server). The
+# benchmark boots vmlinux, the ELF inside vmlinuz, through PVH as Weft is
+# booted (bench/linux/run.sh): no decompressor time in either boot.
+#
+# Writes under build/bench/: http.dat (one line per server and vCPU count),
+# http.txt (the table), http.md (the table in markdown, for README.md),
+# http.png (gnuplot: req/s and boot time), http-*.log (consoles).
+# Takes about 4 minutes under TCG.
+set -euo pipefail
+BENCH_ME=bench
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$BENCH_REPO"
+
+SMPS=${BENCH_SMPS:-"1 2"}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
+mkdir -p "$BENCH_OUT"
+start_s=$(date +%s)
+
+bench_need_tools wrk:wrk gnuplot:gnuplot-nox curl:curl ip:iproute2 python3:python3 strip:binutils
+
+# ---- the images -----------------------------------------------------------------
+page=${LINUX_PEER_PAGE:-bench/linux/index.html}
+[ -f "$page" ] || bench_die "no page $page"
+site=$BENCH_OUT/site
+mkdir -p "$site"
+find "$site" -mindepth 1 ! -name index.html -exec rm -rf {} + 2>/dev/null || true
+cmp -s "$page" "$site/index.html" || cp "$page" "$site/index.html"
+weft=$BENCH_OUT/weft/weft
+# Its own make (not the jobserver of a `make bench` above it, whose pipe
+# this script does not inherit).
+env -u MAKEFLAGS -u MFLAGS make --no-print-directory -j"$(nproc)" BUILD="$BENCH_OUT/weft" \
+	NEWLIB=build/newlib LWIP_DIR=build/deps/lwip SITE="$site" all >&2 ||
+	bench_die "building the bench image failed"
+[ -f "$weft" ] || bench_die "no $weft"
+bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
+BENCH_ACCEL=$(bench_accel "$weft")
+
+weft_size=$(stat -c %s "$weft")
+strip -o "$BENCH_TMP/weft.stripped" "$weft"
+weft_stripped=$(stat -c %s "$BENCH_TMP/weft.stripped")
+linux_size=$(($(stat -c %s build/bench/linux/vmlinuz) + $(stat -c %s build/bench/linux/initramfs.cpio.gz)))
+
+bench_ns_setup
+bench_note "namespace $BENCH_NS, accel $BENCH_ACCEL, q35, vCPUs: $SMPS; wrk -t2 -c64 -d${WRK_SECONDS}s"
+
+cat >"$BENCH_TMP/report.lua" <<'EOF'
+-- wrk's done() hook: one line of numbers (latencies in microseconds)
+done = function(summary, latency, requests)
+	local e = summary.errors
+	io.write(string.format("WRK requests=%d duration_us=%d bytes=%d connect=%d read=%d write=%d status=%d timeout=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d\n",
+		summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+		e.status, e.timeout, latency:percentile(50), latency:percentile(90),
+		latency:percentile(99), latency.max))
+end
+EOF
+
+dat=$BENCH_OUT/http.dat
+{
+	echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ), accel $BENCH_ACCEL, q35, wrk -t2 -c64 -d${WRK_SECONDS}s keep-alive, $(stat -c %s "$page")-byte page"
+	echo "# host: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "# image bytes: Weft = the stripped kernel ELF ($weft_size unstripped); Linux = vmlinuz + initramfs.cpio.gz"
+	echo "# server vcpus req_per_s p50_us p99_us boot_ms ready_ms requests errors page image_bytes"
+} >"$dat"
+status=0
+
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
+
+for smp in $SMPS; do
+	for s in weft nginx gohttp; do
+		log=$BENCH_OUT/http-$s-smp$smp.log
+		case $s in
+		weft)
+			bench_start_weft "$log" "$smp" "$weft" "app=httpd httpd_max_requests=1000000"
+			ready_re='httpd: port 80([^0-9]|$)' img=$weft_stripped
+			;;
+		*)
+			bench_start_linux "$log" "$smp" "$s"
+			ready_re="linux-peer: ready $s" img=$linux_size
+			;;
+		esac
+		read -r first ready why < <(bench_first_answer http 80 "$ready_re" "$log")
+		if [ "$first" = - ]; then
+			bench_note "$s, $smp vCPU: no answer from http://$BENCH_GUEST_IP/: ${why//_/ } (console: $log)"
+			bench_log_tail "$log"
+			echo "$s $smp ? ? ? ? ? ? ? ? $img" >>"$dat"
+			status=1
+			bench_stop
+			continue
+		fi
+		page_ok=DIFF
+		if bench_nsx curl -s -m 5 -o "$BENCH_TMP/page" "http://$BENCH_GUEST_IP/" &&
+			cmp -s "$BENCH_TMP/page" "$page"; then
+			page_ok=same
+		else
+			status=1
+		fi
+		bench_nsx wrk -t2 -c64 -d2s --timeout 5s "http://$BENCH_GUEST_IP/" >/dev/null 2>&1 || true
+		out=$(bench_nsx wrk -t2 -c64 -d"${WRK_SECONDS}s" --timeout 5s -s "$BENCH_TMP/report.lua" \
+			"http://$BENCH_GUEST_IP/" 2>&1 || true)
+		line=$(grep '^WRK ' <<<"$out" || true)
+		if [ -z "$line" ]; then
+			bench_note "$s, $smp vCPU: wrk failed: $(tr '\n' ' ' <<<"$out")"
+			echo "$s $smp ? ? ? $first $ready ? ? $page_ok $img" >>"$dat"
+			status=1
+			bench_stop
+			continue
+		fi
+		req=$(field "$line" requests) dur=$(field "$line" duration_us)
+		errs=$(($(field "$line" connect) + $(field "$line" read) + $(field "$line" write) +
+			$(field "$line" status) + $(field "$line" timeout)))
+		rps=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
+		echo "$s $smp $rps $(field "$line" p50_us) $(field "$line" p99_us) $first $ready $req $errs $page_ok $img" >>"$dat"
+		bench_note "$s, $smp vCPU: boot ${first} ms (console ${ready} ms), page $page_ok, $rps req/s, p50 $(field "$line" p50_us) us, p99 $(field "$line" p99_us) us, $errs errors"
+		bench_stop
+	done
+done
+
+# ---- table, markdown, chart -------------------------------------------------------
+python3 - "$dat" "$BENCH_OUT" "$BENCH_ACCEL" "$WRK_SECONDS" "$weft_size" "$(stat -c %s "$page")" <<'EOF' | tee "$BENCH_OUT/http.txt"
+import os, subprocess, sys
+dat, out, accel, secs, weft_unstripped, page_bytes = sys.argv[1:7]
+rows = {}
+for l in open(dat):
+    if l.startswith("#") or not l.strip():
+        continue
+    f = l.split()
+    rows[(f[0], int(f[1]))] = f
+smps = sorted({k[1] for k in rows})
+servers = [("weft", "Weft"), ("nginx", "Linux nginx"), ("gohttp", "Linux Go net/http")]
+def num(s, key, i):
+    try:
+        return float(rows[(s, key)][i])
+    except (KeyError, ValueError, IndexError):
+        return None
+def ratio(a, b):
+    return a / b if a is not None and b else None
+def f0(x):
+    return "-" if x is None else f"{x:.0f}"
+def fms(us):
+    return "-" if us is None else f"{us / 1000:.2f}"
+def fr(x):
+    return "-" if x is None else f"{x:.2f}x"
+def mib(b):
+    if b is None:
+        return "-"
+    return f"{b / 1024:.0f} KiB" if b < 1048576 else f"{b / 1048576:.1f} MiB"
+title = (f"HTTP keep-alive, {page_bytes}-byte page, wrk -t2 -c64 -d{secs}s over a tap in a "
+         f"private netns; q35, accel {accel}")
+hdr = ["server", "vCPUs", "req/s", "vs nginx", "p50 ms", "p99 ms", "boot ms", "vs nginx", "image", "errors", "page"]
+table = []
+for smp in smps:
+    for s, name in servers:
+        rps, boot = num(s, smp, 2), num(s, smp, 5)
+        r = rows.get((s, smp), [])
+        table.append([name, str(smp), f0(rps), fr(ratio(rps, num("nginx", smp, 2))),
+                      fms(num(s, smp, 3)), fms(num(s, smp, 4)), f0(boot),
+                      fr(ratio(boot, num("nginx", smp, 5))), mib(num(s, smp, 10)),
+                      r[8] if len(r) > 8 else "-", r[9] if len(r) > 9 else "-"])
+w = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(hdr)]
+print(title)
+print("  ".join(h.ljust(w[i]) if i == 0 else h.rjust(w[i]) for i, h in enumerate(hdr)))
+for t in table:
+    print("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(t)))
+r1 = ratio(num("weft", 1, 2), num("nginx", 1, 2))
+b1 = ratio(num("weft", 1, 5), num("nginx", 1, 5))
+targets = [f"Weft/nginx req/s on 1 vCPU: {fr(r1)} (target >= 3x): " +
+           ("-" if r1 is None else "met" if r1 >= 3 else "NOT met"),
+           f"Weft/nginx boot-to-first-response on 1 vCPU: {fr(b1)} (target <= 0.10x): " +
+           ("-" if b1 is None else "met" if b1 <= 0.1 else "NOT met")]
+print("\n".join(targets))
+print(f"image: Weft = its kernel ELF, stripped ({weft_unstripped} bytes as built, with debug info); "
+      "Linux = vmlinuz + initramfs.cpio.gz (one image for nginx and Go)")
+
+with open(f"{out}/http.md", "w") as md:
+    md.write(f"{title}.\n\n")
+    md.write("| " + " | ".join(hdr[:-1]) + " |\n")
+    md.write("|" + "|".join(["---"] + ["---:"] * (len(hdr) - 2)) + "|\n")
+    for t in table:
+        md.write("| " + " | ".join(t[:-1]) + " |\n")
+    md.write("\n" + "\n".join(f"- {t}" for t in targets) + "\n")
+    md.write("- req/s and latency: keep-alive, after a 2 s warm-up; boot: QEMU's start to the first "
+             "`200` answer to `GET /`, polled every 20 ms; image: Weft's kernel ELF stripped, Linux's "
+             "vmlinuz + initramfs.cpio.gz (the Linux guest boots the ELF inside vmlinuz through PVH, "
+             "as Weft boots).\n")
+    md.write(f"- All three serve the same page; one run per configuration, under {accel.upper()} on a "
+             f"shared {os.cpu_count()}-CPU host (wrk and QEMU on the same cores): ratios mean more "
+             "than absolute values. Reproduce: `make bench` (as root; it builds everything it needs).\n")
+    md.write("\n![HTTP requests per second and boot time](build/bench/http.png)\n")
+
+# The chart: clusters are vCPU counts, bars the servers.
+def block(name, col):
+    lines = [f"${name} << EOD"]
+    for smp in smps:
+        vals = [num(s, smp, col) for s, _ in servers]
+        lines.append(f"\"{smp} vCPU{'s' if smp > 1 else ''}\" " +
+                     " ".join("?" if v is None else f"{v:.0f}" for v in vals))
+    lines.append("EOD")
+    return "\n".join(lines)
+gp = f"""
+set terminal pngcairo size 1100,460 font ",10"
+set output "{out}/http.png"
+set datafile missing "?"
+{block("rps", 2)}
+{block("boot", 5)}
+set style data histogram
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key top left
+set yrange [0:*]
+set multiplot layout 1,2 title "{title}" font ",11"
+set title "requests/s (higher is better)"
+set offsets 0, 0, graph 0.12, 0
+plot $rps using 2:xtic(1) title "Weft" lc rgb "#2b7bba", \\
+     '' using 3 title "Linux nginx" lc rgb "#e6550d", \\
+     '' using 4 title "Linux Go net/http" lc rgb "#31a354", \\
+     '' using ($0-0.25):2:(sprintf("%.0f",$2)) with labels offset 0,0.7 notitle, \\
+     '' using ($0):3:(sprintf("%.0f",$3)) with labels offset 0,0.7 notitle, \\
+     '' using ($0+0.25):4:(sprintf("%.0f",$4)) with labels offset 0,0.7 notitle
+set title "QEMU start to first HTTP response, ms (lower is better)"
+plot $boot using 2:xtic(1) title "Weft" lc rgb "#2b7bba", \\
+     '' using 3 title "Linux nginx" lc rgb "#e6550d", \\
+     '' using 4 title "Linux Go net/http" lc rgb "#31a354", \\
+     '' using ($0-0.25):2:(sprintf("%.0f",$2)) with labels offset 0,0.7 notitle, \\
+     '' using ($0):3:(sprintf("%.0f",$3)) with labels offset 0,0.7 notitle, \\
+     '' using ($0+0.25):4:(sprintf("%.0f",$4)) with labels offset 0,0.7 notitle
+unset multiplot
+"""
+with open(f"{out}/http.gp", "w") as g:
+    g.write(gp)
+r = subprocess.run(["gnuplot", f"{out}/http.gp"], capture_output=True, text=True)
+if r.returncode != 0:
+    sys.stderr.write("bench: gnuplot failed:\n" + r.stderr)
+EOF
+bench_note "wrote $BENCH_OUT/{http.dat,http.txt,http.md,http.png}; consoles: $BENCH_OUT/http-*.log; $(($(date +%s) - start_s)) s"
+exit $status
