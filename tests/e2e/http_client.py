@@ -46,6 +46,16 @@ They exit 0 when everything passed, 1 otherwise. Usage errors exit 2.
                                 headers and no body (a request after it on
                                 the same connection is answered next).
                                 Result: head (or --name)
+  http10 HOST PORT              HTTP/1.0: answered and closed; with
+                                Connection: keep-alive, kept open.
+                                Result: http10
+  maxconns HOST PORT --max N    N keep-alive connections held (the guest's
+                                httpd_max_conns): one more gets 503 and a
+                                close, the held ones still work, a new one
+                                works once they are closed, the refused
+                                counter moved. Result: max-conns-503
+  watch HOST PORT NAME          sample metric NAME from /metrics --every S
+                                seconds, --count times; print "max M: ..."
   get HOST PORT PATH            one GET; print the body (for the shell)
 """
 
@@ -56,6 +66,7 @@ import re
 import socket
 import sys
 import time
+import traceback
 
 
 class Failure(Exception):
@@ -107,8 +118,11 @@ class Results:
             self.ok(name, fn())
         except Failure as e:
             self.bad(name, str(e))
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, EOFError) as e:
             self.bad(name, "%s: %s" % (type(e).__name__, e))
+        except Exception as e:  # a bug here: say so, with the traceback on stderr
+            traceback.print_exc()
+            self.bad(name, "http_client.py error %s: %s" % (type(e).__name__, e))
 
 
 # ---- HTTP over a raw socket -----------------------------------------------
@@ -819,7 +833,7 @@ def cmd_slowloris(a):
             raise Failure("normal requests were fine (worst %.2f s), but %s connections were still "
                           "open %.0f s after the stalled ones closed (before: %s)"
                           % (worst, num(back), a.settle, num(open0)))
-        return ("%d stalled connections opened in %.1f s, all held by the guest (%d open); %d normal "
+        return ("%d stalled connections opened in %.1f s, all held by the guest (%s open); %d normal "
                 "requests meanwhile, worst %.0f ms, median %.0f ms; back to %s open %.1f s after closing"
                 % (a.conns, t_opened, num(held), len(times), worst * 1000,
                    sorted(times)[len(times) // 2] * 1000, num(back), now() - t0))
@@ -945,6 +959,133 @@ def cmd_head(a):
     return 1 if res.failed else 0
 
 
+def cmd_http10(a):
+    res = Results()
+
+    def run():
+        # HTTP/1.0 without keep-alive: answered, then closed by the server.
+        c = Conn(a.host, a.port, a.timeout)
+        try:
+            c.send(request("GET", "/healthz", version="HTTP/1.0"))
+            r = c.read_response()
+            closed = c.read_to_eof(a.timeout)
+        finally:
+            c.close()
+        if r.status != 200 or r.body != b"ok\n":
+            raise Failure("HTTP/1.0 GET /healthz got %s" % r.describe())
+        if (r.header("Connection") or "").lower() != "close" or not closed:
+            raise Failure("HTTP/1.0 without keep-alive: Connection %r, connection %s"
+                          % (r.header("Connection"), "closed" if closed else "left open"))
+        # HTTP/1.0 with keep-alive: two requests on one connection.
+        c = Conn(a.host, a.port, a.timeout)
+        try:
+            got = []
+            for path in ("/healthz", "/style.css"):
+                c.send(request("GET", path, ["Connection: keep-alive"], version="HTTP/1.0"))
+                r = c.read_response()
+                if r.status != 200 or (r.header("Connection") or "").lower() != "keep-alive":
+                    raise Failure("HTTP/1.0 keep-alive GET %s got %s" % (path, r.describe()))
+                got.append(r.status)
+        finally:
+            c.close()
+        return "1.0: answered and closed; 1.0 with keep-alive: 2 requests on one connection"
+
+    res.check("http10", run)
+    return 1 if res.failed else 0
+
+
+def cmd_maxconns(a):
+    res = Results()
+
+    def run():
+        def open_now():
+            return prom_value(fetch_metrics(a.host, a.port, a.timeout), "weft_http_connections_open")
+        t0 = now()
+        while True:  # earlier checks' connections gone (the asker is 1)
+            n = open_now()
+            if n == 1:
+                break
+            if now() - t0 > a.timeout:
+                raise Failure("%s connections still open before the check" % num(n))
+            time.sleep(0.2)
+        refused0 = prom_value(fetch_metrics(a.host, a.port, a.timeout),
+                              "weft_http_connections_refused_total")
+        held = []
+        try:
+            # max keep-alive connections, each idle after one request
+            for i in range(a.max):
+                c = Conn(a.host, a.port, a.timeout)
+                held.append(c)
+                c.send(request("GET", "/healthz?hold=%d" % i))
+                r = c.read_response()
+                if r.status != 200:
+                    raise Failure("connection %d of %d got %s" % (i + 1, a.max, r.describe()))
+            # one more: 503, then closed
+            c = Conn(a.host, a.port, a.timeout)
+            try:
+                c.send(request("GET", "/healthz?over"))
+                try:
+                    r = c.read_response()
+                except EOFError:
+                    raise Failure("connection %d (over max_conns %d) was closed without a 503"
+                                  % (a.max + 1, a.max))
+                closed = c.read_to_eof(a.timeout)
+            finally:
+                c.close()
+            if r.status != 503:
+                raise Failure("connection %d (over max_conns %d) got %s" % (a.max + 1, a.max, r.describe()))
+            if not closed or (r.header("Connection") or "").lower() != "close":
+                raise Failure("the 503 did not close the connection (Connection %r)" % r.header("Connection"))
+            # the held ones still work
+            for i, c in enumerate(held):
+                c.send(request("GET", "/healthz?again=%d" % i))
+                r = c.read_response()
+                if r.status != 200:
+                    raise Failure("held connection %d then got %s" % (i + 1, r.describe()))
+        finally:
+            for c in held:
+                c.close()
+        # slots given back: a new connection is served
+        t1 = now()
+        while True:
+            try:
+                r = get(a.host, a.port, "/healthz?after", a.timeout)
+                if r.status == 200:
+                    break
+            except (OSError, EOFError):
+                pass
+            if now() - t1 > a.timeout:
+                raise Failure("no 200 within %g s after closing the held connections" % a.timeout)
+            time.sleep(0.2)
+        refused1 = prom_value(fetch_metrics(a.host, a.port, a.timeout),
+                              "weft_http_connections_refused_total")
+        if refused0 is None or refused1 is None or refused1 - refused0 < 1:
+            raise Failure("weft_http_connections_refused_total %s -> %s" % (num(refused0), num(refused1)))
+        return "%d connections held, the next got 503 and was closed, the held ones still served; " \
+               "served again %.1f s after closing them; refused counter %s -> %s" % (
+                   a.max, now() - t1, num(refused0), num(refused1))
+
+    res.check("max-conns-503", run)
+    return 1 if res.failed else 0
+
+
+def cmd_watch(a):
+    """Sample one metric every --every seconds, --count times; print the
+    samples and their maximum ("max N: s1 s2 ..."). A failed fetch is '-'."""
+    vals = []
+    for i in range(a.count):
+        time.sleep(a.every)
+        try:
+            v = prom_value(fetch_metrics(a.host, a.port, a.timeout), a.name)
+        except (OSError, EOFError, Failure, ValueError):
+            v = None
+        vals.append(v)
+    got = [v for v in vals if v is not None]
+    print("max %s: %s" % (num(max(got)) if got else "-", " ".join(num(v) if v is not None else "-"
+                                                               for v in vals)))
+    return 0 if got else 1
+
+
 def cmd_get(a):
     r = get(a.host, a.port, a.path, a.timeout)
     sys.stdout.buffer.write(r.body)
@@ -1001,6 +1142,22 @@ def main():
     p.add_argument("path")
     p.add_argument("--name", default="head")
     p.set_defaults(fn=cmd_head)
+
+    p = sub.add_parser("http10")
+    hostport(p)
+    p.set_defaults(fn=cmd_http10)
+
+    p = sub.add_parser("maxconns")
+    hostport(p)
+    p.add_argument("--max", type=int, required=True, help="the guest's httpd_max_conns")
+    p.set_defaults(fn=cmd_maxconns)
+
+    p = sub.add_parser("watch")
+    hostport(p, timeout=5.0)
+    p.add_argument("name")
+    p.add_argument("--every", type=float, default=1.0)
+    p.add_argument("--count", type=int, default=10)
+    p.set_defaults(fn=cmd_watch)
 
     p = sub.add_parser("get")
     hostport(p)
