@@ -240,6 +240,7 @@ KTEST(chan, select_ready_default_timeout)
 struct spread {
 	volatile unsigned count[MAX_CPUS];
 	struct waitgroup wg;
+	volatile unsigned spawner_cpu;
 };
 
 static void spread_task(void *arg)
@@ -253,16 +254,29 @@ static void spread_task(void *arg)
 	wg_done(&sp->wg);
 }
 
+/* Spawns every task from CPU 0 (a task pinned there), as the issue asks:
+   the others must come and steal. */
+static void spawn_from_cpu0(void *arg)
+{
+	struct spread *sp = arg;
+	for (int i = 0; i < 400; i++)
+		if (!go(spread_task, sp))
+			wg_done(&sp->wg);
+	sp->spawner_cpu = task_cpu();
+}
+
 KTEST(sched, tasks_spread_to_every_cpu)
 {
 	static struct spread sp;
 	memset((void *)&sp, 0, sizeof sp);
 	sp.wg = (struct waitgroup)WAITGROUP_INIT;
+	sp.spawner_cpu = 999;
 	enum { N = 400 };
 	wg_add(&sp.wg, N);
-	for (int i = 0; i < N; i++)
-		KT_ASSERT(go(spread_task, &sp));
+	struct task_attr a = { "spawner", 0, 0 };
+	KT_ASSERT(task_spawn(&a, spawn_from_cpu0, &sp));
 	KT_EQ(wg_wait_timeout(&sp.wg, ms(60000)), 0);
+	KT_EQ(sp.spawner_cpu, 0);
 	unsigned total = 0;
 	for (unsigned i = 0; i < ncpus; i++) {
 		KT_ASSERT(sp.count[i] > 0);
