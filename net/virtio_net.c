@@ -87,104 +87,7 @@
  * waits for); zero-copy TX of pbufs (heap memory, and lwIP's buffer
  * lifetimes would hang on the device).
  */
-#include <errno.h>
-#include <stddef.h>
-#include <stdio.h>
-#include <string.h>
-#include "net/virtio_net.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
-#include "net/virtio_pci.h"
-#include "net/virtqueue.h"
-#include "kernel/console.h"
-#include "kernel/cpu.h"
-#include "kernel/page.h"
-#include "kernel/panic.h"
-#include "kernel/time.h"
-#include "kernel/arch/x86.h"
-
-/* Device configuration layout (section 5.1.4). */
-#define CFG_MAC		0
-#define CFG_STATUS	6
-#define STATUS_LINK_UP	1
-
-/* The header in front of every frame (virtio_net_hdr_v1: num_buffers is
-   always there with VERSION_1). */
-struct virtio_net_hdr {
-	uint8_t flags;			/* HDR_F_* */
-	uint8_t gso_type;		/* GSO_NONE: no GSO feature negotiated */
-	uint16_t hdr_len;
-	uint16_t gso_size;
-	uint16_t csum_start;		/* NEEDS_CSUM: checksum from this offset... */
-	uint16_t csum_offset;		/* ...stored this far beyond it */
-	uint16_t num_buffers;		/* RX with MRG_RXBUF: buffers of this frame */
-};
-_Static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr_v1 is 12 bytes");
-
-#define HDR_F_NEEDS_CSUM	1
-#define HDR_F_DATA_VALID	2
-#define GSO_NONE		0
-#define HDR_LEN			sizeof(struct virtio_net_hdr)
-
-#define RING_WANT	256		/* entries per queue (QEMU's default max) */
-#define BUF_SIZE	2048		/* one RX or TX buffer slot */
-#define BUFS_PER_PAGE	(4096 / BUF_SIZE)
-#define RX_BUF_MIN	64		/* smallest rx_buf_len vnet_restart takes */
-#define DROP_MSG_NS	1000000000ull	/* at most one drop message a second */
-
-#define WANT_FEATURES (VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |	\
-		       VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |	\
-		       VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
-
-struct vnet;
-
-/* One receive/transmit queue pair. Everything but irq_off belongs to the
-   poller (net lock). */
-struct vnet_qp {
-	struct vnet *n;
-	unsigned index;			/* pair number: queues 2 * index, +1 */
-	struct vq rx, tx;
-
-	uint8_t *rx_page[VQ_MAX_NUM / BUFS_PER_PAGE];	/* RX buffers, 2 per page */
-	uint8_t *tx_page[VQ_MAX_NUM / BUFS_PER_PAGE];	/* TX buffers, likewise */
-	unsigned npages;		/* of each kind allocated */
-	uint8_t *bounce;		/* one page: a merged frame gathered */
-
-	void *tx_free[VQ_MAX_NUM];	/* stack of driver-owned TX buffers */
-	unsigned tx_nfree, tx_total;
-	bool tx_waiting;		/* TX interrupt armed: vnet_tx found none free */
-
-	/* Shared with the interrupt handlers: set by them (exchange),
-	   cleared only by qp_irq_enable. */
-	bool irq_off;			/* poll mode: receive interrupt masked */
-};
-
-struct vnet {
-	struct virtio_dev *dev;
-	bool up;			/* set up and not failed since */
-	uint64_t offered;		/* device's features at the last set-up */
-	uint8_t mac[6];
-	unsigned rx_buf_len;		/* bytes posted per RX buffer */
-	unsigned npairs;
-	struct vnet_qp qp[VNET_MAX_PAIRS];
-
-	/* Set by the poller in poll mode; called by the handlers. */
-	vnet_irq_fn *cb;
-	void *cb_arg;
-	/* Written by the configuration handler, read by the poller. */
-	bool link;			/* link up */
-	bool link_event;		/* changed; cleared when enable reports it */
-
-	/* Counters: `interrupts` and `link_changes` are written by handlers
-	   (atomic adds), the rest by the poller. */
-	struct vnet_stats st;
-	uint64_t drop_msg_ns;		/* when the last drop message went out */
-	uint64_t drops_unsaid;		/* drops since, not yet reported */
-};
-
-static struct vnet vnets[VNET_MAX_DEVS];
-static int nvnets;
-static bool probed;
+#include "net/virtio_net_priv.h"
 
 /*
  * QEMU before 8.1 (Debian 12 ships 7.2) drops the guest's fences under TCG
@@ -199,42 +102,13 @@ static bool probed;
  * decision, between arming an interrupt and the re-check), and costs nothing
  * elsewhere (KVM, or TCG with several vCPUs).
  */
-static bool fence_by_io;
+bool fence_by_io;			/* set at probe (virtio_net_setup.c) */
 
-static void dev_fence(void)
+void dev_fence(void)
 {
 	if (fence_by_io)
 		outb(0x80, 0);		/* the POST port: no device listens */
 }
-
-/* Is this QEMU's TCG with one vCPU? (CPUID's hypervisor leaf names TCG.) */
-static bool tcg_uniprocessor(void)
-{
-	uint32_t a, b, c, d;
-	char sig[12];
-	cpuid(1, 0, &a, &b, &c, &d);
-	if (!(c & (1u << 31)))		/* no hypervisor */
-		return false;
-	cpuid(0x40000000, 0, &a, &b, &c, &d);
-	memcpy(sig, &b, 4), memcpy(sig + 4, &c, 4), memcpy(sig + 8, &d, 4);
-	return !memcmp(sig, "TCGTCGTCGTCG", 12) && ncpus == 1;
-}
-
-/* Debug builds check the poller's precondition: the net lock is held, so
-   interrupts are off (build with -DVNET_DEBUG=1). */
-#ifndef VNET_DEBUG
-#define VNET_DEBUG 0
-#endif
-#define assert_poller()								\
-	do {									\
-		if (VNET_DEBUG && irq_enabled())				\
-			panic("%s: interrupts on: the net lock is not held", __func__); \
-	} while (0)
-
-#define load(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define store(p, v)	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
-#define xchg(p, v)	__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
-#define count(p)	__atomic_fetch_add((p), 1, __ATOMIC_RELAXED)
 
 /* ---- interrupts (interrupt context) ---------------------------------------- */
 
@@ -254,7 +128,7 @@ static void to_poll_mode(struct vnet_qp *qp)
 /* A queue's interrupt (receive or transmit of the pair in arg). It may
    come with nothing new (shared vectors, a last one after suppression):
    the poller checks the rings. */
-static void queue_irq(void *arg)
+void queue_irq(void *arg)
 {
 	struct vnet_qp *qp = arg;
 	count(&qp->n->st.interrupts);
@@ -262,7 +136,7 @@ static void queue_irq(void *arg)
 }
 
 /* Configuration change: re-read the link state. */
-static void config_irq(void *arg)
+void config_irq(void *arg)
 {
 	struct vnet *n = arg;
 	count(&n->st.interrupts);
@@ -279,13 +153,13 @@ static void config_irq(void *arg)
 
 /* ---- receive ---------------------------------------------------------------- */
 
-static uint8_t *rx_buf(struct vnet_qp *qp, unsigned i)
+uint8_t *rx_buf(struct vnet_qp *qp, unsigned i)
 {
 	return qp->rx_page[i / BUFS_PER_PAGE] + (i % BUFS_PER_PAGE) * BUF_SIZE;
 }
 
 /* Give a receive buffer back to the device (not yet told: vq_kick). */
-static void rx_post(struct vnet_qp *qp, uint8_t *buf)
+void rx_post(struct vnet_qp *qp, uint8_t *buf)
 {
 	struct vq_buf b = { (uintptr_t)buf, qp->n->rx_buf_len, true };
 	int err = vq_add(&qp->rx, &b, 1, buf);
@@ -555,212 +429,6 @@ busy:
 	if (qp->tx_waiting)
 		qp_tx_reclaim(qp);
 	return true;
-}
-
-/* ---- bring-up and teardown -------------------------------------------------- */
-
-/* Buffers for a pair whose queues have num entries; kept across restarts. */
-static int qp_alloc(struct vnet_qp *qp, unsigned num)
-{
-	unsigned need = (num + BUFS_PER_PAGE - 1) / BUFS_PER_PAGE;
-	if (!qp->bounce && !(qp->bounce = (uint8_t *)(uintptr_t)page_alloc()))
-		return -ENOMEM;
-	for (; qp->npages < need; qp->npages++) {
-		uint64_t rx = page_alloc(), tx = rx ? page_alloc() : 0;
-		if (!tx) {
-			if (rx)
-				page_free(rx);
-			return -ENOMEM;
-		}
-		qp->rx_page[qp->npages] = (uint8_t *)(uintptr_t)rx;
-		qp->tx_page[qp->npages] = (uint8_t *)(uintptr_t)tx;
-	}
-	return 0;
-}
-
-/* Set up the pair's two queues and fill them: RX ring full of buffers,
-   every TX buffer free, TX interrupt off. */
-static int qp_setup(struct vnet_qp *qp)
-{
-	struct virtio_dev *d = qp->n->dev;
-	char name[32];
-	snprintf(name, sizeof name, "%s rx%u", d->name, qp->index);
-	int err = virtio_queue(d, 2 * qp->index, RING_WANT, &qp->rx, name);
-	if (err)
-		return err;
-	snprintf(name, sizeof name, "%s tx%u", d->name, qp->index);
-	err = virtio_queue(d, 2 * qp->index + 1, RING_WANT, &qp->tx, name);
-	if (err)
-		goto err_rx;
-	unsigned num = qp->rx.num > qp->tx.num ? qp->rx.num : qp->tx.num;
-	err = qp_alloc(qp, num);
-	if (err)
-		goto err_tx;
-	for (unsigned i = 0; i < qp->rx.num; i++)
-		rx_post(qp, rx_buf(qp, i));
-	qp->tx_total = qp->tx_nfree = qp->tx.num;
-	for (unsigned i = 0; i < qp->tx.num; i++)
-		qp->tx_free[i] = qp->tx_page[i / BUFS_PER_PAGE] + (i % BUFS_PER_PAGE) * BUF_SIZE;
-	qp->tx_waiting = false;
-	vq_disable_cb(&qp->tx);
-	return 0;
-err_tx:
-	vq_free(&qp->tx);
-err_rx:
-	vq_free(&qp->rx);
-	return err;
-}
-
-/* After a reset: take every buffer back and free the rings. */
-static void qp_teardown(struct vnet_qp *qp)
-{
-	while (vq_detach_unused(&qp->rx))
-		;
-	while (vq_detach_unused(&qp->tx))
-		;
-	vq_free(&qp->rx);
-	vq_free(&qp->tx);
-	qp->tx_nfree = qp->tx_total = 0;
-	qp->tx_waiting = false;
-}
-
-static void read_identity(struct vnet *n)
-{
-	struct virtio_dev *d = n->dev;
-	if (!virtio_has(d, VIRTIO_NET_F_MAC) || virtio_cread_bytes(d, CFG_MAC, n->mac, 6)) {
-		/* No address from the device: a locally administered one. */
-		uint64_t r = rdtsc() ^ (uintptr_t)n;
-		uint8_t mac[6] = { 0x52, 0x54, 0x00, (uint8_t)(r >> 16), (uint8_t)(r >> 8),
-				   (uint8_t)r };
-		memcpy(n->mac, mac, 6);
-	}
-	bool up = !virtio_has(d, VIRTIO_NET_F_STATUS) ||
-		  (virtio_cread16(d, CFG_STATUS) & STATUS_LINK_UP);
-	store(&n->link, up);
-	store(&n->link_event, false);
-}
-
-/*
- * Bring the device up (virtio 1.0 section 3.1.1) in poll mode. 0 or
- * -errno; on failure the device is marked FAILED and no memory of the
- * device's is in use (buffer pages are kept for a later try).
- */
-static int vnet_setup(struct vnet *n)
-{
-	struct virtio_dev *d = n->dev;
-	int err = virtio_start(d);
-	if (err)
-		return err;
-	n->offered = d->ops->get_features(d);
-	err = virtio_negotiate(d, WANT_FEATURES);
-	if (err)
-		return err;
-	read_identity(n);
-	/* Poll mode before any handler can run: they then do nothing. */
-	void *args[2 * VNET_MAX_PAIRS];
-	for (unsigned i = 0; i < n->npairs; i++) {
-		store(&n->qp[i].irq_off, true);
-		args[2 * i] = args[2 * i + 1] = &n->qp[i];
-	}
-	err = d->ops->intr_setup(d, 2 * n->npairs, queue_irq, args, config_irq, n);
-	if (err < 0)
-		goto err_fail;
-	unsigned i;
-	for (i = 0; i < n->npairs; i++)
-		if ((err = qp_setup(&n->qp[i])))
-			goto err_pairs;
-	for (i = 0; i < n->npairs; i++)
-		d->ops->intr_mask(d, n->qp[i].rx.index, true);
-	virtio_driver_ok(d);
-	for (i = 0; i < n->npairs; i++)
-		vq_kick(&n->qp[i].rx);
-	n->up = true;
-	return 0;
-err_pairs:
-	d->ops->reset(d);
-	while (i--)
-		qp_teardown(&n->qp[i]);
-err_fail:
-	virtio_fail(d);
-	return err;
-}
-
-static void vnet_teardown(struct vnet *n)
-{
-	struct virtio_dev *d = n->dev;
-	n->up = false;
-	if (d->ops->reset(d))
-		kprintf("%s: reset did not complete; its rings are leaked\n", d->name);
-	else
-		for (unsigned i = 0; i < n->npairs; i++)
-			qp_teardown(&n->qp[i]);
-}
-
-static void print_up(struct vnet *n)
-{
-	struct virtio_dev *d = n->dev;
-	const uint8_t *m = n->mac;
-	kprintf("vnet: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, %s, rings %u/%u, "
-		"rx buffers %u bytes; features%s%s%s%s%s%s (offered %#llx)%s\n",
-		d->name, m[0], m[1], m[2], m[3], m[4], m[5], load(&n->link) ? "up" : "down",
-		d->ops->intr_kind(d), n->qp[0].rx.num, n->qp[0].tx.num, n->rx_buf_len,
-		virtio_has(d, VIRTIO_NET_F_MAC) ? " mac" : "",
-		virtio_has(d, VIRTIO_NET_F_STATUS) ? " status" : "",
-		virtio_has(d, VIRTIO_NET_F_MRG_RXBUF) ? " mrg_rxbuf" : "",
-		virtio_has(d, VIRTIO_F_EVENT_IDX) ? " event_idx" : "",
-		virtio_has(d, VIRTIO_NET_F_GUEST_CSUM) ? " guest_csum" : "",
-		virtio_has(d, VIRTIO_F_VERSION_1) ? " version_1" : "",
-		(unsigned long long)n->offered,
-		fence_by_io ? "; ring fences by port I/O (TCG, one vCPU)" : "");
-}
-
-/* ---- the public calls --------------------------------------------------------- */
-
-int vnet_probe(struct vnet **out, int max)
-{
-	if (!probed) {
-		struct virtio_dev *devs[VNET_MAX_DEVS];
-		unsigned nd = virtio_pci_find(VIRTIO_ID_NET, devs, VNET_MAX_DEVS);
-		nd += virtio_mmio_find(VIRTIO_ID_NET, devs + nd, VNET_MAX_DEVS - nd);
-		probed = true;
-		fence_by_io = tcg_uniprocessor();
-		for (unsigned k = 0; k < nd; k++) {
-			struct vnet *n = &vnets[nvnets];
-			n->dev = devs[k];
-			n->npairs = 1;
-			n->rx_buf_len = BUF_SIZE;
-			for (unsigned i = 0; i < VNET_MAX_PAIRS; i++)
-				n->qp[i].n = n, n->qp[i].index = i;
-			int err = vnet_setup(n);
-			if (err) {
-				kprintf("vnet: %s: bring-up failed (%d); device left unused\n",
-					devs[k]->name, err);
-				continue;
-			}
-			print_up(n);
-			nvnets++;
-		}
-	}
-	int k;
-	for (k = 0; k < nvnets && k < max; k++)
-		out[k] = &vnets[k];
-	return k;
-}
-
-int vnet_restart(struct vnet *n, unsigned rx_buf_len)
-{
-	assert_poller();
-	if (rx_buf_len == 0)
-		rx_buf_len = BUF_SIZE;
-	if (rx_buf_len < RX_BUF_MIN || rx_buf_len > BUF_SIZE)
-		return -EINVAL;
-	if (n->up)
-		vnet_teardown(n);
-	n->rx_buf_len = rx_buf_len;
-	int err = vnet_setup(n);
-	if (err)
-		kprintf("vnet: %s: restart failed (%d); device left unused\n", n->dev->name, err);
-	return err;
 }
 
 int vnet_rx_poll(struct vnet *n, int budget,

@@ -299,7 +299,7 @@ static void queue_irq(void *arg)
 	irq_cpu[q] = cpu_id();
 	__atomic_fetch_add(&irqs[q], 1, __ATOMIC_RELAXED);
 	net_dev->ops->intr_mask(net_dev, q, true);
-	masked_in_irq++;
+	__atomic_fetch_add(&masked_in_irq, 1, __ATOMIC_RELEASE);
 }
 
 static struct virtio_dev *find_net(void)
@@ -428,9 +428,10 @@ KTEST(virtio, net_arp)
 
 	bool sent = false, replied = false;
 	uint64_t limit = time_ns() + 3000000000ull;
-	/* The interrupt may trail the ring update it announces: wait for
-	   both. */
-	while (time_ns() < limit && !(sent && replied && irqs[0] && irqs[1])) {
+	/* The interrupt may trail the ring update it announces, and a handler
+	   on another CPU counts after it bumps irqs[]: wait for all of it. */
+	while (time_ns() < limit &&
+	       !(sent && replied && irqs[0] && irqs[1] && __atomic_load_n(&masked_in_irq, __ATOMIC_ACQUIRE) >= 2)) {
 		uint32_t len;
 		void *tok;
 		while ((tok = vq_get_used(&tx, &len)))
