@@ -21,9 +21,6 @@ void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t page);
 void lapic_send_nmi_others(void);
-/* End interrupts left in service with no handler running (see apic.c);
-   returns how many. Interrupts off, outside any handler. */
-unsigned lapic_isr_repair(void);
 
 /* Timer. lapic_timer_calibrate runs once on the BSP after time_init. */
 void lapic_timer_calibrate(void);

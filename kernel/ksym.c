@@ -1,5 +1,5 @@
 /* kernel/ksym.c — symbol lookup over the table built by tools/mksyms.sh. */
-#include <string.h>
+#include <stddef.h>
 #include "kernel/ksym.h"
 
 /* Layout written by tools/mksyms.sh: count, then `count` sorted addresses,
@@ -43,13 +43,4 @@ const char *ksym_lookup(uint64_t addr, uint64_t *off)
 		return NULL;
 	*off = addr - t->addr[lo];
 	return name_at(t, lo);
-}
-
-uint64_t ksym_addr(const char *name)
-{
-	const struct ksym_table *t = table();
-	for (uint64_t i = 0; t && i < t->count; i++)
-		if (!strcmp(name_at(t, i), name))
-			return t->addr[i];
-	return 0;
 }

@@ -13,7 +13,5 @@
 /* Name of the function holding addr, and addr's offset in it; NULL when
    addr is outside kernel text. */
 const char *ksym_lookup(uint64_t addr, uint64_t *off);
-/* Address of a function by name, 0 when unknown. */
-uint64_t ksym_addr(const char *name);
 
 #endif

@@ -169,10 +169,14 @@ struct __lock {
 	bool irq;			/* interrupt state to restore */
 };
 
-struct __lock __lock___sinit_recursive_mutex, __lock___sfp_recursive_mutex,
-	__lock___atexit_recursive_mutex, __lock___at_quick_exit_mutex,
-	__lock___malloc_recursive_mutex, __lock___env_recursive_mutex,
-	__lock___tz_mutex, __lock___dd_hash_mutex, __lock___arc4random_mutex;
+/* newlib's static locks. owner -1: a zeroed lock would read as "held by
+   cpu 0", and cpu 0's first acquire would skip the spinlock. */
+#define LOCK_FREE { SPINLOCK_INIT, -1, 0, false }
+struct __lock __lock___sinit_recursive_mutex = LOCK_FREE, __lock___sfp_recursive_mutex = LOCK_FREE,
+	__lock___atexit_recursive_mutex = LOCK_FREE, __lock___at_quick_exit_mutex = LOCK_FREE,
+	__lock___malloc_recursive_mutex = LOCK_FREE, __lock___env_recursive_mutex = LOCK_FREE,
+	__lock___tz_mutex = LOCK_FREE, __lock___dd_hash_mutex = LOCK_FREE,
+	__lock___arc4random_mutex = LOCK_FREE;
 
 static bool lock_try(struct __lock *l)
 {
@@ -248,18 +252,3 @@ int __retarget_lock_try_acquire(_LOCK_T l) { return lock_try(l); }
 int __retarget_lock_try_acquire_recursive(_LOCK_T l) { return lock_try(l); }
 void __retarget_lock_release(_LOCK_T l) { lock_release(l); }
 void __retarget_lock_release_recursive(_LOCK_T l) { lock_release(l); }
-
-/* The static locks start with owner 0 (zeroed .bss), which would read as
-   "held by cpu 0": fix them before anything takes one. */
-void libc_init_locks(void);
-void libc_init_locks(void)
-{
-	struct __lock *all[] = {
-		&__lock___sinit_recursive_mutex, &__lock___sfp_recursive_mutex,
-		&__lock___atexit_recursive_mutex, &__lock___at_quick_exit_mutex,
-		&__lock___malloc_recursive_mutex, &__lock___env_recursive_mutex,
-		&__lock___tz_mutex, &__lock___dd_hash_mutex, &__lock___arc4random_mutex,
-	};
-	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-		lock_setup(all[i]);
-}

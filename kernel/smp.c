@@ -174,12 +174,6 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 	irq_restore(f);
 }
 
-void smp_wake(unsigned id)
-{
-	if (id != cpu_id() && cpus[id].online)
-		lapic_send_ipi(cpus[id].apic_id, VEC_IPI_WAKE);
-}
-
 void ap_entry(struct cpu *c);
 void ap_entry(struct cpu *c)
 {

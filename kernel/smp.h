@@ -16,7 +16,5 @@ extern void (*smp_ap_main_hook)(void);
 /* Run a cpu_call waiting for this CPU, if any (the runtime's idle loop
    calls this). */
 void smp_poll_calls(void);
-/* Wake CPU `id` if it is halted. */
-void smp_wake(unsigned id);
 
 #endif

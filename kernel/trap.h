@@ -27,9 +27,7 @@ enum {
 	VEC_DEVICE_LAST = 223,
 	VEC_TIMER = 0xe0,
 	VEC_IPI_WAKE = 0xf0,	/* wakes a halted CPU; the handler does nothing */
-	VEC_IPI_CALL = 0xf1,	/* cpu_call */
 	VEC_IPI_TLB = 0xf2,	/* TLB shootdown */
-	VEC_IPI_STOP = 0xf3,	/* panic: stop */
 	VEC_APIC_ERROR = 0xfe,	/* LAPIC error: logged, EOI'd */
 	VEC_SPURIOUS = 0xff,
 };

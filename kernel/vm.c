@@ -211,11 +211,6 @@ void vm_map_prepared(uint64_t va, uint64_t pa, unsigned flags)
 	__atomic_store_n(pte, pa | pte_flags(flags), __ATOMIC_RELEASE);
 }
 
-void vm_flush_local(uint64_t va)
-{
-	invlpg(va);
-}
-
 void *vm_map_mmio(uint64_t pa, size_t len)
 {
 	uint64_t b = PAGE_ROUND_DOWN(pa), e = PAGE_ROUND_UP(pa + len);

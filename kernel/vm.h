@@ -59,8 +59,6 @@ uint64_t vm_translate(uint64_t va);
 bool vm_readable(uint64_t va, size_t len);
 /* Flush the whole TLB on every online CPU (IPI), waiting for them. */
 void vm_flush_all(void);
-/* Local TLB flush of one page (also on other CPUs via vm_flush_all). */
-void vm_flush_local(uint64_t va);
 
 /* Create the page-table pages that cover [va, va+len) so that later
    vm_map_prepared calls need neither memory nor vm_lock. Returns 0 or

@@ -268,11 +268,6 @@ static void net_start(void)
 }
 KINIT(net_start, KINIT_LATE);
 
-bool net_configured(void)
-{
-	return dev && !ip4_addr_isany_val(*netif_ip4_addr(&nif));
-}
-
 uint64_t net_rx_dropped_nopbuf(void)
 {
 	return rx_nopbuf;

@@ -9,8 +9,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The interface has an address (static, or DHCP has bound). */
-bool net_configured(void);
 /* Frames dropped because no pbuf was free. */
 uint64_t net_rx_dropped_nopbuf(void);
 /* lwIP's pools (and its heap, as "HEAP"): fn gets each one's use, peak,

@@ -406,7 +406,6 @@ static void idle(struct sched *s)
 		return;
 	}
 	timer_rearm(s);
-	lapic_isr_repair();
 	uint64_t t0 = rdtsc();
 	s->st.halts++;
 	halt_irq_on();			/* sti; hlt: the wake IPI cannot slip in between */

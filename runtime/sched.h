@@ -40,7 +40,6 @@ struct task {
 	uint32_t slot;			/* stack slot (runtime/stack.c) */
 	int16_t pin;			/* CPU it must run on, -1 any */
 	uint8_t timed_out;		/* set by a park timer that won */
-	uint8_t in_slice_yield;
 	const char *reason;		/* why it is parked */
 	char name[16];
 };

@@ -1,6 +1,5 @@
 /* kernel/arch/apic.c — local APIC, IPIs, the local timer, IOAPIC. */
 #include <errno.h>
-#include <stdio.h>
 #include "kernel/apic.h"
 #include "kernel/acpi.h"
 #include "kernel/cpu.h"
@@ -227,29 +226,4 @@ void ioapic_mask(uint32_t gsi, bool masked)
 	uint32_t lo = mmio_read32(r + 0x10);
 	lo = masked ? lo | LVT_MASKED : lo & ~LVT_MASKED;
 	mmio_write32(r + 0x10, lo);
-}
-
-/* Called where no handler can be running on this CPU (the scheduler
-   loop, about to halt): an in-service bit set now was left behind by an
-   interrupt whose handler never ran to its EOI, and it would block every
-   vector of its priority class and below on this CPU for good. Seen under
-   QEMU's TCG after heavy MSI traffic. End it, and say so. */
-static uint64_t isr_repairs;
-
-unsigned lapic_isr_repair(void)
-{
-	unsigned n = 0;
-	for (int i = 7; i >= 0; i--) {
-		uint32_t isr = rd(0x100 + (uint32_t)i * 0x10);
-		while (isr) {
-			unsigned bit = 31 - (unsigned)__builtin_clz(isr);
-			if (__atomic_fetch_add(&isr_repairs, 1, __ATOMIC_RELAXED) < 10)
-				kprintf("apic: cpu %u: vector %u was left in service; ended it\n",
-					this_cpu()->id, i * 32 + bit);
-			wr(LAPIC_EOI, 0);	/* ends the highest in service */
-			isr &= ~(1u << bit);
-			n++;
-		}
-	}
-	return n;
 }
