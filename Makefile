@@ -1,8 +1,8 @@
 # Weft — the build. README.md explains the targets; the short version:
 #   make run     set up what is missing, build, boot the appliance in QEMU
 #   make test    set up what is missing, build, run every test
-# Everything built lands in build/. Third-party code (newlib, lwIP) is
-# fetched from Debian's packages by tools/setup.sh, never committed.
+# Everything built lands in build/. Third-party code (newlib, lwIP, BearSSL)
+# is fetched from Debian's packages by tools/setup.sh, never committed.
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -10,6 +10,7 @@ SHELL := /bin/bash
 
 BUILD   ?= build
 NEWLIB  := $(BUILD)/newlib
+BEARSSL := $(BUILD)/bearssl/kernel
 CMDLINE ?= app=httpd
 Q       ?= @
 
@@ -26,7 +27,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \
 	--param=min-pagesize=0 \
 	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) -I. \
-	-D__DYNAMIC_REENT__ -MMD -MP
+	-isystem $(BEARSSL)/include -D__DYNAMIC_REENT__ -MMD -MP
 KASFLAGS := -nostdinc -I. -D__ASSEMBLY__ -MMD -MP
 # --wrap: every heap allocation, newlib's own included, goes through
 # kernel/libc.c's counters (the request path must allocate nothing).
@@ -41,7 +42,9 @@ KSRC := $(sort $(wildcard kernel/*.c kernel/arch/*.c runtime/*.c net/*.c \
 KSRC := $(filter-out $(SKIP),$(KSRC))
 KASM := $(sort $(wildcard boot/*.S kernel/arch/*.S runtime/*.S))
 KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC) $(KASM))
-LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
+# BearSSL (TLS and the kernel's DRBG) is a library like libc: any layer
+# may include <bearssl.h>; tools/build-bearssl.sh says how it is built.
+LIBS := $(BEARSSL)/lib/libbearssl.a $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 
 # Makefile fragments of layers with their own build needs (lwIP from
 # Debian's source package, the static site of the HTTP server). Each may
@@ -61,7 +64,12 @@ $(NEWLIB)/lib/libc.a: tools/build-newlib.sh
 
 newlib: $(NEWLIB)/lib/libc.a
 
-$(BUILD)/obj/%.c.o: %.c | $(NEWLIB)/lib/libc.a
+# The script's stamp decides whether anything is rebuilt.
+$(BEARSSL)/lib/libbearssl.a: tools/build-bearssl.sh $(NEWLIB)/lib/libc.a
+	$(Q)tools/build-bearssl.sh kernel $(BEARSSL)
+	$(Q)touch $@
+
+$(BUILD)/obj/%.c.o: %.c | $(NEWLIB)/lib/libc.a $(BEARSSL)/lib/libbearssl.a
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@

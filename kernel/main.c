@@ -4,7 +4,8 @@
  * Order matters: %gs and the IDT first (so any fault is reported with a
  * backtrace), then newlib and the console, the loader's data (copied out
  * before memory is reused), physical memory and the page tables, ACPI,
- * the APICs and the clock, the other CPUs, and finally the tests or the
+ * the APICs and the clock, the entropy pool (RDSEED/RDRAND; a virtio-rng
+ * driver adds to it later), the other CPUs, and finally the tests or the
  * app.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/entropy.h"
 #include "kernel/exit.h"
 #include "kernel/kmain.h"
 #include "kernel/ktest.h"
@@ -126,6 +128,7 @@ void kmain(uint32_t magic, uint64_t info)
 	lapic_timer_calibrate();
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),
 	       tsc_source, lapic_has_tsc_deadline() ? "TSC-deadline" : "APIC one-shot");
+	entropy_init();
 	run_kinits(KINIT_EARLY);
 	smp_init((unsigned)kcmdline_u64("cpus", MAX_CPUS, 1, MAX_CPUS));
 	run_kinits(KINIT_LATE);

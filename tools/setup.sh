@@ -13,7 +13,11 @@
 #      build/deps/lwip. apt-get source needs deb-src entries; when there are
 #      none, a weft-deb-src.sources file mirroring the Debian `deb` entries is
 #      added (third-party repositories are not mirrored).
-#   3. newlib 3.3.0 built for the kernel (tools/build-newlib.sh, cached).
+#   3. BearSSL 0.6 source: `apt-get source bearssl`, linked as build/deps/bearssl
+#      (the same way).
+#   4. newlib 3.3.0 built for the kernel (tools/build-newlib.sh, cached).
+#   5. BearSSL built three ways: for the kernel, the host tests and the fuzz
+#      targets (tools/build-bearssl.sh, cached).
 # Needs root to install anything; without root it names what is missing and
 # exits 1.
 set -euo pipefail
@@ -129,28 +133,47 @@ add_deb_src() {
 	apt_update
 }
 
-if [ ! -f "$lwip/src/core/tcp.c" ]; then
-	is_root || die "missing lwIP source in $lwip (run tools/setup.sh as root)"
+# fetch_source PKG DIRGLOB LINK FILE: `apt-get source PKG` into LINK-src,
+# with LINK a symlink to the unpacked DIRGLOB directory; only when LINK/FILE
+# is missing.
+fetch_source() {
+	local pkg=$1 glob=$2 link=$3 file=$4 dir
+	[ -f "$link/$file" ] && return 0
+	is_root || die "missing $pkg source in $link (run tools/setup.sh as root)"
 	mkdir -p "$deps"
-	if ! apt-get source --print-uris lwip >/dev/null 2>&1; then
+	if ! apt-get source --print-uris "$pkg" >/dev/null 2>&1; then
 		add_deb_src
-		apt-get source --print-uris lwip >/dev/null 2>&1 ||
-			die "apt-get source cannot find lwip even with deb-src entries"
+		apt-get source --print-uris "$pkg" >/dev/null 2>&1 ||
+			die "apt-get source cannot find $pkg even with deb-src entries"
 	fi
-	say "lwip: fetching with apt-get source"
-	rm -rf "$deps/lwip-src"
-	mkdir -p "$deps/lwip-src"
-	(cd "$deps/lwip-src" && apt-get source -q lwip >apt-source.log 2>&1) ||
-		die "apt-get source lwip failed (see $deps/lwip-src/apt-source.log)"
-	dir=$(find "$deps/lwip-src" -mindepth 1 -maxdepth 1 -type d -name 'lwip-2.1.3*' | head -n 1)
-	[ -n "$dir" ] || die "apt-get source lwip unpacked no lwip-2.1.3* directory"
-	rm -rf "$lwip"
-	ln -s "lwip-src/$(basename "$dir")" "$lwip"
-	[ -f "$lwip/src/core/tcp.c" ] || die "$dir has no src/core/tcp.c"
-fi
+	say "$pkg: fetching with apt-get source"
+	rm -rf "$link-src"
+	mkdir -p "$link-src"
+	(cd "$link-src" && apt-get source -q "$pkg" >apt-source.log 2>&1) ||
+		die "apt-get source $pkg failed (see $link-src/apt-source.log)"
+	dir=$(find "$link-src" -mindepth 1 -maxdepth 1 -type d -name "$glob" | head -n 1)
+	[ -n "$dir" ] || die "apt-get source $pkg unpacked no $glob directory"
+	rm -rf "$link"
+	ln -s "$(basename "$link")-src/$(basename "$dir")" "$link"
+	[ -f "$link/$file" ] || die "$dir has no $file"
+}
+
+fetch_source lwip 'lwip-2.1.3*' "$lwip" src/core/tcp.c
 v=$(lwip_version "$lwip") || die "$lwip has no src/include/lwip/init.h"
 [ "$v" = 2.1.3 ] || die "$lwip is lwIP $v, want 2.1.3"
 say "lwip: $v in $lwip"
 
-# ---- 3. newlib --------------------------------------------------------------
+# ---- 3. BearSSL source ------------------------------------------------------
+bearssl=$deps/bearssl
+fetch_source bearssl 'bearssl-0.6*' "$bearssl" src/ssl/ssl_engine.c
+head -n 1 "$bearssl/debian/changelog" 2>/dev/null | grep -q '^bearssl (0\.6' ||
+	die "$bearssl is not BearSSL 0.6 (see its debian/changelog)"
+say "bearssl: 0.6 in $bearssl"
+
+# ---- 4. newlib --------------------------------------------------------------
 tools/build-newlib.sh build/newlib
+
+# ---- 5. BearSSL for the kernel, the host tests and the fuzz targets ----------
+for f in kernel host fuzz; do
+	tools/build-bearssl.sh "$f"
+done
