@@ -143,7 +143,11 @@ int entropy_state_read(struct entropy *e, void *buf, size_t n)
 void entropy_init(void)
 {
 	entropy_state_init(&kentropy, entropy_cpu_sources());
-	char msg[96];
+}
+
+void entropy_log(void)
+{
+	char msg[160];
 	int e = entropy_why(msg, sizeof msg);
 	printf("entropy: %s%s\n", e ? "not seeded: " : "", msg);
 }

@@ -5,6 +5,8 @@
  *
  *	entropy_init();			boot, on the BSP: probes RDSEED and
  *					RDRAND (CPUID), seeds from them
+ *	virtio_rng_init();		kernel/virtio_rng.h: adds the host's
+ *	entropy_log();			"entropy: seeded from RDRAND virtio-rng"
  *	entropy_expect(ENTROPY_VIRTIO);	a driver that found a device and will
  *	entropy_add(ENTROPY_VIRTIO, b, n);  deliver its bytes soon; the first
  *					delivery seeds the DRBG if nothing else did
@@ -76,6 +78,8 @@ unsigned entropy_cpu_sources(void);
 
 /* The kernel's DRBG. */
 void entropy_init(void);
+/* One console line: what seeded it, or why nothing did. */
+void entropy_log(void);
 int rand_bytes(void *buf, size_t n);
 void entropy_expect(unsigned src);
 void entropy_add(unsigned src, const void *buf, size_t n);

@@ -26,6 +26,7 @@
 #include "kernel/pci.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/virtio_rng.h"
 #include "kernel/vm.h"
 
 CMDLINE_KEY(key_test, "test", "run in-guest tests: all, none, or suite[.name],...");
@@ -129,6 +130,8 @@ void kmain(uint32_t magic, uint64_t info)
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),
 	       tsc_source, lapic_has_tsc_deadline() ? "TSC-deadline" : "APIC one-shot");
 	entropy_init();
+	virtio_rng_init();
+	entropy_log();
 	run_kinits(KINIT_EARLY);
 	smp_init((unsigned)kcmdline_u64("cpus", MAX_CPUS, 1, MAX_CPUS));
 	run_kinits(KINIT_LATE);

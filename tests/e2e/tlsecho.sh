@@ -28,6 +28,11 @@
 #   e2e.tls.still-serving   after each hostile case a good handshake and echo
 #                           work (one result: the count of good ones)
 #   e2e.tls.guest-alive     no panic, the guest still runs
+#   e2e.tls.no-entropy      a CPU without RDRAND/RDSEED (-cpu max,-rdrand,
+#                           -rdseed) and no virtio-rng: tlsecho does not
+#                           start and the console says why
+#   e2e.tls.virtio-rng      the same CPU with -device virtio-rng-pci: seeded
+#                           from virtio-rng, tlsecho listens
 # The guest runs until the script stops it (by PID); tools/qemu.sh --timeout
 # is the safety net. Log: $WEFT_TEST_LOGS/e2e.tls.log.
 set -uo pipefail
@@ -41,7 +46,7 @@ SEEDS=$E2E_REPO/tests/fuzz/seeds/tls
 p=e2e.tls
 names=("$p.boot" "$p.handshake" "$p.resumption" "$p.tls11-refused" "$p.tls10-refused"
 	"$p.renegotiation-refused" "$p.garbage" "$p.truncated" "$p.oversized" "$p.stalled"
-	"$p.wrong-sni" "$p.still-serving" "$p.guest-alive")
+	"$p.wrong-sni" "$p.still-serving" "$p.guest-alive" "$p.no-entropy" "$p.virtio-rng")
 e2e_any_wanted "${names[@]}" || exit 0
 command -v openssl >/dev/null || { e2e_fail_all "openssl missing" "${names[@]}"; exit 0; }
 [ -f "$CA" ] || { e2e_fail_all "no certificate $CA (make builds it)" "${names[@]}"; exit 0; }
@@ -196,3 +201,20 @@ else
 	e2e_fail "$p.guest-alive" "${E2E_GONE:-panicked}: $(e2e_log_tail "$GUEST_LOG" 3 | e2e_oneline)"
 fi
 e2e_stop "$GUEST_PID"
+
+# ---- entropy sources (short boots, no network) ----
+# entropy_case NAME REGEX QEMU-ARGS...: boot app=tlsecho with QEMU-ARGS, wait
+# for REGEX on the console.
+entropy_case() {
+	local name=$1 re=$2 epid="" log=$E2E_LOGS/$p.$1.log
+	shift 2
+	e2e_guest_start epid "$log" --machine q35 --append app=tlsecho --timeout 60 -- "$@"
+	if e2e_wait_log "$log" "$epid" 40 "$re"; then
+		e2e_pass "$p.$name" "$(e2e_log_line "$log" '^entropy: (not )?seeded')"
+	else
+		e2e_fail "$p.$name" "no '$re': $(e2e_log_tail "$log" 3 | e2e_oneline)"
+	fi
+	e2e_stop "$epid"
+}
+entropy_case no-entropy 'tlsecho: not started: entropy: no entropy source' -cpu max,-rdrand,-rdseed
+entropy_case virtio-rng 'tlsecho: listening on port 443' -cpu max,-rdrand,-rdseed -device virtio-rng-pci
