@@ -82,8 +82,9 @@ cflags+=" $config"
 say() { echo "bearssl: $*"; }
 die() { echo "bearssl: $*" >&2; exit 1; }
 
-[ -f "$src/src/ssl/ssl_engine.c" ] && [ -f "$src/inc/bearssl.h" ] ||
+if [ ! -f "$src/src/ssl/ssl_engine.c" ] || [ ! -f "$src/inc/bearssl.h" ]; then
 	die "source missing in ${src#"$repo"/} (run tools/setup.sh)"
+fi
 if [ "$flavour" = kernel ] && [ ! -f "$newlib/include/newlib.h" ]; then
 	die "newlib headers missing in ${newlib#"$repo"/} (make newlib)"
 fi
@@ -109,6 +110,7 @@ log=$out/build.log
 # One object per source, named by its path (BearSSL's names are unique,
 # but the path keeps that from mattering).
 export cc cflags src out
+# shellcheck disable=SC2016 # expanded by the inner sh, from the exports
 if ! (cd "$src" && find src -name '*.c' | sort) |
 	xargs -P 2 -I{} sh -c \
 		'o="$out/obj/$(echo "{}" | tr / _).o"; $cc $cflags -I"$src/inc" -I"$src/src" -c "$src/{}" -o "$o" || exit 255' \
@@ -127,7 +129,7 @@ if [ "$flavour" = kernel ]; then
 	defined=$(nm --defined-only "$out/lib/libbearssl.a" | awk 'NF == 3 { print $3 }' | sort -u)
 	extra=$(comm -23 <(echo "$undef") <(echo "$defined") |
 		grep -vxE 'memcpy|memmove|memset|memcmp|strlen' || true)
-	[ -z "$extra" ] || die "kernel flavour needs unexpected symbols: $(echo $extra)"
+	[ -z "$extra" ] || die "kernel flavour needs unexpected symbols: $(tr '\n' ' ' <<<"$extra")"
 fi
 
 printf '%s\n' "$want" >"$stamp"

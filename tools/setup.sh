@@ -178,3 +178,4 @@ tools/build-newlib.sh build/newlib
 for f in kernel host fuzz; do
 	tools/build-bearssl.sh "$f"
 done
+say "bearssl: built for kernel, host and fuzz in build/bearssl"
