@@ -8,9 +8,9 @@
  * gets tlsecho_handshake_ms= (default 10000) for its handshake and
  * tlsecho_idle_ms= (default 60000) between reads. A line "STATS\n" as the
  * first thing sent after the handshake is answered with the TLS counters
- * (one line) instead of being echoed; a line "INFO\n" with what was
- * negotiated. tls_names= and tls_sni_strict=1 set the SNI policy
- * (tls_engine.h).
+ * (one line), "INFO\n" with what was negotiated; the server then closes
+ * (close_notify), so a client knows when it has the whole answer.
+ * tls_names= and tls_sni_strict=1 set the SNI policy (tls_engine.h).
  *
  * Without a seeded entropy source it does not start, and says why.
  */
@@ -73,13 +73,17 @@ static void serve(void *arg)
 				tls_abort(t);
 			return;
 		}
-		if (first && n == 6 && !memcmp(buf, "STATS\n", 6))
-			n = stats_line(buf, sizeof buf);
-		else if (first && n == 5 && !memcmp(buf, "INFO\n", 5))
-			n = info_line(t, buf, sizeof buf);
+		bool once = first && ((n == 6 && !memcmp(buf, "STATS\n", 6)) ||
+				      (n == 5 && !memcmp(buf, "INFO\n", 5)));
+		if (once)
+			n = buf[0] == 'S' ? stats_line(buf, sizeof buf) : info_line(t, buf, sizeof buf);
 		tls_set_write_deadline(t, rt_now() + ms(5000));
 		if (tls_write(t, buf, (size_t)n) < 0) {
 			tls_abort(t);
+			return;
+		}
+		if (once) {
+			tls_close(t);
 			return;
 		}
 	}

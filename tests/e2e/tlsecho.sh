@@ -71,12 +71,14 @@ e2e_pass "$p.boot" "${E2E_WAITED}s"
 
 OUT=$E2E_TMP/out
 # s_client SECS STDIN-LINES ARGS...: openssl s_client against the guest,
-# stdin the given lines then 2 s of quiet; output (both streams) in $OUT.
+# stdin the given lines; output (both streams) in $OUT. -ign_eof: it reads
+# until the server closes (tlsecho closes after INFO and STATS), or a
+# failure ends it.
 s_client() {
 	local secs=$1 lines=$2
 	shift 2
-	{ printf '%b' "$lines"; sleep 2; } |
-		timeout "$secs" openssl s_client -connect "127.0.0.1:$port" -CAfile "$CA" "$@" \
+	printf '%b' "$lines" |
+		timeout "$secs" openssl s_client -ign_eof -connect "127.0.0.1:$port" -CAfile "$CA" "$@" \
 			>"$OUT" 2>&1
 }
 # stat NAME: that counter from the server's STATS line.
@@ -87,10 +89,10 @@ get_stats() {
 	stats_line=$(grep -m1 '^handshakes ' "$OUT")
 }
 good=0 bad=""
-# good_after CASE: a verified handshake and an echo still work.
+# good_after CASE: a verified handshake and an answer still work.
 good_after() {
-	s_client 20 'hello after\n' -servername localhost -verify_return_error
-	if grep -q '^hello after' "$OUT" && grep -q 'Verify return code: 0' "$OUT"; then
+	s_client 20 'INFO\n' -servername localhost -verify_return_error
+	if grep -q '^version 0303 ' "$OUT" && grep -q 'Verify return code: 0' "$OUT"; then
 		good=$((good + 1))
 	else
 		bad+=" after-$1"
@@ -114,7 +116,7 @@ fi
 
 get_stats
 r0=$(stat resumptions)
-s_client 30 'x\n' -servername localhost -sess_out "$E2E_TMP/sess"
+s_client 30 'INFO\n' -servername localhost -sess_out "$E2E_TMP/sess"
 first=$(grep -cE '^New, TLSv1.2' "$OUT")
 s_client 30 'INFO\n' -servername localhost -sess_in "$E2E_TMP/sess"
 if [ "$first" = 1 ] && grep -q '^Reused, TLSv1.2' "$OUT" && grep -q 'resumed 1' "$OUT"; then
@@ -145,7 +147,11 @@ for v in 11 10; do
 done
 
 # ---- renegotiation ----
-s_client 20 'R\n' -servername localhost
+# s_client takes "R" as a command only without -ign_eof; stdin stays open
+# for 3 s so that the renegotiation is tried before stdin's EOF ends it.
+{ printf 'R\n'; sleep 3; } |
+	timeout 20 openssl s_client -connect "127.0.0.1:$port" -CAfile "$CA" -servername localhost \
+		>"$OUT" 2>&1
 if grep -q 'RENEGOTIATING' "$OUT" && grep -qi 'no renegotiation' "$OUT"; then
 	e2e_pass "$p.renegotiation-refused" "client: no renegotiation"
 else
@@ -179,7 +185,7 @@ raw_case stalled fail_timeout 200 stall 200 30
 # ---- SNI ----
 get_stats
 u0=$(stat sni_unknown)
-s_client 20 'x\n' -servername wrong.example -verify_hostname wrong.example
+s_client 20 'INFO\n' -servername wrong.example -verify_hostname wrong.example
 served=$(grep -c '^New, TLSv1.2' "$OUT")
 mismatch=$(grep -ci 'hostname mismatch' "$OUT")
 get_stats
