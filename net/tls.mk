@@ -16,13 +16,19 @@ TLS_KEY  ?= $(TLS_DIR)/localhost.key
 KOBJ += $(patsubst %,$(BUILD)/obj/%.o,$(sort $(wildcard net/tls/*.c))) \
 	$(BUILD)/obj/gen/tls/baked.o
 
-# One rule makes both files; the key is made first, then the certificate.
+# One rule makes both files; the key is made first, then the certificate,
+# valid for 365 days (longer ones are flagged by testssl.sh and browsers).
+# A generated pair that expires within a day is made anew.
+$(shell [ -f $(TLS_DIR)/localhost.crt ] && \
+	! openssl x509 -checkend 86400 -noout -in $(TLS_DIR)/localhost.crt >/dev/null 2>&1 && \
+	rm -f $(TLS_DIR)/localhost.crt $(TLS_DIR)/localhost.key)
 $(TLS_DIR)/localhost.key:
 	@mkdir -p $(@D)
-	@echo "  GEN     $@ (self-signed ECDSA P-256 for localhost)"
 	$(Q)openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout $@ -out $(TLS_DIR)/localhost.crt -days 3650 -subj /CN=localhost \
+		-keyout $@ -out $(TLS_DIR)/localhost.crt -days 365 -subj /CN=localhost \
 		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null
+	@echo "  GEN     $(TLS_DIR)/localhost.crt, self-signed ECDSA P-256 for localhost;" \
+		"$$(openssl x509 -in $(TLS_DIR)/localhost.crt -noout -fingerprint -sha256)"
 $(TLS_DIR)/localhost.crt: $(TLS_DIR)/localhost.key
 
 # The paths go into the assembly as strings; a stamp holding them makes a

@@ -66,7 +66,8 @@ struct tls_conn;
 
 struct tls_server_opts {
 	const struct tls_cert *cert;	/* required; must outlive the server */
-	/* ALPN names offered, NULL-terminated; all NULL: {"http/1.1"}. */
+	/* ALPN names offered, NULL-terminated; all NULL: {"http/1.1"}. The
+	   strings (like names) must outlive the server. */
 	const char *alpn[TLS_ALPN_MAX];
 	const char *names;		/* SNI patterns (tls_engine.h); NULL: any */
 	bool sni_strict;		/* refuse an SNI outside names */
