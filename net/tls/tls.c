@@ -14,7 +14,8 @@
  * it: a stalled handshake ends with -ETIMEDOUT.
  *
  * Errors stick. The first failure is stored in t->err with its reason,
- * and counted once (tls_stats.failures); later calls return it again.
+ * and counted once (tls_stats.failures: see fail()); later calls return
+ * it again.
  * Exception: a read deadline after the handshake returns -ETIMEDOUT and
  * leaves the connection usable (nothing was consumed), as conn_read does.
  * A write deadline does stick: the record being written may be half out.
@@ -160,13 +161,17 @@ static void slot_put(struct tls_server *s, struct tls_conn *t)
 
 /* ---- errors ---- */
 
-/* Record the first failure; returns t->err. */
+/* Record the first failure; returns t->err. Counted are TLS failures at
+   any time and transport ones (timeout, reset) during the handshake: a
+   client resetting TCP after a good handshake is how many clients end a
+   connection, not a failure of TLS. */
 static int fail(struct tls_conn *t, enum tls_fail why, int err)
 {
 	if (!t->err) {
 		t->err = err;
 		t->reason = why;
-		COUNT(failures[why]);
+		if (!t->established || (why != TLS_FAIL_IO && why != TLS_FAIL_TIMEOUT))
+			COUNT(failures[why]);
 	}
 	return t->err;
 }

@@ -116,7 +116,9 @@ enum tls_fail tls_last_fail(struct tls_conn *t);
 struct tls_stats {
 	uint64_t handshakes;		/* completed, full or resumed */
 	uint64_t resumptions;		/* of which abbreviated */
-	uint64_t failures[TLS_FAIL_N];	/* connections ended by each reason */
+	/* Connections ended by each reason: TLS failures at any time, and
+	   timeouts and resets only during the handshake. */
+	uint64_t failures[TLS_FAIL_N];
 	uint64_t sni_unknown;		/* SNI outside names (served or not) */
 	uint64_t open;			/* connections now */
 	uint64_t slots;			/* connection slots allocated so far */
