@@ -37,9 +37,13 @@ static int stats_line(char *buf, size_t len)
 {
 	struct tls_stats s;
 	tls_stats(&s);
-	int n = snprintf(buf, len, "handshakes %llu resumptions %llu sni_unknown %llu open %llu",
+	int n = snprintf(buf, len,
+			 "handshakes %llu resumptions %llu sni_unknown %llu open %llu slots %llu "
+			 "stack_pages %llu heap_allocs %llu",
 			 (unsigned long long)s.handshakes, (unsigned long long)s.resumptions,
-			 (unsigned long long)s.sni_unknown, (unsigned long long)s.open);
+			 (unsigned long long)s.sni_unknown, (unsigned long long)s.open,
+			 (unsigned long long)s.slots, (unsigned long long)rt_stack_pages(),
+			 (unsigned long long)rt_malloc_count());
 	for (int i = 0; i < TLS_FAIL_N && n < (int)len; i++)
 		n += snprintf(buf + n, len - (size_t)n, " fail_%s %llu", tls_fail_name(i),
 			      (unsigned long long)s.failures[i]);
