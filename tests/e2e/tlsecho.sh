@@ -166,7 +166,8 @@ raw_case() { # raw_case NAME COUNTER WANT MODE ARGS...
 	get_stats
 	local c0
 	c0=$(stat "$counter")
-	out=$(timeout 60 "${E2E_CLIENT[0]}" "$E2E_DIR/tls_raw.py" "$port" "$@" 2>&1)
+	out=$(timeout 180 "${E2E_CLIENT[0]}" "$E2E_DIR/tls_raw.py" "$port" "$@" 2>&1) ||
+		out=${out:-"tls_raw.py $* ended with status $? and said nothing"}
 	get_stats
 	local d
 	d=$(delta "$counter" "${c0:-0}")

@@ -131,6 +131,7 @@ KTEST(entropy, every_cpu_draws_at_once)
 	struct waitgroup wg = WAITGROUP_INIT;
 	struct entropy_stats before, after;
 	entropy_stats(&before);
+	uint64_t alive0 = rt_tasks_alive();
 	wg_add(&wg, n);
 	for (unsigned i = 0; i < n; i++) {
 		d[i].wg = &wg;
@@ -138,6 +139,10 @@ KTEST(entropy, every_cpu_draws_at_once)
 		KT_ASSERT(task_spawn(&a, draw, &d[i]));
 	}
 	KT_EQ(wg_wait_timeout(&wg, ms(60000)), 0);
+	/* Gone, not just done: later suites count tasks and stack pages. */
+	for (int i = 0; i < 2000 && rt_tasks_alive() > alive0; i++)
+		task_sleep(ms(1));
+	KT_EQ(rt_tasks_alive(), alive0);
 	entropy_stats(&after);
 	KT_ASSERT(after.bytes_out - before.bytes_out >= (uint64_t)n * PER_TASK * 32);
 	for (unsigned i = 0; i < n; i++) {

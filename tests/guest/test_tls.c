@@ -67,6 +67,7 @@ KTEST(tls, session_cache_shared_by_every_cpu)
 	br_ssl_server_context *sc = calloc(n, sizeof *sc);
 	KT_ASSERT(w && sc);
 	struct waitgroup wg = WAITGROUP_INIT;
+	uint64_t alive0 = rt_tasks_alive();
 	wg_add(&wg, n);
 	for (unsigned i = 0; i < n; i++) {
 		br_hmac_drbg_init(&sc[i].eng.rng, &br_sha256_vtable, "cache test seed", 15);
@@ -75,6 +76,10 @@ KTEST(tls, session_cache_shared_by_every_cpu)
 		KT_ASSERT(task_spawn(&a, cache_work, &w[i]));
 	}
 	KT_EQ(wg_wait_timeout(&wg, ms(60000)), 0);
+	/* Gone, not just done: later suites count tasks and stack pages. */
+	for (int i = 0; i < 2000 && rt_tasks_alive() > alive0; i++)
+		task_sleep(ms(1));
+	KT_EQ(rt_tasks_alive(), alive0);
 	for (unsigned i = 0; i < n; i++) {
 		KT_EQ(w[i].lost, 0);
 		KT_EQ(w[i].wrong, 0);
