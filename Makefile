@@ -35,7 +35,7 @@ KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
 	--no-warn-rwx-segments -T boot/kernel.ld \
 	--wrap=_malloc_r --wrap=_memalign_r
 
-KSRC := $(sort $(wildcard kernel/*.c kernel/arch/*.c runtime/*.c net/*.c \
+KSRC := $(sort $(wildcard kernel/*.c kernel/arch/*.c kernel/virtio/*.c runtime/*.c net/*.c \
 	apps/*/*.c tests/guest/*.c))
 # Leave sources out (patterns), e.g. SKIP=apps/httpd/% while one is broken.
 KSRC := $(filter-out $(SKIP),$(KSRC))

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 #include "net/virtio_net.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
-#include "net/virtio_pci.h"
-#include "net/virtqueue.h"
+#include "kernel/virtio/virtio.h"
+#include "kernel/virtio/virtio_mmio.h"
+#include "kernel/virtio/virtio_pci.h"
+#include "kernel/virtio/virtqueue.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/page.h"

@@ -23,9 +23,9 @@
 #include "kernel/pci.h"
 #include "kernel/time.h"
 #include "kernel/arch/x86.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
-#include "net/virtio_pci.h"
+#include "kernel/virtio/virtio.h"
+#include "kernel/virtio/virtio_mmio.h"
+#include "kernel/virtio/virtio_pci.h"
 
 /* Host bridges: q35 (MCH) and pc (i440FX). */
 #define Q35_HOST	0x29c0

@@ -22,10 +22,10 @@
 #include "kernel/pci.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
+#include "kernel/virtio/virtio.h"
+#include "kernel/virtio/virtio_mmio.h"
 #include "net/virtio_net.h"
-#include "net/virtio_pci.h"
+#include "kernel/virtio/virtio_pci.h"
 #include "runtime/runtime.h"
 
 #define WAIT_NS	5000000000ull		/* bound on every wait (TCG is slow) */

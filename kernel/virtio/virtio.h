@@ -1,8 +1,10 @@
 /*
- * net/virtio.h — what a virtio device driver sees of a device, whichever
- * transport carries it (virtio_pci.c: modern PCI; virtio_mmio.c: MMIO
- * version 2 for microvm). Layering: virtqueue (rings) -> transport
- * (registers, interrupts) -> device driver (virtio-net).
+ * kernel/virtio/virtio.h — what a virtio device driver sees of a
+ * device, whichever transport carries it (virtio_pci.c: modern PCI;
+ * virtio_mmio.c: MMIO version 2 for microvm). Layering: virtqueue
+ * (rings) -> transport (registers, interrupts) -> device driver
+ * (virtio-net, net/virtio_net.c; a virtio-rng or virtio-blk would sit
+ * beside it on the same two layers).
  *
  * Call order for a driver (virtio 1.0 section 3.1.1):
  *   n = virtio_pci_find(VIRTIO_ID_NET, devs, max)   and virtio_mmio_find
@@ -27,13 +29,13 @@
  * Who may call what: the ops other than intr_mask belong to the driver's
  * set-up path (one caller). intr_mask may be called from any context.
  */
-#ifndef NET_VIRTIO_H
-#define NET_VIRTIO_H
+#ifndef KERNEL_VIRTIO_VIRTIO_H
+#define KERNEL_VIRTIO_VIRTIO_H
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "net/virtqueue.h"
+#include "kernel/virtio/virtqueue.h"
 #include "kernel/console.h"
 
 /* Device types (virtio 1.0 section 5). */

@@ -1,6 +1,6 @@
 /*
- * net/virtio_mmio.h — the virtio-mmio transport, version 2 (virtio 1.0
- * section 4.2), as QEMU's microvm machine provides it.
+ * kernel/virtio/virtio_mmio.h — the virtio-mmio transport, version 2
+ * (virtio 1.0 section 4.2), as QEMU's microvm machine provides it.
  *
  * Where devices come from, in this order (a device found twice, by its
  * base address, is kept once):
@@ -22,10 +22,10 @@
  * acknowledges exactly those bits (lowering the line) and calls the
  * configuration callback (bit 1) and every queue callback (bit 0).
  */
-#ifndef NET_VIRTIO_MMIO_H
-#define NET_VIRTIO_MMIO_H
+#ifndef KERNEL_VIRTIO_VIRTIO_MMIO_H
+#define KERNEL_VIRTIO_VIRTIO_MMIO_H
 
-#include "net/virtio.h"
+#include "kernel/virtio/virtio.h"
 
 #define VIRTIO_MMIO_MAX_DEVS	16
 

@@ -1,5 +1,5 @@
 /*
- * net/virtqueue.c — virtio split virtqueues.
+ * kernel/virtio/virtqueue.c — virtio split virtqueues.
  *
  * Concepts. The descriptor table holds buffers (address, length, flags,
  * next); a buffer handed to the device is a chain of descriptors, named
@@ -88,7 +88,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#include "net/virtqueue.h"
+#include "kernel/virtio/virtqueue.h"
 #include "kernel/console.h"
 #include "kernel/page.h"
 

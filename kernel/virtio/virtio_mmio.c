@@ -1,7 +1,7 @@
 /*
- * net/virtio_mmio.c — the virtio-mmio transport, version 2 (virtio 1.0
- * section 4.2.2). virtio_mmio.h says where devices come from and how
- * their interrupts are wired.
+ * kernel/virtio/virtio_mmio.c — the virtio-mmio transport, version 2
+ * (virtio 1.0 section 4.2.2). virtio_mmio.h says where devices come from
+ * and how their interrupts are wired.
  *
  * The register window: identification (magic "virt", version 2, device
  * and vendor id), paged 32-bit feature words, a selected queue's size,
@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "net/virtio_mmio.h"
+#include "kernel/virtio/virtio_mmio.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/console.h"

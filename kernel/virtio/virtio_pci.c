@@ -1,5 +1,6 @@
 /*
- * net/virtio_pci.c — the virtio 1.0 PCI transport (virtio 1.0 section 4.1).
+ * kernel/virtio/virtio_pci.c — the virtio 1.0 PCI transport (virtio 1.0
+ * section 4.1).
  *
  * A modern device describes its register blocks with vendor-specific PCI
  * capabilities (id 0x09), each naming a BAR, an offset and a length:
@@ -24,7 +25,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "net/virtio_pci.h"
+#include "kernel/virtio/virtio_pci.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/pci.h"
