@@ -1,5 +1,5 @@
 /*
- * net/net.c — the network interface and the integrated poller.
+ * net/poller.c — the network interface and the integrated poller.
  *
  * THE POLLER (after Linux NAPI and Go's netpoller). Device interrupts do
  * almost nothing: the virtio-net RX handler masks its queue and calls
