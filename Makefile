@@ -35,12 +35,23 @@ KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
 	--no-warn-rwx-segments -T boot/kernel.ld \
 	--wrap=_malloc_r --wrap=_memalign_r
 
+# Two images from one set of objects:
+#   build/weft       what ships (make run, make image, the cloud images):
+#                    every layer, no test code (kernel/notests.c answers
+#                    test=);
+#   build/weft-test  the same plus the in-guest suites and their runner
+#                    (tests/guest/), instead of kernel/notests.c; make
+#                    test boots it for the guest, million and panic stages.
 KSRC := $(sort $(wildcard kernel/*.c kernel/arch/*.c kernel/virtio/*.c runtime/*.c net/*.c \
-	apps/*/*.c tests/guest/*.c))
+	apps/*/*.c))
+TSRC := $(sort $(wildcard tests/guest/*.c))
 # Leave sources out (patterns), e.g. SKIP=apps/httpd/% while one is broken.
 KSRC := $(filter-out $(SKIP),$(KSRC))
+TSRC := $(filter-out $(SKIP),$(TSRC))
 KASM := $(sort $(wildcard boot/*.S kernel/arch/*.S runtime/*.S))
 KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC) $(KASM))
+TOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(TSRC))
+NOTESTS_OBJ := $(BUILD)/obj/kernel/notests.c.o
 LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 
 # Makefile fragments of layers with their own build needs (lwIP from
@@ -48,9 +59,11 @@ LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 # add objects to KOBJ and rules of its own.
 -include $(sort $(wildcard net/*.mk apps/*/*.mk))
 
+KOBJ_TEST := $(filter-out $(NOTESTS_OBJ),$(KOBJ)) $(TOBJ)
+
 .PHONY: all setup newlib image run test test-host fuzz bench-runtime bench-net bench clean distclean
 
-all: $(BUILD)/weft
+all: $(BUILD)/weft $(BUILD)/weft-test
 
 setup:
 	$(Q)tools/setup.sh
@@ -71,10 +84,10 @@ $(BUILD)/obj/%.S.o: %.S
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-# Two links: the first gives the addresses, tools/mksyms.sh turns its
-# text symbols into .ksyms, the second carries them. .ksyms follows all
-# code and rodata, so the second link moves nothing a backtrace names;
-# the cmp below proves it.
+# Two links per image: the first gives the addresses, tools/mksyms.sh
+# turns its text symbols into .ksyms, the second carries them. .ksyms
+# follows all code and rodata, so the second link moves nothing a
+# backtrace names; the cmp below proves it.
 $(BUILD)/ksyms0.S:
 	@mkdir -p $(@D)
 	$(Q)printf '\t.section .ksyms, "a"\n\t.quad 0\n' > $@
@@ -82,25 +95,30 @@ $(BUILD)/ksyms0.S:
 $(BUILD)/%.o: $(BUILD)/%.S
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-$(BUILD)/weft.pass1: $(KOBJ) $(BUILD)/ksyms0.o boot/kernel.ld $(LIBS)
-	$(Q)ld $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/ksyms0.o --start-group $(LIBS) --end-group
+# $(call kernel_image,NAME,OBJECTS): the rules for $(BUILD)/NAME.
+define kernel_image
+$(BUILD)/$(1).pass1: $(2) $(BUILD)/ksyms0.o boot/kernel.ld $(LIBS)
+	$(Q)ld $(KLDFLAGS) -o $$@ $(2) $(BUILD)/ksyms0.o --start-group $(LIBS) --end-group
 
-$(BUILD)/ksyms.S: $(BUILD)/weft.pass1 tools/mksyms.sh
-	$(Q)tools/mksyms.sh $< $@
+$(BUILD)/$(1).ksyms.S: $(BUILD)/$(1).pass1 tools/mksyms.sh
+	$(Q)tools/mksyms.sh $$< $$@
 
-$(BUILD)/weft: $(BUILD)/weft.pass1 $(BUILD)/ksyms.o
-	@echo "  LD      $@"
-	$(Q)ld $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/ksyms.o --start-group $(LIBS) --end-group
-	$(Q)tools/mksyms.sh $@ $(BUILD)/ksyms.check.S
-	$(Q)cmp -s $(BUILD)/ksyms.S $(BUILD)/ksyms.check.S || \
-		{ echo "ksyms: the second link moved text symbols"; rm -f $@; exit 1; }
-	@size $@ | tail -1 | awk '{printf "  weft: text %d, data %d, bss %d bytes\n", $$1, $$2, $$3}'
+$(BUILD)/$(1): $(BUILD)/$(1).pass1 $(BUILD)/$(1).ksyms.o
+	@echo "  LD      $$@"
+	$(Q)ld $(KLDFLAGS) -o $$@ $(2) $(BUILD)/$(1).ksyms.o --start-group $(LIBS) --end-group
+	$(Q)tools/mksyms.sh $$@ $(BUILD)/$(1).ksyms.check.S
+	$(Q)cmp -s $(BUILD)/$(1).ksyms.S $(BUILD)/$(1).ksyms.check.S || \
+		{ echo "ksyms: the second link moved text symbols"; rm -f $$@; exit 1; }
+	@size $$@ | tail -1 | awk '{printf "  $(1): text %d, data %d, bss %d bytes\n", $$$$1, $$$$2, $$$$3}'
+endef
+$(eval $(call kernel_image,weft,$(KOBJ)))
+$(eval $(call kernel_image,weft-test,$(KOBJ_TEST)))
 
 image: $(BUILD)/weft
 	$(Q)tools/mkimage.sh $(BUILD)/weft $(BUILD) "$(CMDLINE)"
 
 run: setup
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
 	$(Q)tools/run.sh $(BUILD)/weft "$(CMDLINE)"
 
 test: setup
@@ -112,13 +130,13 @@ fuzz: setup
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/run.sh 1000000000
 
 bench-runtime: setup
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft-test
 	$(Q)bench/runtime.sh
 
 # Echo throughput and latency against a Linux guest, over a tap in a
 # private network namespace (root).
 bench-net: setup
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
 	$(Q)bench/net.sh
 
 # HTTP against Linux nginx and Go net/http, 1 and 2 vCPUs, same flags; it

@@ -18,7 +18,7 @@
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
 #include "kernel/kmain.h"
-#include "kernel/ktest.h"
+#include "kernel/tests.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/pci.h"
@@ -83,7 +83,7 @@ static void kmain_body(void)
 	const char *spec = cmdline_get(&kcmdline, "test");
 	if (spec) {
 		irq_enable();
-		int failed = ktest_run(spec);
+		int failed = tests_run(spec);
 		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
 	}
 	const char *name = cmdline_get(&kcmdline, "app");

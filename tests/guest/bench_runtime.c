@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/page.h"
 #include "kernel/vm.h"
 #include "runtime/runtime.h"

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/time.h"
 #include "net/net.h"
 #include "net/netlock.h"

@@ -18,7 +18,7 @@
 #include "kernel/cpu.h"
 #include "kernel/console.h"
 #include "kernel/kmain.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/page.h"
 #include "kernel/pci.h"
 #include "kernel/time.h"

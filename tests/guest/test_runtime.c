@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 

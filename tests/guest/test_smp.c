@@ -2,7 +2,7 @@
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/kmain.h"
 #include "kernel/time.h"
 

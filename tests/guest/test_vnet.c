@@ -18,7 +18,7 @@
 #include <string.h>
 #include "kernel/console.h"
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/pci.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
