@@ -24,13 +24,12 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
+#include "kernel/hooks.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
 
 static struct _reent boot_reent;
-
-struct _reent *(*libc_reent_alloc_hook)(void);
 
 /* One %gs-relative load: a task preempted right after it still holds its
    own reent, wherever it resumes. NULL means the running task has none
@@ -38,10 +37,10 @@ struct _reent *(*libc_reent_alloc_hook)(void);
 struct _reent *__getreent(void)
 {
 	struct _reent *r = gs_read_ptr(__builtin_offsetof(struct cpu, reent));
-	if (__builtin_expect(r != NULL, 1) || !libc_reent_alloc_hook)
+	if (__builtin_expect(r != NULL, 1) || !kernel_hooks.reent_alloc)
 		return r;
 	bool f = irq_save();
-	r = libc_reent_alloc_hook();
+	r = kernel_hooks.reent_alloc();
 	irq_restore(f);
 	return r;
 }

@@ -8,10 +8,10 @@
 #include "kernel/ksym.h"
 #include "kernel/vm.h"
 #include "kernel/exit.h"
+#include "kernel/hooks.h"
+#include "kernel/smp.h"
 #include "kernel/arch/x86.h"
 
-void (*panic_task_hook)(char *buf, size_t n);
-void (*panic_stop_others)(void);
 static volatile int panic_owner = -1;
 
 bool panic_in_progress(void)
@@ -100,16 +100,15 @@ static void panic_enter(void)
 	if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		cpu_halt_forever();
-	if (panic_stop_others)
-		panic_stop_others();
+	smp_stop_others();
 }
 
 static void print_header(void)
 {
 	struct cpu *c = this_cpu();
 	char task[96] = "no task (kernel)";
-	if (panic_task_hook)
-		panic_task_hook(task, sizeof task);
+	if (kernel_hooks.describe)
+		kernel_hooks.describe(task, sizeof task);
 	pr("\nPANIC on cpu %u, %s: ", c ? c->id : 0, task);
 }
 

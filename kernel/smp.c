@@ -15,6 +15,7 @@
 #include "kernel/time.h"
 #include "kernel/vm.h"
 #include "kernel/console.h"
+#include "kernel/hooks.h"
 #include "kernel/panic.h"
 #include "kernel/panic_internal.h"
 #include "kernel/spinlock.h"
@@ -26,7 +27,6 @@
 extern char ap_tramp_start[], ap_tramp_end[];
 extern uint64_t boot_pml4[];
 
-void (*smp_ap_main_hook)(void);
 static struct spinlock call_lock = SPINLOCK_INIT;
 
 /* An IPI whose effect has not been seen after this long is sent again.
@@ -49,7 +49,7 @@ static void wait_clear(struct cpu *c, void *volatile *flag, uint8_t vector)
 }
 static struct spinlock flush_lock = SPINLOCK_INIT;
 
-static void stop_others(void)
+void smp_stop_others(void)
 {
 	if (ncpus_online > 1)
 		lapic_send_nmi_others();
@@ -185,8 +185,8 @@ void ap_entry(struct cpu *c)
 	_REENT_INIT_PTR(c->reent);
 	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	if (smp_ap_main_hook)
-		smp_ap_main_hook();
+	if (kernel_hooks.ap_main)
+		kernel_hooks.ap_main();
 	idle_loop();
 }
 
@@ -215,7 +215,6 @@ void smp_init(unsigned max_cpus)
 	trap_set_handler(VEC_IPI_TLB, tlb_ipi, NULL);
 	cpus[0].apic_id = lapic_id();
 	cpus[0].online = true;
-	panic_stop_others = stop_others;
 	if (!acpi.ncpu)
 		return;
 	size_t tsz = ap_tramp_end - ap_tramp_start;

@@ -3,7 +3,8 @@
  * and the device, the netif, the address, the poller and lwIP's timers
  * are put together.
  *
- * Order, each step in its own file (net_priv.h):
+ * kmain calls net_init once, after every CPU is online and before the
+ * app starts. Its order, each step in its own file (net_priv.h):
  *   1. lwIP itself: sys_init (seeds LWIP_RAND, which lwip_init already
  *      uses), lwip_init (pools, the loopback netif). This happens even
  *      with net=off or without a NIC: the loopback netif serves 127.0.0.1
@@ -32,28 +33,18 @@
 CMDLINE_KEY(key_net, "net", "net=off leaves the network device alone (driver tests)");
 
 static struct netif nif;
-static bool lwip_up;			/* step 1 done; under the net lock */
 
 void net_init(void)
 {
 	net_lock();
-	if (!lwip_up) {
-		sys_init();
-		lwip_init();
-		lwip_up = true;
-	}
+	sys_init();
+	lwip_init();
 	net_unlock();
-}
-KINIT(net_init, KINIT_EARLY);
-
-static void net_start(void)
-{
 	const char *opt = cmdline_get(&kcmdline, "net");
 	if (opt && !strcmp(opt, "off")) {
 		printf("net: off (net=off)\n");
 		return;
 	}
-	net_init();
 	struct vnet *devs[4];
 	int n = vnet_probe(devs, 4);
 	if (n <= 0) {
@@ -67,4 +58,3 @@ static void net_start(void)
 	poller_start(devs[0], &nif);
 	net_timers_start(&nif);
 }
-KINIT(net_start, KINIT_LATE);

@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Start lwIP (once; later calls do nothing). The network's own bring-up
-   calls it; so may code that needs lwIP before it (tests over loopback).
-   Do not hold the net lock. */
+/* Bring the network up (net.c has the steps): lwIP always, then, unless
+   net=off, the first NIC with its netif, address, poller and timers.
+   Once, by kmain, with every CPU online; do not hold the net lock. */
 void net_init(void);
 
 /* Frames dropped because no pbuf was free. */

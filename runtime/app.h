@@ -16,8 +16,21 @@
 #include <stdint.h>
 #include "kernel/kmain.h"
 
-#define APP(name, fn) KAPP(name, fn)
+/* An entry of the app registry, in the "apps" linker section. */
+struct app {
+	const char *name;
+	void (*main)(void);
+};
+#define APP(nm, f)								\
+	static const struct app app_##f						\
+		__attribute__((used, section("apps"), aligned(8))) = { nm, f }
+
 #define CONFIG_KEY(ident, name, help) CMDLINE_KEY(ident, name, help)
+
+/* Run the main of the app that app= names (default "httpd"); with no such
+   app, say which there are and return. The first task, once every CPU and
+   the network are up (kmain). */
+void app_run(void);
 
 /* The value of key on the command line, or NULL. */
 const char *rt_config(const char *key);

@@ -58,13 +58,15 @@
  * PREEMPTION. While tasks run, the per-CPU LAPIC timer also fires every
  * slice (10 ms): a task that was running at the previous slice check and
  * is still the same, with no switch in between, has run a whole slice
- * without blocking, and the handler marks need_resched. (So a spinning
- * task is preempted after one to two slices; checking at every switch
- * would put a clock read on the hottest path.) On the way out of the trap (trap.c calls
- * sched_preempt_check) a task interrupted with interrupts on — hence
- * holding no spinlock — saves its vector registers on its own stack and
- * switches to the loop as if it had yielded. It resumes inside the trap
- * handler, restores the vector state and returns from the interrupt.
+ * without blocking, and the handler (sched_timer_tick) marks
+ * need_resched. (So a spinning task is preempted after one to two slices;
+ * checking at every switch would put a clock read on the hottest path.)
+ * On the way out of the interrupt (trap.c calls sched_preempt_check
+ * through the kernel's irq_return hook, kernel/hooks.h) a task
+ * interrupted with interrupts on — hence holding no spinlock — saves its
+ * vector registers on its own stack and switches to the loop as if it had
+ * yielded. It resumes inside the trap handler, restores the vector state
+ * and returns from the interrupt.
  *
  * REJECTED: direct task-to-task switches (faster by one switch, but then
  * an exiting task would free the stack it stands on, and a parking task
@@ -573,8 +575,8 @@ void task_yield(void)
 }
 
 /* From trap_dispatch on the way out of an interrupt that arrived while a
-   task ran with interrupts on. */
-static void preempt_check(struct trapframe *tf)
+   task ran with interrupts on (the kernel's irq_return hook). */
+void sched_preempt_check(struct trapframe *tf)
 {
 	struct sched *s = this_sched();
 	if (!s || !s->cur || !s->need_resched || !(tf->rflags & RFLAGS_IF))
@@ -587,8 +589,8 @@ static void preempt_check(struct trapframe *tf)
 	fpu_restore(fpu);
 }
 
-/* The LAPIC timer interrupt. */
-static void timer_tick(struct trapframe *tf)
+/* The LAPIC timer interrupt (the kernel's timer hook). */
+void sched_timer_tick(struct trapframe *tf)
 {
 	(void)tf;
 	struct sched *s = this_sched();
@@ -616,12 +618,6 @@ void sched_init_cpu(struct cpu *c)
 	s->tlock = (struct spinlock)SPINLOCK_INIT;
 	s->rng = 0x12345u + c->id * 7919u;
 	c->sched = s;
-}
-
-void sched_install_hooks(void)
-{
-	timer_hook = timer_tick;
-	trap_preempt_hook = preempt_check;
 }
 
 uint64_t rt_tasks_alive(void)

@@ -102,8 +102,13 @@ static inline struct sched *this_sched(void) { return (struct sched *)this_cpu()
 static inline struct sched *sched_of(unsigned cpu) { return (struct sched *)cpus[cpu].sched; }
 static inline struct task *cur_task(void) { return (struct task *)this_cpu_task(); }
 
+struct trapframe;
+
 /* sched.c */
 void sched_init_cpu(struct cpu *c);
+/* The kernel's timer and interrupt-return hooks (kernel/hooks.h). */
+void sched_timer_tick(struct trapframe *tf);
+void sched_preempt_check(struct trapframe *tf);
 void sched_switch_out(int why);
 void sched_enqueue(struct task *t, bool next);
 _Noreturn void sched_loop(void);
@@ -113,14 +118,19 @@ extern uint64_t rt_alive;
 struct task *task_alloc(void);
 void task_free(struct task *t);
 void task_reent_switch(struct task *t);
+/* The kernel's newlib and panic hooks (kernel/hooks.h). */
+struct _reent *task_reent_alloc(void);
+void task_describe(char *buf, size_t n);
 
 /* stack.c */
 int stack_alloc(struct task *t, size_t size);
 void stack_release(struct task *t);
-void stack_init(void);
 void stack_refill_reserve(struct sched *s);
 void stack_flush_pending(struct sched *s);
 void stack_init_cpu(struct sched *s);
+/* The kernel's page-fault hook (kernel/hooks.h): grow a task's stack,
+   or panic on its guard page. False: not a stack address. */
+bool stack_fault(struct trapframe *tf, uint64_t addr);
 extern uint64_t rt_stack_pages_mapped;
 
 /* timer.c */

@@ -28,7 +28,8 @@
  * slot goes straight to the per-CPU cache.
  *
  * Everything here runs with interrupts off: spawn (task context, briefly),
- * release (the scheduler loop), the fault hook (trap context).
+ * release (the scheduler loop), stack_fault (trap context, the kernel's
+ * page-fault hook, kernel/hooks.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -279,7 +280,7 @@ static struct task *stack_owner(uint64_t addr)
 	return NULL;
 }
 
-static bool stack_fault(struct trapframe *tf, uint64_t addr)
+bool stack_fault(struct trapframe *tf, uint64_t addr)
 {
 	if (addr < VM_TASK_STACK_BASE || addr >= VM_TASK_STACK_BASE + VM_TASK_STACK_MAX)
 		return false;
@@ -304,11 +305,6 @@ static bool stack_fault(struct trapframe *tf, uint64_t addr)
 							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
 	return true;
-}
-
-void stack_init(void)
-{
-	trap_pf_hook = stack_fault;
 }
 
 /* Per-CPU arrays, made with the CPU's scheduler state. */

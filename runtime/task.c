@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/panic.h"
-#include "kernel/panic_internal.h"
 #include "kernel/time.h"
 #include "kernel/arch/ctx.h"
 #include "runtime/sched.h"
@@ -21,7 +20,6 @@
 #define TASK_BATCH 64
 
 static uint64_t next_id = 1;		/* atomic */
-extern struct _reent *(*libc_reent_alloc_hook)(void);
 
 struct task *task_alloc(void)
 {
@@ -126,7 +124,7 @@ void task_reent_switch(struct task *t)
 /* __getreent found no reent for the running task: make one. Allocating
    calls newlib, which asks __getreent again, so the CPU's own reent
    stands in while we do. */
-static struct _reent *reent_alloc(void)
+struct _reent *task_reent_alloc(void)
 {
 	struct cpu *c = this_cpu();
 	struct task *t = c->task;
@@ -143,17 +141,11 @@ static struct _reent *reent_alloc(void)
 	return r;
 }
 
-static void describe_task(char *buf, size_t n)
+void task_describe(char *buf, size_t n)
 {
 	struct task *t = cur_task();
 	if (t)
 		snprintf(buf, n, "task %llu \"%s\"", (unsigned long long)t->id, t->name);
 	else
 		snprintf(buf, n, "no task (scheduler)");
-}
-
-void task_init_hooks(void)
-{
-	libc_reent_alloc_hook = reent_alloc;
-	panic_task_hook = describe_task;
 }

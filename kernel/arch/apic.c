@@ -4,6 +4,7 @@
 #include "kernel/acpi.h"
 #include "kernel/cpu.h"
 #include "kernel/console.h"
+#include "kernel/hooks.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
 #include "kernel/panic.h"
@@ -29,7 +30,6 @@
 static volatile uint8_t *lapic;
 static bool tsc_deadline;
 static uint64_t lapic_hz;		/* timer counts per second (divide by 16) */
-void (*timer_hook)(struct trapframe *tf);
 
 static uint32_t rd(uint32_t r) { return mmio_read32(lapic + r); }
 static void wr(uint32_t r, uint32_t v) { mmio_write32(lapic + r, v); }
@@ -46,8 +46,8 @@ static bool timer_irq(struct trapframe *tf, void *arg)
 	}
 	c->ticks++;
 	c->timer_deadline = 0;
-	if (timer_hook)
-		timer_hook(tf);
+	if (kernel_hooks.timer)
+		kernel_hooks.timer(tf);
 	return true;
 }
 

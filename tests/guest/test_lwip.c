@@ -16,7 +16,6 @@
 #include "kernel/cpu.h"
 #include "tests/guest/ktest.h"
 #include "kernel/time.h"
-#include "net/net.h"
 #include "net/netlock.h"
 #include "net/timers.h"
 #include "runtime/runtime.h"
@@ -304,7 +303,6 @@ KTEST(lwip, tcp_loopback_1mb_both_ways)
 	enum { N = 1 << 20 };
 	struct srv s;
 	struct ep c;
-	net_init();
 	KT_ASSERT(srv_start(&s, 7001));
 
 	net_lock();
@@ -375,7 +373,6 @@ KTEST(lwip, udp_loopback)
 {
 	enum { N = 200 };
 	struct udp_sink k = { 0, 0, 7102 };
-	net_init();
 	net_lock();
 	uint32_t xmit0 = lwip_stats.udp.xmit, recv0 = lwip_stats.udp.recv;
 	struct udp_pcb *rx = udp_new(), *tx = udp_new();
@@ -418,7 +415,6 @@ KTEST(lwip, pool_stats)
 {
 	enum { K = 100 };
 	struct tcp_pcb *v[K];
-	net_init();
 	net_lock();
 	const struct stats_mem *pcbs = lwip_stats.memp[MEMP_TCP_PCB];
 	uint32_t avail = pcbs->avail, used0 = pcbs->used, heap = lwip_stats.mem.avail;
@@ -446,7 +442,6 @@ KTEST(lwip, syn_recycles_timewait)
 {
 	struct srv s;
 	struct ep c;
-	net_init();
 	tw_clear();
 	KT_ASSERT(srv_start(&s, 7002));
 	int step = make_timewait(&s, 40001);
@@ -471,7 +466,6 @@ KTEST(lwip, syn_recycles_timewait)
 KTEST(lwip, pcb_exhaustion_recycles_timewait)
 {
 	struct srv s;
-	net_init();
 	tw_clear();
 	KT_ASSERT(srv_start(&s, 7003));
 	int step = make_timewait(&s, 40011);
@@ -551,7 +545,6 @@ static void tw_cap_body(struct srv *s, unsigned *saved_max)
 KTEST(lwip, timewait_cap)
 {
 	struct srv s;
-	net_init();
 	tw_clear();
 	KT_ASSERT(srv_start(&s, 7004));
 	unsigned saved = 0;
@@ -619,7 +612,6 @@ KTEST(lwip, lock_serializes_cpus)
    sleep longer than 250 ms. */
 KTEST(lwip, timers_poll)
 {
-	net_init();
 	uint64_t r0 = net_timers_rounds();
 	uint64_t t0 = time_ns(), late = 0;
 	while (time_ns() - t0 < 300000000ull) {
