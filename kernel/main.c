@@ -35,7 +35,7 @@
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
 #include "kernel/hooks.h"
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 #include "kernel/tests.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
@@ -48,35 +48,8 @@
 #include "runtime/rt.h"
 
 CMDLINE_KEY(key_test, "test", "run in-guest tests: all, none, or suite[.name],...");
-CMDLINE_KEY(key_cpus, "cpus", "bring up at most this many CPUs");
-
-struct cmdline kcmdline;
 
 void libc_init_bsp(void);
-
-static void warn_console(void *arg, const char *msg)
-{
-	(void)arg;
-	printf("%s\n", msg);
-}
-
-uint64_t kcmdline_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
-{
-	uint64_t v;
-	int e = cmdline_get_u64(&kcmdline, key, def, min, max, &v);
-	if (e)
-		printf("cmdline: %s=%s is %s (want %llu..%llu); using %llu\n", key,
-		       cmdline_get(&kcmdline, key), e == -ERANGE ? "out of range" : "not a number",
-		       (unsigned long long)min, (unsigned long long)max, (unsigned long long)def);
-	return v;
-}
-
-static void parse_cmdline(void)
-{
-	cmdline_parse(&kcmdline, bootinfo.cmdline, warn_console, NULL);
-	cmdline_check_known(&kcmdline, __start_cmdline_keys,
-			    (size_t)(__stop_cmdline_keys - __start_cmdline_keys), warn_console, NULL);
-}
 
 static void print_memory(void)
 {
@@ -89,7 +62,7 @@ static void print_memory(void)
    first task (step 7). */
 static void kmain_body(void)
 {
-	const char *spec = cmdline_get(&kcmdline, "test");
+	const char *spec = kcmdline_str(&key_test);
 	if (spec) {
 		irq_enable();
 		int failed = tests_run(spec);
@@ -111,7 +84,7 @@ void kmain(uint32_t magic, uint64_t info)
 	printf("\nweft: booted by %s%s%s, cmdline \"%s\"\n", bootinfo.protocol,
 	       bootinfo.loader ? " from " : "", bootinfo.loader ? bootinfo.loader : "",
 	       bootinfo.cmdline);
-	parse_cmdline();
+	kcmdline_init(bootinfo.cmdline);
 	/* 2. memory */
 	page_init(&bootinfo.mm);
 	vm_init(&bootinfo.mm);
@@ -130,7 +103,7 @@ void kmain(uint32_t magic, uint64_t info)
 	rt_init();
 	kernel_hooks_install(&rt_kernel_hooks);
 	/* 5. the other CPUs, each into the runtime's scheduler */
-	smp_init((unsigned)kcmdline_u64("cpus", MAX_CPUS, 1, MAX_CPUS));
+	smp_init();
 	/* 6. the network */
 	net_init();
 	uint64_t ready_tsc = rdtsc();

@@ -16,6 +16,7 @@
 #include "kernel/vm.h"
 #include "kernel/console.h"
 #include "kernel/hooks.h"
+#include "kernel/kcmdline.h"
 #include "kernel/panic.h"
 #include "kernel/panic_internal.h"
 #include "kernel/spinlock.h"
@@ -23,6 +24,9 @@
 #include "boot/boot.h"
 
 #define AP_STACK_SIZE (32 * 1024)
+
+CMDLINE_KEY(key_cpus, "cpus", "bring up at most this many CPUs");
+static unsigned max_cpus = MAX_CPUS;
 
 extern char ap_tramp_start[], ap_tramp_end[];
 extern uint64_t boot_pml4[];
@@ -210,8 +214,14 @@ static bool start_ap(struct cpu *c)
 	return c->online;
 }
 
-void smp_init(unsigned max_cpus)
+unsigned smp_max_cpus(void)
 {
+	return max_cpus;
+}
+
+void smp_init(void)
+{
+	max_cpus = (unsigned)kcmdline_u64(&key_cpus, MAX_CPUS, 1, MAX_CPUS);
 	trap_set_handler(VEC_IPI_TLB, tlb_ipi, NULL);
 	cpus[0].apic_id = lapic_id();
 	cpus[0].online = true;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 #include "lwip/dhcp.h"
 #include "lwip/netif.h"
 #include "net/net_priv.h"
@@ -83,7 +83,7 @@ static bool parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 void ipconfig_start(struct netif *n)
 {
 	netif_set_status_callback(n, status_cb);
-	const char *ip = cmdline_get(&kcmdline, "ip"), *gw = cmdline_get(&kcmdline, "gw");
+	const char *ip = kcmdline_str(&key_ip), *gw = kcmdline_str(&key_gw);
 	ip4_addr_t a, m, g;
 	ip4_addr_set_zero(&g);
 	if (ip && parse_cidr(ip, &a, &m) && (!gw || ip4addr_aton(gw, &g))) {

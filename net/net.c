@@ -21,7 +21,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
 #include "lwip/sys.h"
@@ -40,7 +40,7 @@ void net_init(void)
 	sys_init();
 	lwip_init();
 	net_unlock();
-	const char *opt = cmdline_get(&kcmdline, "net");
+	const char *opt = kcmdline_str(&key_net);
 	if (opt && !strcmp(opt, "off")) {
 		printf("net: off (net=off)\n");
 		return;

@@ -12,7 +12,7 @@ extern const struct app __start_apps[], __stop_apps[];
 
 void app_run(void)
 {
-	const char *name = cmdline_get(&kcmdline, "app");
+	const char *name = kcmdline_str(&key_app);
 	if (!name)
 		name = "httpd";
 	for (const struct app *a = __start_apps; a < __stop_apps; a++)

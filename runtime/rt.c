@@ -3,7 +3,6 @@
  * order), the table of its hooks into the kernel, and its statistics.
  */
 #include <stdio.h>
-#include "kernel/kmain.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/vm.h"
@@ -51,16 +50,6 @@ const struct kernel_hooks rt_kernel_hooks = {
 	.describe = task_describe,
 	.ap_main = rt_ap_main,
 };
-
-const char *rt_config(const char *key)
-{
-	return cmdline_get(&kcmdline, key);
-}
-
-uint64_t rt_config_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
-{
-	return kcmdline_u64(key, def, min, max);
-}
 
 void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 {

@@ -15,10 +15,10 @@
 #include "runtime/app.h"
 #include "runtime/runtime.h"
 
-CONFIG_KEY(key_port, "port", "TCP port of the app");
-CONFIG_KEY(key_stats_port, "stats_port", "echo: TCP port of the stats line");
-CONFIG_KEY(key_wto, "echo_write_timeout_ms", "echo: deadline of each write");
-CONFIG_KEY(key_ito, "echo_idle_timeout_ms", "echo: idle connections are closed after this");
+CMDLINE_KEY(key_port, "port", "TCP port of the app");
+CMDLINE_KEY(key_stats_port, "stats_port", "echo: TCP port of the stats line");
+CMDLINE_KEY(key_wto, "echo_write_timeout_ms", "echo: deadline of each write");
+CMDLINE_KEY(key_ito, "echo_idle_timeout_ms", "echo: idle connections are closed after this");
 
 static uint64_t write_timeout, idle_timeout;
 
@@ -87,10 +87,10 @@ static void accept_loop(void *arg)
 
 static void echo_main(void)
 {
-	uint16_t port = (uint16_t)rt_config_u64("port", 7, 1, 65535);
-	uint16_t sport = (uint16_t)rt_config_u64("stats_port", 9, 1, 65535);
-	write_timeout = ms(rt_config_u64("echo_write_timeout_ms", 5000, 1, 3600000));
-	idle_timeout = ms(rt_config_u64("echo_idle_timeout_ms", 60000, 1, 86400000));
+	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 7, 1, 65535);
+	uint16_t sport = (uint16_t)kcmdline_u64(&key_stats_port, 9, 1, 65535);
+	write_timeout = ms(kcmdline_u64(&key_wto, 5000, 1, 3600000));
+	idle_timeout = ms(kcmdline_u64(&key_ito, 60000, 1, 86400000));
 	static struct server echo = { NULL, echo_conn, "echo" }, stats = { NULL, stats_conn, "echo-stats" };
 	int r = net_listen(port, 4096, &echo.l);
 	if (r == 0)

@@ -37,20 +37,20 @@
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
-CONFIG_KEY(key_port, "port", "TCP port of the app");
-CONFIG_KEY(key_max_conns, "httpd_max_conns",
+CMDLINE_KEY(key_port, "port", "TCP port of the app");
+CMDLINE_KEY(key_max_conns, "httpd_max_conns",
 	   "httpd: connections served at once (past it: 503)");
-CONFIG_KEY(key_header_to, "httpd_header_timeout_ms",
+CMDLINE_KEY(key_header_to, "httpd_header_timeout_ms",
 	   "httpd: a request head must arrive within this (408)");
-CONFIG_KEY(key_idle_to, "httpd_idle_timeout_ms",
+CMDLINE_KEY(key_idle_to, "httpd_idle_timeout_ms",
 	   "httpd: idle keep-alive connections are closed after this");
-CONFIG_KEY(key_write_to, "httpd_write_timeout_ms",
+CMDLINE_KEY(key_write_to, "httpd_write_timeout_ms",
 	   "httpd: each write must complete within this (else reset)");
-CONFIG_KEY(key_max_requests, "httpd_max_requests",
+CMDLINE_KEY(key_max_requests, "httpd_max_requests",
 	   "httpd: requests per connection");
-CONFIG_KEY(key_max_body, "httpd_max_body",
+CMDLINE_KEY(key_max_body, "httpd_max_body",
 	   "httpd: request body bytes (past it: 413)");
-CONFIG_KEY(key_date, "date", "unix time at boot (the HTTP Date header)");
+CMDLINE_KEY(key_date, "date", "unix time at boot (the HTTP Date header)");
 
 #define CONN_STACK (128u << 10)
 #define REFUSERS 64		/* 503 tasks at once */
@@ -211,21 +211,21 @@ static void dispatch(struct conn *c)
  * Returns the port. */
 static uint16_t configure(void)
 {
-	const char *date = rt_config("date");
-	uint16_t port = (uint16_t)rt_config_u64("port", 80, 1, 65535);
+	const char *date = kcmdline_str(&key_date);
+	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 80, 1, 65535);
 
 	httpd_limits = (struct httpd_limits){
-		.max_conns = (uint32_t)rt_config_u64("httpd_max_conns", 1024,
-						     1, 1000000),
-		.header_timeout = ms(rt_config_u64("httpd_header_timeout_ms",
-						   10000, 1, 3600000)),
-		.idle_timeout = ms(rt_config_u64("httpd_idle_timeout_ms",
-						 60000, 1, 86400000)),
-		.write_timeout = ms(rt_config_u64("httpd_write_timeout_ms",
-						  10000, 1, 3600000)),
-		.max_requests = (uint32_t)rt_config_u64("httpd_max_requests",
-							1000, 1, UINT32_MAX),
-		.max_body = rt_config_u64("httpd_max_body", 1 << 20, 0,
+		.max_conns = (uint32_t)kcmdline_u64(&key_max_conns, 1024, 1,
+						     1000000),
+		.header_timeout = ms(kcmdline_u64(&key_header_to, 10000, 1,
+						  3600000)),
+		.idle_timeout = ms(kcmdline_u64(&key_idle_to, 60000, 1,
+						86400000)),
+		.write_timeout = ms(kcmdline_u64(&key_write_to, 10000, 1,
+						 3600000)),
+		.max_requests = (uint32_t)kcmdline_u64(&key_max_requests, 1000,
+							1, UINT32_MAX),
+		.max_body = kcmdline_u64(&key_max_body, 1 << 20, 0,
 					  UINT64_MAX / 2),
 		.linger = ms(LINGER_MS),
 	};
@@ -233,8 +233,8 @@ static uint16_t configure(void)
 		.now = rt_now,
 		.alloc_count = rt_malloc_count,
 		.snapshot = snapshot,
-		.epoch = rt_config_u64("date", site_build_time, 0,
-				       UINT64_MAX / 2),
+		.epoch = kcmdline_u64(&key_date, site_build_time, 0,
+				      UINT64_MAX / 2),
 	};
 	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
 	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "

@@ -18,7 +18,7 @@
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/console.h"
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -28,6 +28,7 @@
 
 CMDLINE_KEY(key_vmmio, "virtio_mmio.device",
 	    "a virtio-mmio device: <size>@<base>:<gsi> (QEMU microvm adds these)");
+const struct cmdline_key *const virtio_mmio_device_key = &key_vmmio;
 
 #define R_MAGIC		0x000
 #define R_VERSION	0x004
@@ -346,10 +347,8 @@ static void add_device(const struct virtio_mmio_desc *dsc, const char *source)
 
 static void scan_cmdline(void)
 {
-	for (size_t i = 0; i < kcmdline.n; i++) {
-		if (strcmp(kcmdline.store + kcmdline.w[i].key, "virtio_mmio.device"))
-			continue;
-		const char *v = kcmdline.store + kcmdline.w[i].value;
+	const char *v;
+	for (size_t it = 0; (v = kcmdline_next(&key_vmmio, &it));) {
 		struct virtio_mmio_desc dsc;
 		if (virtio_mmio_parse(v, &dsc))
 			kprintf("virtio-mmio: malformed virtio_mmio.device=%s ignored "

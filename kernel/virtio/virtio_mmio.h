@@ -27,6 +27,8 @@
 
 #include "kernel/virtio/virtio.h"
 
+struct cmdline_key;
+
 #define VIRTIO_MMIO_MAX_DEVS	16
 
 /* One described device. */
@@ -39,6 +41,9 @@ struct virtio_mmio_desc {
 
 /* Parse the value of one virtio_mmio.device= word. 0 or -EINVAL. */
 int virtio_mmio_parse(const char *s, struct virtio_mmio_desc *out);
+/* The declaration of that word (kernel/kcmdline.h), for tests that read
+   the line as discovery did. */
+extern const struct cmdline_key *const virtio_mmio_device_key;
 
 /* Up to max devices of `device_id` (VIRTIO_ID_*) into out[]; returns how
    many. The first call discovers (and prints one line per device). */

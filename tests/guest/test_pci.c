@@ -17,7 +17,7 @@
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
 #include "kernel/console.h"
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 #include "tests/guest/ktest.h"
 #include "kernel/page.h"
 #include "kernel/pci.h"
@@ -256,8 +256,8 @@ KTEST(virtio, mmio_discovery)
 	unsigned n = virtio_mmio_find(VIRTIO_ID_NET, vd, VIRTIO_MMIO_MAX_DEVS);
 	KT_EQ(virtio_mmio_rejected(), 0);
 	if (pci_count() > 0) {
-		for (size_t i = 0; i < kcmdline.n; i++)
-			KT_ASSERT(strcmp(kcmdline.store + kcmdline.w[i].key, "virtio_mmio.device"));
+		size_t it = 0;
+		KT_ASSERT(!kcmdline_next(virtio_mmio_device_key, &it));
 		KT_EQ(n, 0);
 		return;
 	}
@@ -266,11 +266,10 @@ KTEST(virtio, mmio_discovery)
 		KT_ASSERT(virtio_mmio_source(vd[i]) != NULL);
 		KT_ASSERT(!strcmp(vd[i]->ops->transport, "mmio"));
 	}
-	for (size_t i = 0; i < kcmdline.n; i++) {
-		if (strcmp(kcmdline.store + kcmdline.w[i].key, "virtio_mmio.device"))
-			continue;
+	const char *v;
+	for (size_t it = 0; (v = kcmdline_next(virtio_mmio_device_key, &it));) {
 		struct virtio_mmio_desc d;
-		KT_EQ(virtio_mmio_parse(kcmdline.store + kcmdline.w[i].value, &d), 0);
+		KT_EQ(virtio_mmio_parse(v, &d), 0);
 		volatile uint32_t *r = (volatile uint32_t *)(uintptr_t)d.base;
 		if (r[2] != VIRTIO_ID_NET)	/* device id register (mapped by discovery) */
 			continue;

@@ -1,15 +1,16 @@
 /* tests/guest/test_smp.c — CPUs, per-CPU data, local timers, IPIs. */
+#include <stddef.h>
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
 #include "tests/guest/ktest.h"
-#include "kernel/kmain.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 
 KTEST(smp, all_online)
 {
 	unsigned want = acpi.ncpu ? acpi.ncpu : 1;
-	uint64_t limit = kcmdline_u64("cpus", MAX_CPUS, 1, MAX_CPUS);
+	uint64_t limit = smp_max_cpus();
 	if (want > limit)
 		want = (unsigned)limit;
 	KT_EQ(ncpus_online, want);
