@@ -25,6 +25,7 @@
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
 #include "kernel/hooks.h"
+#include "kernel/libc.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -45,7 +46,6 @@ struct _reent *__getreent(void)
 	return r;
 }
 
-void libc_init_bsp(void);
 void libc_init_bsp(void)
 {
 	_REENT_INIT_PTR(&boot_reent);
@@ -84,6 +84,30 @@ uint64_t kernel_alloc_count(void)
 	for (unsigned i = 0; i < ncpus; i++)
 		n += __atomic_load_n(&cpus[i].allocs, __ATOMIC_RELAXED);
 	return n;
+}
+
+/*
+ * Heap statistics from newlib, with two quirks worked around:
+ *  - newlib 3.3's mallinfo fills the struct of its mallocr.c, ten ints (40
+ *    bytes), not the ten size_t's <malloc.h> declares (found on /metrics:
+ *    arena and ordblks showed up packed into one 64-bit field); so it is
+ *    read with the layout it really has;
+ *  - mallinfo() asks for the task's struct _reent, which a task that never
+ *    needed one gets allocated on the spot: /metrics would allocate once
+ *    per connection. _mallinfo_r uses its reent argument only for the
+ *    malloc lock, which (retargetable locking) ignores it; so NULL.
+ */
+struct newlib_mallinfo {
+	int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks,
+		fordblks, keepcost;
+};
+struct newlib_mallinfo newlib_mallinfo_r(struct _reent *r) __asm__("_mallinfo_r");
+
+void libc_heap_stats(uint64_t *in_use, uint64_t *arena)
+{
+	struct newlib_mallinfo mi = newlib_mallinfo_r(NULL);
+	*in_use = (unsigned)mi.uordblks;
+	*arena = (unsigned)mi.arena;
 }
 
 int _write(int fd, const void *buf, size_t n);

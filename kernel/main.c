@@ -36,6 +36,7 @@
 #include "kernel/exit.h"
 #include "kernel/hooks.h"
 #include "kernel/kcmdline.h"
+#include "kernel/libc.h"
 #include "kernel/tests.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
@@ -49,7 +50,6 @@
 
 CMDLINE_KEY(key_test, "test", "run in-guest tests: all, none, or suite[.name],...");
 
-void libc_init_bsp(void);
 
 static void print_memory(void)
 {

@@ -74,7 +74,7 @@ static void timers_task(void *arg)
 		poller_watchdog();
 		net_timers_poll();
 		ipconfig_report(nif);
-		uint64_t next = net_timers_next_ns(), now = rt_now();
+		uint64_t next = net_timers_next_ns(), now = time_ns();
 		task_sleep(next > now ? next - now : 0);
 	}
 }

@@ -3,6 +3,7 @@
  * order), the table of its hooks into the kernel, and its statistics.
  */
 #include <stdio.h>
+#include "kernel/libc.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/vm.h"
@@ -54,18 +55,12 @@ const struct kernel_hooks rt_kernel_hooks = {
 void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 {
 	struct sched *s = cpus[cpu].sched;
-	*out = (struct rt_cpu_stats){ 0 };
-	if (!s)
-		return;
-	out->tasks_run = s->st.tasks_run;
-	out->switches = s->st.switches;
-	out->steals = s->st.steals;
-	out->preempts = s->st.preempts;
-	out->idle_ns = s->st.idle_ns;
-	out->halts = s->st.halts;
-	out->idle_spins = s->st.idle_spins;
-	out->spawned = s->st.spawned;
-	out->wakeups_sent = s->st.wakeups_sent;
+	*out = s ? s->st : (struct rt_cpu_stats){ 0 };
+}
+
+void rt_heap_stats(struct rt_heap_stats *out)
+{
+	libc_heap_stats(&out->in_use, &out->arena);
 }
 
 uint64_t rt_malloc_count(void)

@@ -10,6 +10,7 @@
 #include "kernel/spinlock.h"
 #include "runtime/runtime.h"
 #include "runtime/park.h"
+#include "runtime/stats.h"
 
 /* Task states, the low byte of task.ws; the high bits hold the park
    ticket. Who owns the task (and may touch its stack) in each:
@@ -46,18 +47,6 @@ struct task {
 
 #define RUNQ_SIZE 256
 
-struct sched_stats {
-	uint64_t tasks_run;		/* tasks switched to */
-	uint64_t switches;		/* context switches into tasks */
-	uint64_t steals;		/* tasks stolen from other CPUs */
-	uint64_t preempts;		/* slices ended by the timer */
-	uint64_t idle_ns;		/* time halted */
-	uint64_t halts;
-	uint64_t idle_spins;		/* idle() found work on its second look */
-	uint64_t spawned;
-	uint64_t wakeups_sent;		/* IPIs to wake idle CPUs */
-};
-
 /* Per-CPU scheduler state. Fields without a note are touched only by the
    owning CPU with interrupts off. */
 struct sched {
@@ -92,7 +81,7 @@ struct sched {
 	uint32_t npage_reserve;
 	struct task *free_tasks;	/* descriptor cache */
 	uint32_t nfree_tasks;
-	struct sched_stats st;
+	struct rt_cpu_stats st;		/* runtime/stats.h */
 	uint32_t rng;
 };
 

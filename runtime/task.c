@@ -108,7 +108,6 @@ task_t *task_self(void) { return cur_task(); }
 uint64_t task_id(const task_t *t) { return t->id; }
 const char *task_name(const task_t *t) { return t->name; }
 unsigned task_cpu(void) { return cpu_id(); }
-uint64_t rt_now(void) { return time_ns(); }
 
 /* newlib state. The CPU's own reent serves the loop and interrupts. */
 static struct _reent *cpu_reent[MAX_CPUS];

@@ -27,7 +27,7 @@ static void echo_conn(void *arg)
 	struct conn *c = arg;
 	uint8_t buf[8192];
 	for (;;) {
-		conn_set_read_deadline(c, rt_now() + idle_timeout);
+		conn_set_read_deadline(c, time_ns() + idle_timeout);
 		ssize_t n = conn_read(c, buf, sizeof buf);
 		if (n <= 0) {
 			if (n == 0)
@@ -36,7 +36,7 @@ static void echo_conn(void *arg)
 				conn_abort(c);
 			return;
 		}
-		conn_set_write_deadline(c, rt_now() + write_timeout);
+		conn_set_write_deadline(c, time_ns() + write_timeout);
 		if (conn_write(c, buf, (size_t)n) < 0) {
 			conn_abort(c);		/* reset, or the peer stopped reading */
 			return;
@@ -57,7 +57,7 @@ static void stats_conn(void *arg)
 			 (unsigned long long)rt_tasks_alive() - 1, (unsigned long long)st.open - 1,
 			 (unsigned long long)st.accepted, (unsigned long long)st.refused,
 			 (unsigned long long)st.resets, (unsigned long long)st.timeouts);
-	conn_set_write_deadline(c, rt_now() + ms(2000));
+	conn_set_write_deadline(c, time_ns() + ms(2000));
 	conn_write(c, line, (size_t)n);
 	conn_close(c);
 }

@@ -56,35 +56,6 @@ CMDLINE_KEY(key_date, "date", "unix time at boot (the HTTP Date header)");
 #define REFUSERS 64		/* 503 tasks at once */
 #define LINGER_MS 2000
 
-/*
- * lwIP's pool statistics, if the net layer provides them: fn is called
- * once per pool, under whatever lock the net layer needs (fn only copies).
- * Weak: absent, /metrics has no lwIP families.
- */
-void net_lwip_stats(void (*fn)(void *arg, const char *pool, uint64_t used,
-			       uint64_t max, uint64_t size, uint64_t errors),
-		    void *arg) __attribute__((weak));
-
-/*
- * Heap statistics from newlib, with two quirks worked around:
- *  - newlib 3.3's mallinfo fills the struct of its mallocr.c, ten ints (40
- *    bytes), not the ten size_t's <malloc.h> declares (found on /metrics:
- *    arena and ordblks showed up packed into one 64-bit field); so it is
- *    read with the layout it really has;
- *  - mallinfo() asks for the task's struct _reent, which a task that never
- *    needed one gets allocated on the spot: /metrics would allocate once
- *    per connection. _mallinfo_r uses its reent argument only for the
- *    malloc lock, which (retargetable locking) ignores it; so NULL.
- * A heap-statistics call in the runtime would retire both.
- */
-struct newlib_mallinfo {
-	int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks,
-		fordblks, keepcost;
-};
-struct _reent;
-struct newlib_mallinfo newlib_mallinfo_r(struct _reent *r)
-	__asm__("_mallinfo_r");
-
 static uint64_t refusers;	/* 503 tasks running (atomic) */
 
 /* ---- The core's interfaces, on net/conn.h and the runtime ---- */
@@ -135,7 +106,7 @@ static void add_pool(void *arg, const char *pool, uint64_t used,
 /* What /metrics shows from below the server. Allocates nothing. */
 static void snapshot(struct metrics_snapshot *s)
 {
-	struct newlib_mallinfo mi = newlib_mallinfo_r(NULL);
+	struct rt_heap_stats heap;
 	unsigned c;
 
 	s->ncpus = rt_ncpus();
@@ -146,14 +117,14 @@ static void snapshot(struct metrics_snapshot *s)
 	s->have_runtime = true;
 	s->tasks_alive = rt_tasks_alive();
 	s->stack_pages = rt_stack_pages();
-	s->heap_in_use = (unsigned)mi.uordblks;
-	s->heap_arena = (unsigned)mi.arena;
+	rt_heap_stats(&heap);
+	s->heap_in_use = heap.in_use;
+	s->heap_arena = heap.arena;
 	s->heap_allocs = rt_malloc_count();
 	s->have_net = true;
 	net_conn_stats(&s->net);
 	s->rx_dropped = net_rx_dropped_nopbuf();
-	if (net_lwip_stats)
-		net_lwip_stats(add_pool, s);
+	net_lwip_stats(add_pool, s);
 }
 
 _Noreturn void httpd_bug(const char *what)
@@ -230,7 +201,7 @@ static uint16_t configure(void)
 		.linger = ms(LINGER_MS),
 	};
 	httpd_sys = (struct httpd_sys){
-		.now = rt_now,
+		.now = time_ns,
 		.alloc_count = rt_malloc_count,
 		.snapshot = snapshot,
 		.epoch = kcmdline_u64(&key_date, site_build_time, 0,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "kernel/cpu.h"
 #include "tests/guest/ktest.h"
+#include "kernel/libc.h"
 #include "kernel/vm.h"
 
 #define WINDOW 64
