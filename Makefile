@@ -21,6 +21,7 @@ GCCINC  := $(shell $(CC) -print-file-name=include)
 # newlib's floating point may still use it), frame pointers for
 # backtraces, no PIC: one image at a fixed address.
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
+	-Werror=implicit-function-declaration \
 	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
 	-fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \

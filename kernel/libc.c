@@ -82,7 +82,7 @@ uint64_t kernel_alloc_count(void)
 {
 	uint64_t n = 0;
 	for (unsigned i = 0; i < ncpus; i++)
-		n += __atomic_load_n(&cpus[i].allocs, __ATOMIC_RELAXED);
+		n += a_load_relaxed(&cpus[i].allocs);
 	return n;
 }
 
@@ -205,7 +205,7 @@ static bool lock_try(struct __lock *l)
 {
 	bool f = irq_save();
 	int32_t me = (int32_t)cpu_id();
-	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me) {
+	if (a_load_relaxed(&l->owner) == me) {
 		l->depth++;
 		irq_restore(f);		/* the outermost acquire holds the state */
 		return true;
@@ -256,7 +256,7 @@ static bool from_pool(struct __lock *l)
 
 void __retarget_lock_init(_LOCK_T *lp)
 {
-	unsigned i = __atomic_fetch_add(&lock_pool_used, 1, __ATOMIC_RELAXED);
+	unsigned i = a_fetch_add_relaxed(&lock_pool_used, 1);
 	*lp = i < 16 ? &lock_pool[i] : malloc(sizeof(struct __lock));
 	if (!*lp)
 		panic("__retarget_lock_init: out of memory");

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "kernel/panic.h"
+#include "kernel/atomic.h"
 #include "kernel/panic_internal.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
@@ -97,8 +98,7 @@ static void panic_enter(void)
 		c->panicking = true;
 	int me = c ? (int)c->id : 0;
 	int expected = -1;
-	if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false,
-					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+	if (!a_cas(&panic_owner, &expected, me))
 		cpu_halt_forever();
 	smp_stop_others();
 }

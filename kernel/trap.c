@@ -39,7 +39,7 @@ const char *trap_name(unsigned v)
 void trap_set_handler(unsigned vector, trap_handler_t fn, void *arg)
 {
 	handlers[vector].arg = arg;
-	__atomic_store_n(&handlers[vector].fn, fn, __ATOMIC_RELEASE);
+	a_store_release(&handlers[vector].fn, fn);
 }
 
 int trap_alloc_vector(trap_handler_t fn, void *arg)

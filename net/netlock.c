@@ -29,7 +29,7 @@ bool net_lock_held(void)
 {
 	if (irq_enabled())
 		return false;
-	return __atomic_load_n(&net_spin.cpu, __ATOMIC_RELAXED) == (int32_t)cpu_id();
+	return a_load_relaxed(&net_spin.cpu) == (int32_t)cpu_id();
 }
 
 void net_lwip_assert_locked(void)
@@ -47,7 +47,7 @@ void net_lock(void)
 	bool contended = !spin_trylock_raw(&net_spin);
 	if (contended)
 		spin_lock_raw(&net_spin);
-	__atomic_store_n(&net_spin.cpu, (int32_t)cpu_id(), __ATOMIC_RELAXED);
+	a_store_relaxed(&net_spin.cpu, (int32_t)cpu_id());
 	net_irq_saved = f;
 	stats.acquired++;
 	stats.contended += contended;
@@ -62,7 +62,7 @@ bool net_trylock(void)
 		irq_restore(f);
 		return false;
 	}
-	__atomic_store_n(&net_spin.cpu, (int32_t)cpu_id(), __ATOMIC_RELAXED);
+	a_store_relaxed(&net_spin.cpu, (int32_t)cpu_id());
 	net_irq_saved = f;
 	stats.acquired++;
 	return true;
@@ -83,7 +83,7 @@ static void release(const char *who)
 	if (!net_lock_held())
 		panic("%s: this CPU (%u) does not hold the net lock", who, cpu_id());
 	flush_loopback();
-	__atomic_store_n(&net_spin.cpu, -1, __ATOMIC_RELAXED);
+	a_store_relaxed(&net_spin.cpu, -1);
 	spin_unlock_raw(&net_spin);
 }
 

@@ -33,7 +33,7 @@ static uint64_t rounds;			/* under the lock */
 
 uint64_t net_timers_next_ns(void)
 {
-	return __atomic_load_n(&timers_due_ns, __ATOMIC_RELAXED);
+	return a_load_relaxed(&timers_due_ns);
 }
 
 uint64_t net_timers_rounds(void)
@@ -52,7 +52,7 @@ static void run_timers(void)
 	u32_t sleep = sys_timeouts_sleeptime();
 	if (sleep > NET_TIMER_MAX_SLEEP_MS)
 		sleep = NET_TIMER_MAX_SLEEP_MS;
-	__atomic_store_n(&timers_due_ns, time_ns() + sleep * 1000000ull, __ATOMIC_RELAXED);
+	a_store_relaxed(&timers_due_ns, time_ns() + sleep * 1000000ull);
 	rounds++;
 }
 

@@ -211,7 +211,7 @@ int chan_close(chan_t *c)
 	return 0;
 }
 
-size_t chan_len(chan_t *c) { return __atomic_load_n(&c->count, __ATOMIC_RELAXED); }
+size_t chan_len(chan_t *c) { return a_load_relaxed(&c->count); }
 size_t chan_cap(chan_t *c) { return c->cap; }
 
 /* ---- select ---- */

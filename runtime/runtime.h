@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/time.h"
+#include "kernel/atomic.h"
 #include "runtime/spinlock.h"
 
 typedef struct task task_t;

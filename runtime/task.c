@@ -84,13 +84,13 @@ task_t *task_spawn(const struct task_attr *attr, void (*fn)(void *), void *arg)
 		irq_restore(f);
 		return NULL;
 	}
-	t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	t->id = a_fetch_add_relaxed(&next_id, 1);
 	t->fn = fn;
 	t->arg = arg;
 	t->pin = (int16_t)pin;
 	strncpy(t->name, attr && attr->name ? attr->name : "task", sizeof t->name - 1);
 	t->rsp = ctx_init(t->stack_hi, task_main, t);
-	__atomic_fetch_add(&rt_alive, 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&rt_alive, 1);
 	this_sched()->st.spawned++;
 	sched_enqueue(t, false);
 	irq_restore(f);

@@ -154,7 +154,7 @@ static void refuse_task(void *arg)
 		conn_close(c);
 	else
 		conn_abort(c);
-	__atomic_fetch_sub(&refusers, 1, __ATOMIC_RELAXED);
+	a_fetch_sub_relaxed(&refusers, 1);
 }
 
 /* Hand c to a task of its own: a server, or over max_conns a refuser. */
@@ -171,9 +171,9 @@ static void dispatch(struct conn *c)
 		}
 		return;
 	}
-	if (__atomic_add_fetch(&refusers, 1, __ATOMIC_RELAXED) > REFUSERS ||
+	if (a_add_fetch_relaxed(&refusers, 1) > REFUSERS ||
 	    !task_spawn(&refuse_attr, refuse_task, c)) {
-		__atomic_fetch_sub(&refusers, 1, __ATOMIC_RELAXED);
+		a_fetch_sub_relaxed(&refusers, 1);
 		conn_abort(c);
 	}
 }

@@ -1,6 +1,7 @@
 /* kernel/arch/apic.c — local APIC, IPIs, the local timer, IOAPIC. */
 #include <errno.h>
 #include "kernel/apic.h"
+#include "kernel/atomic.h"
 #include "kernel/acpi.h"
 #include "kernel/cpu.h"
 #include "kernel/console.h"
@@ -61,7 +62,7 @@ static bool error_irq(struct trapframe *tf, void *arg)
 	(void)tf, (void)arg;
 	wr(LAPIC_ESR, 0);
 	uint32_t esr = rd(LAPIC_ESR);
-	if (__atomic_fetch_add(&apic_errors, 1, __ATOMIC_RELAXED) < 10)
+	if (a_fetch_add_relaxed(&apic_errors, 1) < 10)
 		kprintf("apic: error on cpu %u: ESR %#x\n", this_cpu()->id, esr);
 	return true;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/acpi.h"
+#include "kernel/atomic.h"
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
 #include "kernel/console.h"
@@ -296,9 +297,9 @@ static void queue_irq(void *arg)
 {
 	unsigned q = (unsigned)(uintptr_t)arg;
 	irq_cpu[q] = cpu_id();
-	__atomic_fetch_add(&irqs[q], 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&irqs[q], 1);
 	net_dev->ops->intr_mask(net_dev, q, true);
-	__atomic_fetch_add(&masked_in_irq, 1, __ATOMIC_RELEASE);
+	a_fetch_add(&masked_in_irq, 1);
 }
 
 static struct virtio_dev *find_net(void)
@@ -430,7 +431,7 @@ KTEST(virtio, net_arp)
 	/* The interrupt may trail the ring update it announces, and a handler
 	   on another CPU counts after it bumps irqs[]: wait for all of it. */
 	while (time_ns() < limit &&
-	       !(sent && replied && irqs[0] && irqs[1] && __atomic_load_n(&masked_in_irq, __ATOMIC_ACQUIRE) >= 2)) {
+	       !(sent && replied && irqs[0] && irqs[1] && a_load_acquire(&masked_in_irq) >= 2)) {
 		uint32_t len;
 		void *tok;
 		while ((tok = vq_get_used(&tx, &len)))

@@ -250,7 +250,7 @@ static void spread_task(void *arg)
 	volatile uint64_t x = 0;
 	for (int i = 0; i < 200000; i++)
 		x += i;
-	__atomic_fetch_add(&sp->count[task_cpu()], 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&sp->count[task_cpu()], 1);
 	wg_done(&sp->wg);
 }
 

@@ -1,6 +1,7 @@
 /* tests/guest/test_smp.c — CPUs, per-CPU data, local timers, IPIs. */
 #include <stddef.h>
 #include "kernel/acpi.h"
+#include "kernel/atomic.h"
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
 #include "tests/guest/ktest.h"
@@ -78,7 +79,7 @@ KTEST(smp, local_timer)
 
 static void count_call(void *arg)
 {
-	__atomic_fetch_add((unsigned *)arg, 1u << (4 * this_cpu()->id % 32), __ATOMIC_RELAXED);
+	a_fetch_add_relaxed((unsigned *)arg, 1u << (4 * this_cpu()->id % 32));
 }
 
 KTEST(smp, call_all)

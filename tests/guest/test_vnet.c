@@ -38,7 +38,7 @@ static volatile unsigned cb_calls;			/* interrupt callbacks */
 static void irq_cb(void *arg)
 {
 	(void)arg;
-	__atomic_fetch_add(&cb_calls, 1, __ATOMIC_SEQ_CST);
+	a_fetch_add(&cb_calls, 1);
 }
 
 /* The NIC, or NULL after checking that there is none. */
@@ -195,7 +195,7 @@ static unsigned drain(struct vnet *n, struct rx_log *l, int budget)
    passes. Returns whether it ran. */
 static bool wait_cb(unsigned seen, uint64_t limit)
 {
-	while (__atomic_load_n(&cb_calls, __ATOMIC_SEQ_CST) == seen && time_ns() < limit)
+	while (a_load(&cb_calls) == seen && time_ns() < limit)
 		task_sleep(ms(1));
 	return cb_calls != seen;
 }
