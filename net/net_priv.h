@@ -40,8 +40,15 @@ void ipconfig_report(struct netif *n);
    for it: from here on frames flow. Do not hold the lock. */
 void poller_start(struct vnet *dev, struct netif *n);
 /* A look for a lost interrupt (frames waiting and no progress since the
-   last look); called every round of the timers task. Any task. */
+   last look) or a broken device; called every round of the timers task.
+   Any task; do not hold the lock. */
 void poller_watchdog(void);
+/* What the poller did to the device (tests). Do not hold the lock. */
+struct poller_stats {
+	unsigned restarts;		/* vnet_restart after vnet_broken */
+	unsigned link_changes;		/* link state carried to the netif */
+};
+struct poller_stats poller_stats(void);
 
 /* timers.c. Spawn the net-timers task: lwIP's timers, the watchdog and
    the address report, each round. */

@@ -22,6 +22,15 @@
  * its next pass), or wakes an idle one; a CPU about to halt checks the
  * mark after announcing itself idle (runtime/poll.h).
  *
+ * Each pass also does what virtio_net.h asks of its poller: it carries
+ * the device's link state to the netif (netif_set_link_up/down, so lwIP
+ * stops sending into a dead link and DHCP starts over when it returns; a
+ * change makes vnet_rx_irq_enable refuse once, so the pass after it sees
+ * the new state), and when the device broke a queue's protocol
+ * (vnet_broken) it resets the device with vnet_restart and goes on
+ * polling. A device that keeps breaking is given up after
+ * POLL_MAX_RESTARTS: its link goes down and the poller leaves it alone.
+ *
  * lwIP's timers run in a task of their own that sleeps until the next
  * timeout (timers.c), and transmission happens inline, under the net
  * lock, in whatever task or poll pass produced the segment.
@@ -31,29 +40,74 @@
  * under QEMU's TCG: an MSI accepted by the CPU whose handler never ran).
  * The timers task looks every round; two looks in a row that find the
  * ring stalled kick the poller, and the first few say so on the console.
+ * A broken queue is kicked at once (a TX queue broken while interrupts
+ * are on would otherwise wait for the next received frame).
  */
 #include <stdio.h>
+#include "kernel/console.h"
+#include "lwip/netif.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
 #include "net/virtio_net.h"
 #include "runtime/poll.h"
 
-#define POLL_BUDGET 64
+#define POLL_BUDGET		64
+#define POLL_MAX_RESTARTS	5
 
+/* Set by poller_start, before the poller is registered; then read-only. */
 static struct vnet *dev;
 static struct netif *nif;
+/* Under the net lock. */
+static struct poller_stats stats;
+static bool given_up;			/* the device broke too often */
 
-static bool net_poll(void)
+/* The device's link state to lwIP. Net lock held. */
+static void sync_link(void)
+{
+	bool up = vnet_link_up(dev);
+	if (up == netif_is_link_up(nif))
+		return;
+	stats.link_changes++;
+	kprintf("net: %s: link %s\n", vnet_name(dev), up ? "up" : "down");
+	if (up)
+		netif_set_link_up(nif);
+	else
+		netif_set_link_down(nif);
+}
+
+/* The device broke a queue: reset it and bring it up again, in poll mode
+   (it calls no callback: this pass polls on and enables). False when the
+   device is given up. Net lock held. */
+static bool restart(void)
+{
+	if (stats.restarts < POLL_MAX_RESTARTS) {
+		stats.restarts++;
+		kprintf("net: %s broke a queue's protocol; resetting it (%u of at most %u)\n",
+			vnet_name(dev), stats.restarts, POLL_MAX_RESTARTS);
+		if (vnet_restart(dev, 0) == 0)
+			return true;
+	}
+	kprintf("net: %s given up after %u resets\n", vnet_name(dev), stats.restarts);
+	given_up = true;
+	netif_set_link_down(nif);
+	return false;
+}
+
+static void net_poll(void)
 {
 	if (!net_trylock())
-		return false;		/* another CPU is polling */
+		return;			/* another CPU is polling */
 	rt_poll_begin();
+	if (given_up || (vnet_broken(dev) && !restart())) {
+		net_unlock();
+		return;
+	}
 	int n = vnet_rx_poll(dev, POLL_BUDGET, netif_deliver, nif);
 	vnet_tx_reclaim(dev);
+	sync_link();
 	if (n == POLL_BUDGET || vnet_rx_irq_enable(dev))
 		rt_poll_kick();		/* more to do: the next pass goes on */
 	net_unlock();
-	return n > 0;
 }
 
 /* The RX interrupt, with the queue already masked by the driver. */
@@ -72,14 +126,29 @@ void poller_start(struct vnet *d, struct netif *n)
 	rt_poll_kick();			/* a first pass enables the interrupt */
 }
 
+struct poller_stats poller_stats(void)
+{
+	net_lock();
+	struct poller_stats s = stats;
+	net_unlock();
+	return s;
+}
+
+/* Under the net lock: vnet_restart may be freeing the rings this reads. */
 void poller_watchdog(void)
 {
 	static uint64_t last_rx;
 	static int strikes;
 	static unsigned said;
-	struct vnet_stats st = vnet_stats(dev);
-	bool stalled = vnet_rx_waiting(dev) && st.rx_frames == last_rx;
-	last_rx = st.rx_frames;
+	net_lock();
+	bool broken = !given_up && vnet_broken(dev);
+	bool stalled = !given_up && vnet_rx_waiting(dev) && vnet_stats(dev).rx_frames == last_rx;
+	last_rx = vnet_stats(dev).rx_frames;
+	net_unlock();
+	if (broken) {
+		rt_poll_kick();		/* the poller restarts it */
+		return;
+	}
 	if (!stalled) {
 		strikes = 0;
 		return;

@@ -343,10 +343,10 @@ static struct task *steal_work(struct sched *s)
 
 /* ---- the poller (runtime/poll.h) ---- */
 
-static bool (*poll_fn)(void);
+static void (*poll_fn)(void);
 static uint32_t poll_pending;		/* atomic */
 
-void rt_poll_register(bool (*fn)(void))
+void rt_poll_register(void (*fn)(void))
 {
 	poll_fn = fn;
 }

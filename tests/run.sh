@@ -207,6 +207,10 @@ stage_guest() {
 	guest_run 2 guest.net-q35 q35 "pci,virtio,vnet net=off" --net user
 	guest_run 2 guest.net-microvm microvm "pci,virtio,vnet net=off" --net user
 	guest_run 2 guest.net-q35-intx q35 "pci,virtio,vnet net=off" --net user -- -global virtio-net-pci.vectors=0
+	# The poller's own duties (link state, resetting a broken device),
+	# with the network stack owning the NIC, over PCI and over MMIO.
+	guest_run 2 guest.net-poller-q35 q35 poller --net user
+	guest_run 2 guest.net-poller-microvm microvm poller --net user
 }
 
 # A million tasks parked at once (issue: runtime). Its own run: it needs

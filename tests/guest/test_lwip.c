@@ -18,6 +18,7 @@
 #include "kernel/time.h"
 #include "net/netlock.h"
 #include "net/timers.h"
+#include "tests/guest/netwait.h"
 #include "runtime/runtime.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
@@ -62,34 +63,6 @@ struct srv {
 	int accepted;
 	struct ep eps[SRV_EPS];		/* accepted connections, round robin */
 };
-
-/* One round of what the poller will do: deliver loopback traffic (the
-   unlock does), run lwIP's timers when due, and let other tasks run. */
-static void pump(void)
-{
-	net_lock();
-	netif_poll_all();
-	net_unlock();
-	net_timers_poll();
-	task_yield();
-}
-
-/* Pump until cond (evaluated under the net lock) holds or secs pass;
-   the value of cond. */
-#define WAIT_UNTIL(cond, secs)							\
-	({									\
-		uint64_t _dl = time_ns() + (uint64_t)(secs) * 1000000000ull;	\
-		bool _ok;							\
-		for (;;) {							\
-			net_lock();						\
-			_ok = (cond);						\
-			net_unlock();						\
-			if (_ok || time_ns() > _dl)				\
-				break;						\
-			pump();							\
-		}								\
-		_ok;								\
-	})
 
 static err_t ep_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
@@ -277,7 +250,7 @@ static int make_timewait(struct srv *s, uint16_t cport)
 		err = cli_connect(&c, s, cport);
 		net_unlock();
 		if (err == ERR_USE)
-			pump();
+			net_pump();
 	}
 	if (err != ERR_OK)
 		return 1;
@@ -322,7 +295,7 @@ KTEST(lwip, tcp_loopback_1mb_both_ways)
 			 c.err || se->err;
 		done = c.rcvd == N && se->rcvd == N;
 		net_unlock();		/* delivers what was sent */
-		pump();
+		net_pump();
 	}
 	KT_ASSERT(!failed);
 	KT_ASSERT(done);
@@ -396,7 +369,7 @@ KTEST(lwip, udp_loopback)
 				pbuf_free(p);
 		}
 		net_unlock();
-		pump();
+		net_pump();
 	}
 	bool arrived = WAIT_UNTIL(k.got == N, 2);
 	net_lock();
