@@ -15,6 +15,8 @@ Q       ?= @
 
 CC      := gcc
 GCCINC  := $(shell $(CC) -print-file-name=include)
+# DEBUG=1: every invariant check of kernel/debug.h on (both images).
+DEBUG   ?= 0
 
 # Kernel code: no red zone (interrupts push onto the current stack), no
 # SSE in our own code (so interrupt handlers need not save vector state;
@@ -27,7 +29,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \
 	--param=min-pagesize=0 \
 	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) -I. \
-	-D__DYNAMIC_REENT__ -MMD -MP
+	-D__DYNAMIC_REENT__ -DWEFT_DEBUG=$(DEBUG) -MMD -MP
 KASFLAGS := -nostdinc -I. -D__ASSEMBLY__ -MMD -MP
 # --wrap: every heap allocation, newlib's own included, goes through
 # kernel/libc.c's counters (the request path must allocate nothing).
@@ -62,7 +64,15 @@ LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 
 KOBJ_TEST := $(filter-out $(NOTESTS_OBJ),$(KOBJ)) $(TOBJ)
 
-.PHONY: all setup newlib image run test test-host fuzz bench-runtime bench-net bench clean distclean
+# Objects follow the switches: this stamp is rewritten only when they
+# change (make DEBUG=1 after make rebuilds everything, and back).
+FLAGS_STAMP := $(BUILD)/obj/flags
+$(shell mkdir -p $(BUILD)/obj && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = "DEBUG=$(DEBUG)" ] || \
+	echo "DEBUG=$(DEBUG)" > $(FLAGS_STAMP); })
+$(KOBJ) $(TOBJ): $(FLAGS_STAMP)
+
+.PHONY: all setup newlib image run test test-debug test-host fuzz bench-runtime bench-net bench \
+	clean distclean
 
 all: $(BUILD)/weft $(BUILD)/weft-test
 
@@ -110,7 +120,7 @@ $(BUILD)/$(1): $(BUILD)/$(1).pass1 $(BUILD)/$(1).ksyms.o
 	$(Q)tools/mksyms.sh $$@ $(BUILD)/$(1).ksyms.check.S
 	$(Q)cmp -s $(BUILD)/$(1).ksyms.S $(BUILD)/$(1).ksyms.check.S || \
 		{ echo "ksyms: the second link moved text symbols"; rm -f $$@; exit 1; }
-	@size $$@ | tail -1 | awk '{printf "  $(1): text %d, data %d, bss %d bytes\n", $$$$1, $$$$2, $$$$3}'
+	@size $$@ | tail -1 | awk '{printf "  $(1)$(if $(filter 1,$(DEBUG)), (DEBUG=1)): text %d, data %d, bss %d bytes\n", $$$$1, $$$$2, $$$$3}'
 endef
 $(eval $(call kernel_image,weft,$(KOBJ)))
 $(eval $(call kernel_image,weft-test,$(KOBJ_TEST)))
@@ -125,6 +135,17 @@ run: setup
 test: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
+
+# The in-guest suites and expected panics again, on both images built with
+# DEBUG=1 in $(BUILD)/debug (sharing newlib and lwIP's tree): every
+# invariant check of kernel/debug.h on.
+test-debug: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(BUILD)/debug && ln -sfn ../deps $(BUILD)/debug/deps && \
+		ln -sfn ../newlib $(BUILD)/debug/newlib
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/debug DEBUG=1 all
+	$(Q)WEFT_KERNEL=$(BUILD)/debug/weft WEFT_TEST_KERNEL=$(BUILD)/debug/weft-test \
+		tests/run.sh guest panic
 
 # Fuzz for real: FUZZ_SECONDS per target (default 600).
 fuzz: setup
@@ -149,7 +170,7 @@ test-host:
 	$(Q)tests/host/run.sh
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/weft* $(BUILD)/ksyms* $(BUILD)/host $(BUILD)/test
+	rm -rf $(BUILD)/obj $(BUILD)/weft* $(BUILD)/ksyms* $(BUILD)/host $(BUILD)/test $(BUILD)/debug
 
 distclean:
 	rm -rf $(BUILD)

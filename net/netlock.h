@@ -36,9 +36,9 @@
  * inside lwIP would make the other CPUs spin through a whole slice).
  * Interrupt handlers never call lwIP: they mask a queue and wake the poller.
  *
- * With NET_LOCK_CHECKS (arch/sys_arch.h, on by default) lwIP itself
- * asserts the lock in every raw API entry and input/timer path, every
- * pool allocation and free, and every pbuf_free and pbuf_ref.
+ * With NET_LOCK_CHECKS (arch/sys_arch.h; on in debug builds, make DEBUG=1)
+ * lwIP itself asserts the lock in every raw API entry and input/timer
+ * path, every pool allocation and free, and every pbuf_free and pbuf_ref.
  */
 #ifndef NET_NETLOCK_H
 #define NET_NETLOCK_H

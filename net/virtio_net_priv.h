@@ -18,6 +18,7 @@
 #include "kernel/virtio/virtqueue.h"
 #include "kernel/atomic.h"
 #include "kernel/console.h"
+#include "kernel/debug.h"
 #include "kernel/cpu.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
@@ -104,9 +105,9 @@ struct vnet {
 };
 
 /* Debug builds check the poller's precondition: the net lock is held, so
-   interrupts are off (build with -DVNET_DEBUG=1). */
+   interrupts are off (make DEBUG=1, kernel/debug.h). */
 #ifndef VNET_DEBUG
-#define VNET_DEBUG 0
+#define VNET_DEBUG WEFT_DEBUG
 #endif
 #define vnet_assert_poller()							\
 	do {									\

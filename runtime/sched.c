@@ -80,6 +80,7 @@
 #include <string.h>
 #include "kernel/apic.h"
 #include "kernel/console.h"
+#include "kernel/debug.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
@@ -88,9 +89,10 @@
 #include "runtime/poll.h"
 #include "runtime/sched.h"
 
-/* Invariant checks on the hot path; on in debug builds (make DEBUG=1). */
+/* Invariant checks on the hot path; on in debug builds (make DEBUG=1,
+   kernel/debug.h). */
 #ifndef SCHED_DEBUG
-#define SCHED_DEBUG 0
+#define SCHED_DEBUG WEFT_DEBUG
 #endif
 
 static struct spinlock gq_lock = SPINLOCK_INIT;

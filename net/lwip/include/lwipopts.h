@@ -33,8 +33,9 @@
 #define NO_SYS				1
 /* The net lock serializes every entry into lwIP, so lwIP's own critical
    sections (SYS_ARCH_PROTECT) need no real protection. arch/cc.h turns
-   them into an assertion that the net lock is held instead, which catches
-   a pbuf_free() or pbuf_alloc() made outside the lock. */
+   them into an assertion that the net lock is held instead (in debug
+   builds), which catches a pbuf_free() or pbuf_alloc() made outside the
+   lock. */
 #define SYS_LIGHTWEIGHT_PROT		0
 /* Sockets and netconn need threads (NO_SYS=0); the blocking API is Weft's
    own (conn_*), built on the raw API. */
@@ -45,8 +46,8 @@
    sys_check_timeouts(), which the net-timers task runs when due
    (net_timers_poll, net/timers.c). */
 #define LWIP_TIMERS			1
-/* Every raw API entry checks that the caller holds the net lock
-   (compiled away with NET_LOCK_CHECKS 0, arch/sys_arch.h). */
+/* Every raw API entry checks that the caller holds the net lock, in
+   debug builds (NET_LOCK_CHECKS, arch/sys_arch.h). */
 #define LWIP_ASSERT_CORE_LOCKED()	NET_LWIP_ASSERT_LOCKED()
 /* RFC 6528 initial sequence numbers (net/lwip/sys_arch.c): lwIP's default
    is a global counter, predictable from outside. Being monotonic per
