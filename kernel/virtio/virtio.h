@@ -105,6 +105,43 @@ struct virtio_ops {
 	const char *(*intr_kind)(struct virtio_dev *d);
 };
 
+/* The callbacks a driver gave intr_setup, as both transports keep them:
+   written by intr_setup while the device's interrupts are off, read by
+   the transport's handlers. */
+struct virtio_intr {
+	unsigned nq;
+	virtio_intr_fn *queue_fn, *config_fn;
+	void *queue_arg[VIRTIO_MAX_QUEUES], *config_arg;
+};
+
+static inline void virtio_intr_keep(struct virtio_intr *in, unsigned nq, virtio_intr_fn *queue_fn,
+				    void *const queue_arg[], virtio_intr_fn *config_fn,
+				    void *config_arg)
+{
+	in->nq = nq;
+	in->queue_fn = queue_fn;
+	in->config_fn = config_fn;
+	in->config_arg = config_arg;
+	for (unsigned q = 0; q < nq; q++)
+		in->queue_arg[q] = queue_arg ? queue_arg[q] : NULL;
+}
+
+/* Queue q's callback; every queue's; the configuration's (if any). */
+static inline void virtio_intr_queue(const struct virtio_intr *in, unsigned q)
+{
+	in->queue_fn(in->queue_arg[q]);
+}
+static inline void virtio_intr_queues(const struct virtio_intr *in)
+{
+	for (unsigned q = 0; q < in->nq; q++)
+		in->queue_fn(in->queue_arg[q]);
+}
+static inline void virtio_intr_config(const struct virtio_intr *in)
+{
+	if (in->config_fn)
+		in->config_fn(in->config_arg);
+}
+
 struct virtio_dev {
 	const struct virtio_ops *ops;
 	char name[32];			/* "virtio-pci@00:02.0", "virtio-mmio@0xfeb00e00" */

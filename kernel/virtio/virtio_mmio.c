@@ -62,9 +62,7 @@ struct vmmio {
 	volatile uint8_t *regs;
 	int vector;			/* 0 until intr_setup; kept for reuse */
 	/* Interrupts: written by intr_setup (GSI masked), read by the handler. */
-	unsigned nq;
-	virtio_intr_fn *queue_fn, *config_fn;
-	void *queue_arg[VIRTIO_MAX_QUEUES], *config_arg;
+	struct virtio_intr intr;
 	char kind[16];			/* "GSI 12" */
 };
 
@@ -186,11 +184,10 @@ static bool vmmio_irq(struct trapframe *tf, void *arg)
 	if (!st)
 		return true;
 	wr(t, R_INT_ACK, st);		/* lowers the line; a new event raises it again */
-	if ((st & 2) && t->config_fn)
-		t->config_fn(t->config_arg);
+	if (st & 2)
+		virtio_intr_config(&t->intr);
 	if (st & 1)
-		for (unsigned q = 0; q < t->nq; q++)
-			t->queue_fn(t->queue_arg[q]);
+		virtio_intr_queues(&t->intr);
 	return true;
 }
 
@@ -202,12 +199,7 @@ static int vmmio_intr_setup(struct virtio_dev *d, unsigned nq, virtio_intr_fn *q
 		return -EINVAL;
 	if (t->vector)
 		ioapic_mask(t->desc.gsi, true);
-	t->nq = nq;
-	t->queue_fn = queue_fn;
-	t->config_fn = config_fn;
-	t->config_arg = config_arg;
-	for (unsigned q = 0; q < nq; q++)
-		t->queue_arg[q] = queue_arg ? queue_arg[q] : NULL;
+	virtio_intr_keep(&t->intr, nq, queue_fn, queue_arg, config_fn, config_arg);
 	if (!t->vector) {
 		int v = trap_alloc_vector(vmmio_irq, t);
 		if (v < 0)
