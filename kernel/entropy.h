@@ -5,7 +5,7 @@
  *
  *	entropy_init();			boot, on the BSP: probes RDSEED and
  *					RDRAND (CPUID), seeds from them
- *	virtio_rng_init();		kernel/virtio_rng.h: adds the host's
+ *	virtio_rng_init();		kernel/virtio/virtio_rng.h: adds the host's
  *	entropy_log();			"entropy: seeded from RDRAND virtio-rng"
  *	entropy_expect(ENTROPY_VIRTIO);	a driver that found a device and will
  *	entropy_add(ENTROPY_VIRTIO, b, n);  deliver its bytes soon; the first

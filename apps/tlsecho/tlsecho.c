@@ -3,6 +3,13 @@
  * connection type end to end, until the HTTP server speaks HTTPS.
  * Temporary: it goes when HTTPS is wired into the HTTP library.
  *
+ * It ships in build/weft, as apps/echo does, although tests/e2e/tlsecho.sh
+ * is its main user: until httpd has HTTPS it is the appliance's only TLS
+ * endpoint (make run CMDLINE=app=tlsecho, then openssl s_client), and the
+ * e2e tests must exercise TLS, the BearSSL build and the entropy sources
+ * of the image that ships, not of the test kernel. It holds no test hook:
+ * STATS and INFO are read-only diagnostics, like httpd's /metrics.
+ *
  * tls_port=N (default 443): TLS, with the certificate baked into the
  * image (net/tls.mk), ALPN http/1.1, the session cache. Each connection
  * gets tlsecho_handshake_ms= (default 10000) for its handshake and
@@ -24,11 +31,11 @@
 #include "runtime/app.h"
 #include "runtime/runtime.h"
 
-CONFIG_KEY(key_tls_port, "tls_port", "TCP port of TLS (default 443)");
-CONFIG_KEY(key_tls_names, "tls_names", "SNI names served, comma-separated (default: any)");
-CONFIG_KEY(key_tls_strict, "tls_sni_strict", "1: refuse an SNI outside tls_names");
-CONFIG_KEY(key_hs, "tlsecho_handshake_ms", "tlsecho: deadline of a handshake");
-CONFIG_KEY(key_idle, "tlsecho_idle_ms", "tlsecho: idle connections are closed after this");
+CMDLINE_KEY(key_tls_port, "tls_port", "TCP port of TLS (default 443)");
+CMDLINE_KEY(key_tls_names, "tls_names", "SNI names served, comma-separated (default: any)");
+CMDLINE_KEY(key_tls_strict, "tls_sni_strict", "1: refuse an SNI outside tls_names");
+CMDLINE_KEY(key_hs, "tlsecho_handshake_ms", "tlsecho: deadline of a handshake");
+CMDLINE_KEY(key_idle, "tlsecho_idle_ms", "tlsecho: idle connections are closed after this");
 
 static struct tls_server *server;
 static uint64_t handshake_ns, idle_ns;
@@ -64,11 +71,11 @@ static int info_line(struct tls_conn *t, char *buf, size_t len)
 static void serve(void *arg)
 {
 	struct tls_conn *t;
-	if (tls_accept(server, arg, rt_now() + handshake_ns, &t) < 0)
+	if (tls_accept(server, arg, time_ns() + handshake_ns, &t) < 0)
 		return;
 	char buf[4096];
 	for (bool first = true;; first = false) {
-		tls_set_read_deadline(t, rt_now() + idle_ns);
+		tls_set_read_deadline(t, time_ns() + idle_ns);
 		ssize_t n = tls_read(t, buf, sizeof buf);
 		if (n <= 0) {
 			if (n == 0)
@@ -81,7 +88,7 @@ static void serve(void *arg)
 				      (n == 5 && !memcmp(buf, "INFO\n", 5)));
 		if (once)
 			n = buf[0] == 'S' ? stats_line(buf, sizeof buf) : info_line(t, buf, sizeof buf);
-		tls_set_write_deadline(t, rt_now() + ms(5000));
+		tls_set_write_deadline(t, time_ns() + ms(5000));
 		if (tls_write(t, buf, (size_t)n) < 0) {
 			tls_abort(t);
 			return;
@@ -95,9 +102,9 @@ static void serve(void *arg)
 
 static void tlsecho_main(void)
 {
-	uint16_t port = (uint16_t)rt_config_u64("tls_port", 443, 1, 65535);
-	handshake_ns = ms(rt_config_u64("tlsecho_handshake_ms", 10000, 1, 3600000));
-	idle_ns = ms(rt_config_u64("tlsecho_idle_ms", 60000, 1, 86400000));
+	uint16_t port = (uint16_t)kcmdline_u64(&key_tls_port, 443, 1, 65535);
+	handshake_ns = ms(kcmdline_u64(&key_hs, 10000, 1, 3600000));
+	idle_ns = ms(kcmdline_u64(&key_idle, 60000, 1, 86400000));
 	char why_buf[160];
 	if (entropy_why(why_buf, sizeof why_buf)) {
 		printf("tlsecho: not started: entropy: %s\n", why_buf);
@@ -112,8 +119,8 @@ static void tlsecho_main(void)
 	}
 	struct tls_server_opts o = {
 		.cert = &cert,
-		.names = rt_config("tls_names"),
-		.sni_strict = rt_config_u64("tls_sni_strict", 0, 0, 1),
+		.names = kcmdline_str(&key_tls_names),
+		.sni_strict = kcmdline_u64(&key_tls_strict, 0, 0, 1),
 	};
 	struct listener *l;
 	int r = tls_server_new(&o, &server);

@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kernel/atomic.h"
 #include "kernel/entropy.h"
 #include "net/tls/tls.h"
 #include "net/tls/tls_cache.h"
@@ -72,7 +73,8 @@ static struct {
 	uint64_t failures[TLS_FAIL_N];
 } stats;
 
-#define COUNT(field) __atomic_add_fetch(&stats.field, 1, __ATOMIC_RELAXED)
+/* Counters: relaxed, each on its own (tls_stats reads no consistent set). */
+#define COUNT(field) a_fetch_add_relaxed(&stats.field, 1)
 
 /* ---- the server ---- */
 
@@ -156,7 +158,7 @@ static void slot_put(struct tls_server *s, struct tls_conn *t)
 	t->next = s->free;
 	s->free = t;
 	spin_unlock(&s->lock, f);
-	__atomic_sub_fetch(&stats.open, 1, __ATOMIC_RELAXED);
+	a_fetch_sub_relaxed(&stats.open, 1);
 }
 
 /* ---- errors ---- */
@@ -278,7 +280,7 @@ int tls_accept(struct tls_server *s, struct conn *c, uint64_t deadline, struct t
 		conn_abort(c);
 		return -ENOMEM;
 	}
-	__atomic_add_fetch(&stats.open, 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&stats.open, 1);
 	memset(t, 0, offsetof(struct tls_conn, ibuf));
 	t->srv = s;
 	t->c = c;
@@ -360,7 +362,7 @@ int tls_shutdown_write(struct tls_conn *t)
 void tls_close(struct tls_conn *t)
 {
 	if (!t->err) {
-		uint64_t limit = rt_now() + CLOSE_FLUSH_NS;
+		uint64_t limit = time_ns() + CLOSE_FLUSH_NS;
 		if (!t->write_deadline || t->write_deadline > limit)
 			conn_set_write_deadline(t->c, limit);
 		br_ssl_engine_close(&t->sc.eng);
@@ -412,11 +414,11 @@ enum tls_fail tls_last_fail(struct tls_conn *t)
 
 void tls_stats(struct tls_stats *out)
 {
-	out->handshakes = __atomic_load_n(&stats.handshakes, __ATOMIC_RELAXED);
-	out->resumptions = __atomic_load_n(&stats.resumptions, __ATOMIC_RELAXED);
-	out->sni_unknown = __atomic_load_n(&stats.sni_unknown, __ATOMIC_RELAXED);
-	out->open = __atomic_load_n(&stats.open, __ATOMIC_RELAXED);
-	out->slots = __atomic_load_n(&stats.slots, __ATOMIC_RELAXED);
+	out->handshakes = a_load_relaxed(&stats.handshakes);
+	out->resumptions = a_load_relaxed(&stats.resumptions);
+	out->sni_unknown = a_load_relaxed(&stats.sni_unknown);
+	out->open = a_load_relaxed(&stats.open);
+	out->slots = a_load_relaxed(&stats.slots);
 	for (int i = 0; i < TLS_FAIL_N; i++)
-		out->failures[i] = __atomic_load_n(&stats.failures[i], __ATOMIC_RELAXED);
+		out->failures[i] = a_load_relaxed(&stats.failures[i]);
 }

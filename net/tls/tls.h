@@ -8,7 +8,7 @@
  *	tls_server_new(&(struct tls_server_opts){ .cert = &cert }, &srv);
  *	... net_accept(l, &c); go(serve, c); ...
  *	serve:	struct tls_conn *t;
- *		if (tls_accept(srv, c, rt_now() + ms(10000), &t) < 0)
+ *		if (tls_accept(srv, c, time_ns() + ms(10000), &t) < 0)
  *			return;				c is closed already
  *		n = tls_read(t, buf, sizeof buf);	parks, like conn_read
  *		tls_write(t, buf, n);
@@ -83,7 +83,7 @@ int tls_server_new(const struct tls_server_opts *o, struct tls_server **out);
 void tls_server_free(struct tls_server *s);
 
 /* Run the server side of a handshake on c, within `deadline` (absolute,
-   rt_now() scale, 0 = none). On success *out is the connection, with no
+   time_ns() scale, 0 = none). On success *out is the connection, with no
    deadlines set. */
 int tls_accept(struct tls_server *s, struct conn *c, uint64_t deadline, struct tls_conn **out);
 

@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kernel/entropy.h"
-#include "kernel/ktest.h"
 #include "kernel/cpu.h"
+#include "kernel/entropy.h"
 #include "runtime/runtime.h"
+#include "tests/guest/ktest.h"
 
 KTEST(entropy, seeded_from_what_cpuid_offers)
 {

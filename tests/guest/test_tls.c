@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
 #include "net/tls/tls_cache.h"
 #include "runtime/runtime.h"
+#include "tests/guest/ktest.h"
 
 enum { PER_TASK = 400, TASKS_PER_CPU = 2 };
 

@@ -1,5 +1,5 @@
 /*
- * kernel/virtio_rng.c — virtio-rng (virtio 1.0 section 5.4): the host's
+ * kernel/virtio/virtio_rng.c — virtio-rng (virtio 1.0 section 5.4): the host's
  * random bytes, mixed into kernel/entropy.c at boot.
  *
  * The device has one queue of device-writable buffers; it fills each with
@@ -12,9 +12,11 @@
  * freed. One delivery is enough: the DRBG never needs more than its seed,
  * and CPUs with RDRAND/RDSEED reseed it from those.
  *
- * Until the virtio transports move from net/ to kernel/virtio/ (issue 9)
- * this kernel file includes them from net/; after the move the includes
- * (and this file, to kernel/virtio/) change paths, nothing else.
+ * It sits beside the transports it uses (kernel/virtio/virtio.h's call
+ * order, through the same ops table as virtio-net), as machine-level code:
+ * the entropy pool is the kernel's, and nothing of the network is needed.
+ * kmain calls virtio_rng_init after pci_init and time_init, before the
+ * other CPUs start (kernel/main.c, step 4).
  *
  * REJECTED: keeping the device for periodic reseeds. It would need an
  * interrupt or a poller hook for a queue that is used once a minute, while
@@ -24,10 +26,10 @@
 #include "kernel/console.h"
 #include "kernel/entropy.h"
 #include "kernel/time.h"
-#include "kernel/virtio_rng.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
-#include "net/virtio_pci.h"
+#include "kernel/virtio/virtio.h"
+#include "kernel/virtio/virtio_mmio.h"
+#include "kernel/virtio/virtio_pci.h"
+#include "kernel/virtio/virtio_rng.h"
 
 #define RNG_BYTES	64
 #define RNG_WAIT_MS	2000
