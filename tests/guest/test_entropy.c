@@ -139,10 +139,7 @@ KTEST(entropy, every_cpu_draws_at_once)
 		KT_ASSERT(task_spawn(&a, draw, &d[i]));
 	}
 	KT_EQ(wg_wait_timeout(&wg, ms(60000)), 0);
-	/* Gone, not just done: later suites count tasks and stack pages. */
-	for (int i = 0; i < 2000 && rt_tasks_alive() > alive0; i++)
-		task_sleep(ms(1));
-	KT_EQ(rt_tasks_alive(), alive0);
+	KT_EQ(ktest_wait_tasks(alive0, 2000), alive0);
 	entropy_stats(&after);
 	KT_ASSERT(after.bytes_out - before.bytes_out >= (uint64_t)n * PER_TASK * 32);
 	for (unsigned i = 0; i < n; i++) {

@@ -46,9 +46,7 @@ KTEST(runtime, hundred_thousand_tasks)
 	KT_EQ(sum, (uint64_t)(N - 1) * N * (2 * (uint64_t)N - 1) / 6);
 	chan_free(out);
 	free(jobs);
-	for (int i = 0; i < 200 && rt_tasks_alive() > alive0; i++)
-		task_sleep(ms(1));
-	KT_EQ(rt_tasks_alive(), alive0);	/* every spawned task is gone */
+	KT_EQ(ktest_wait_tasks(alive0, 200), alive0);	/* every spawned task is gone */
 }
 
 /* A pipeline keeps order: a buffered chain of stages passes 1..N through
@@ -631,8 +629,6 @@ KTEST_F(runtime, million_parked, KTEST_EXPLICIT)
 	KT_EQ(wg_wait_timeout(&m.done, ms(600000)), 0);
 	printf("million: all released and finished in %llu ms\n",
 	       (unsigned long long)((time_ns() - t1) / 1000000));
-	for (int i = 0; i < 1000 && rt_tasks_alive() > alive0; i++)
-		task_sleep(ms(1));
-	KT_EQ(rt_tasks_alive(), alive0);
+	KT_EQ(ktest_wait_tasks(alive0, 1000), alive0);
 	chan_free(m.gate);
 }

@@ -76,10 +76,7 @@ KTEST(tls, session_cache_shared_by_every_cpu)
 		KT_ASSERT(task_spawn(&a, cache_work, &w[i]));
 	}
 	KT_EQ(wg_wait_timeout(&wg, ms(60000)), 0);
-	/* Gone, not just done: later suites count tasks and stack pages. */
-	for (int i = 0; i < 2000 && rt_tasks_alive() > alive0; i++)
-		task_sleep(ms(1));
-	KT_EQ(rt_tasks_alive(), alive0);
+	KT_EQ(ktest_wait_tasks(alive0, 2000), alive0);
 	for (unsigned i = 0; i < n; i++) {
 		KT_EQ(w[i].lost, 0);
 		KT_EQ(w[i].wrong, 0);
