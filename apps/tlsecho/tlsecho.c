@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/entropy.h"
 #include "net/conn.h"
 #include "net/tls/tls.h"
 #include "net/tls/tls_baked.h"
@@ -106,7 +105,7 @@ static void tlsecho_main(void)
 	handshake_ns = ms(kcmdline_u64(&key_hs, 10000, 1, 3600000));
 	idle_ns = ms(kcmdline_u64(&key_idle, 60000, 1, 86400000));
 	char why_buf[160];
-	if (entropy_why(why_buf, sizeof why_buf)) {
+	if (tls_ready(why_buf, sizeof why_buf)) {
 		printf("tlsecho: not started: entropy: %s\n", why_buf);
 		return;
 	}

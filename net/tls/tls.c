@@ -85,6 +85,11 @@ static void cache_loaded(br_ssl_server_context *sc, const br_ssl_session_paramet
 	t->loaded = true;
 }
 
+int tls_ready(char *why, size_t len)
+{
+	return entropy_why(why, len);
+}
+
 int tls_server_new(const struct tls_server_opts *o, struct tls_server **out)
 {
 	if (!o->cert || !o->cert->chain_len)

@@ -76,6 +76,11 @@ struct tls_server_opts {
 	bool no_cache;			/* no session resumption */
 };
 
+/* Whether TLS can start: 0 when the kernel's entropy source is seeded;
+   else -EAGAIN (a source is expected but has not delivered) or -ENOSYS
+   (none exists), with why saying so in one line for the console. */
+int tls_ready(char *why, size_t len);
+
 /* Memory: the session cache now, and up to max_conns connections of
    about TLS_CONN_BYTES later (taken on demand, kept for reuse). */
 int tls_server_new(const struct tls_server_opts *o, struct tls_server **out);
