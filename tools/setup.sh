@@ -37,6 +37,7 @@ packages=(
 	newlib-source               # the kernel's C library, built by build-newlib.sh
 	dpkg-dev                    # dpkg-source, which apt-get source unpacks with
 	python3                     # small helpers (free port probe)
+	openssl                     # TLS: the generated localhost certificate (net/tls.mk), e2e s_client
 	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
 	clang                       # fuzz targets (libFuzzer)
 	libclang-rt-14-dev          # libFuzzer's runtime (only a Recommends of clang)
