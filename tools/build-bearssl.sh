@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# build-bearssl.sh — build BearSSL 0.6, Weft's TLS library (docs/tls.md says
+# build-bearssl.sh — build BearSSL 0.6, Weft's TLS library (docs/DESIGN.md says
 # why this one), from Debian's source package.
 #
 # usage: tools/build-bearssl.sh FLAVOUR [OUTDIR]
@@ -35,7 +35,7 @@
 # says the CPU has them.  That is safe in Weft because vector state is never
 # lost: a voluntary task switch is a function call (the SysV ABI makes every
 # XMM register caller-saved), a preemptive switch saves and restores the
-# whole x87/SSE state with fxsave/fxrstor (runtime/sched.c, preempt_check),
+# whole x87/SSE state with fxsave/fxrstor (runtime/sched.c, sched_preempt_check),
 # and interrupt handlers are kernel code built -mgeneral-regs-only, so they
 # never touch an XMM register of the task they interrupt.  Nothing here may
 # use AVX: CR4.OSXSAVE stays off (AVX would fault) and fxsave saves no YMM
