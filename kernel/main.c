@@ -25,6 +25,7 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
+#include "kernel/wallclock.h"
 
 CMDLINE_KEY(key_test, "test", "run in-guest tests: all, none, or suite[.name],...");
 CMDLINE_KEY(key_cpus, "cpus", "bring up at most this many CPUs");
@@ -126,6 +127,7 @@ void kmain(uint32_t magic, uint64_t info)
 	lapic_timer_calibrate();
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),
 	       tsc_source, lapic_has_tsc_deadline() ? "TSC-deadline" : "APIC one-shot");
+	wallclock_init();
 	run_kinits(KINIT_EARLY);
 	smp_init((unsigned)kcmdline_u64("cpus", MAX_CPUS, 1, MAX_CPUS));
 	run_kinits(KINIT_LATE);

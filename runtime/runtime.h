@@ -60,6 +60,12 @@ unsigned task_cpu(void);
 
 /* Time since boot, from the TSC. */
 uint64_t rt_now(void);
+/* Unix time now in nanoseconds (Go's time.Now), or 0 when the machine has
+   no wall clock: kernel/wallclock.h says where it comes from (date=,
+   kvmclock, the CMOS RTC). */
+uint64_t rt_unix_ns(void);
+/* Where the wall clock came from: "date=", "kvmclock", "CMOS RTC", "none". */
+const char *rt_wallclock_source(void);
 static inline uint64_t ms(uint64_t n) { return n * 1000000ull; }
 static inline uint64_t us(uint64_t n) { return n * 1000ull; }
 

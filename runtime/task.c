@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/panic_internal.h"
 #include "kernel/time.h"
+#include "kernel/wallclock.h"
 #include "kernel/arch/ctx.h"
 #include "runtime/sched.h"
 
@@ -111,6 +112,8 @@ uint64_t task_id(const task_t *t) { return t->id; }
 const char *task_name(const task_t *t) { return t->name; }
 unsigned task_cpu(void) { return cpu_id(); }
 uint64_t rt_now(void) { return time_ns(); }
+uint64_t rt_unix_ns(void) { return wallclock_unix_ns(); }
+const char *rt_wallclock_source(void) { return wallclock_source(); }
 
 /* newlib state. The CPU's own reent serves the loop and interrupts. */
 static struct _reent *cpu_reent[MAX_CPUS];

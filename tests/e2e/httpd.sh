@@ -471,7 +471,7 @@ run_b() {
 	fi
 	local line want
 	line=$(e2e_log_line "$GUEST_LOG" '^httpd: port 80 ')
-	want='^httpd: port 80 max_conns 1024 header_timeout_ms 10000 idle_timeout_ms 60000 write_timeout_ms 10000 max_requests 1000 max_body 1048576 date [0-9]+ \(build time\)$'
+	want='^httpd: port 80 max_conns 1024 header_timeout_ms 10000 idle_timeout_ms 60000 write_timeout_ms 10000 max_requests 1000 max_body 1048576 date [0-9]+ \(CMOS RTC\)$'
 	if ! grep -q '^weft: starting app httpd' <(tr -d '\r' <"$GUEST_LOG"); then
 		fail load.boot "no \"weft: starting app httpd\" line: without app= the default app is not httpd"
 	elif grep -qE -- "$want" <<<"$line"; then
