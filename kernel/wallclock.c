@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include "kernel/cpu.h"
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 #include "kernel/kvmclock.h"
 #include "kernel/rtc.h"
 #include "kernel/time.h"
@@ -29,8 +29,8 @@ void wallclock_init(void)
 	struct kvmclock_reading kv;
 	struct rtc_regs regs;
 	struct rtc_time t;
-	if (cmdline_get(&kcmdline, "date")) {
-		uint64_t d = kcmdline_u64("date", 0, 1, 253402300799ull);	/* < year 10000 */
+	if (kcmdline_str(&key_date)) {
+		uint64_t d = kcmdline_u64(&key_date, 0, 1, 253402300799ull);	/* < year 10000 */
 		if (d) {
 			boot_unix_ns = d * 1000000000ull;
 			source = "date=";
