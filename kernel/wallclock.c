@@ -62,9 +62,9 @@ uint64_t wallclock_unix_ns(void)
 	return boot_unix_ns ? boot_unix_ns + time_ns() : 0;
 }
 
-uint64_t wallclock_boot_unix(void)
+uint64_t wallclock_boot_unix_ns(void)
 {
-	return boot_unix_ns / 1000000000ull;
+	return boot_unix_ns;
 }
 
 const char *wallclock_source(void)

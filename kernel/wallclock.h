@@ -22,8 +22,8 @@
 void wallclock_init(void);
 /* Unix time now in nanoseconds, or 0 when unknown. */
 uint64_t wallclock_unix_ns(void);
-/* Unix time (seconds) at time_ns() == 0, or 0 when unknown. */
-uint64_t wallclock_boot_unix(void);
+/* Unix time in nanoseconds at time_ns() == 0, or 0 when unknown. */
+uint64_t wallclock_boot_unix_ns(void);
 /* Where the time came from: "date=", "kvmclock", "CMOS RTC" or "none". */
 const char *wallclock_source(void);
 

@@ -110,6 +110,7 @@ uint64_t task_id(const task_t *t) { return t->id; }
 const char *task_name(const task_t *t) { return t->name; }
 unsigned task_cpu(void) { return cpu_id(); }
 uint64_t rt_unix_ns(void) { return wallclock_unix_ns(); }
+uint64_t rt_unix_boot_ns(void) { return wallclock_boot_unix_ns(); }
 const char *rt_wallclock_source(void) { return wallclock_source(); }
 
 /* newlib state. The CPU's own reent serves the loop and interrupts. */

@@ -181,10 +181,8 @@ static void dispatch(struct conn *c)
  * machine's wall clock, or the site's build time when it has none. */
 static uint64_t boot_unix_ns(void)
 {
-	uint64_t unix_ns = rt_unix_ns(), up = time_ns();
-	if (!unix_ns || unix_ns < up)
-		return site_build_time * 1000000000ull;
-	return unix_ns - up;
+	uint64_t boot_ns = rt_unix_boot_ns();
+	return boot_ns ? boot_ns : site_build_time * 1000000000ull;
 }
 
 /* Read the settings and print them, defaults included, in one line.
