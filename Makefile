@@ -48,7 +48,7 @@ LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 # add objects to KOBJ and rules of its own.
 -include $(sort $(wildcard net/*.mk apps/*/*.mk))
 
-.PHONY: all setup newlib image run test test-host fuzz bench-runtime bench-net bench clean distclean
+.PHONY: all setup newlib image run test test-host test-kvm fuzz bench-runtime bench-net bench bench-kvm clean distclean
 
 all: $(BUILD)/weft
 
@@ -107,6 +107,12 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
 
+# The KVM lane alone (make test runs it too): Weft under real KVM inside
+# an outer Linux guest under TCG (tools/kvm-lane/, tests/kvm/stage.sh).
+test-kvm: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh kvm
+
 # Fuzz for real: FUZZ_SECONDS per target (default 600).
 fuzz: setup
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/run.sh 1000000000
@@ -125,6 +131,11 @@ bench-net: setup
 # builds its own image (serving the same page as the Linux guest).
 bench: setup
 	$(Q)bench/http.sh
+
+# KVM exits per request, Weft beside nginx, inside the KVM lane
+# (bench/kvm.sh; it builds the bench image and the Linux peer).
+bench-kvm: setup
+	$(Q)bench/kvm.sh
 
 test-host:
 	$(Q)tests/host/run.sh
