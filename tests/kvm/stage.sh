@@ -130,7 +130,7 @@ kvm_outer_a() {
 		fi
 		if kvm_wanted kvm.httpd kvm.httpd.get; then
 			cat <<EOF
-LD_PRELOAD=/weft/listen_backlog.so lane_start httpd --machine q35 --smp 2 --kernel app \\
+LD_PRELOAD=/weft/listen_backlog.so lane_start httpd /weft/tools/qemu.sh --accel kvm --machine q35 --smp 2 --kernel app \\
 	--timeout 400 --hostfwd tcp:10.0.2.15:$KVM_HTTPD_PORT-:80
 if lane_wait_line httpd '^httpd: listening on port 80' 90; then
 	lane_say "httpd ready"

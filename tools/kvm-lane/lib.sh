@@ -7,15 +7,19 @@
 #                            --timeout: every inner run has one), its console
 #                            framed on the data port as NAME; sets $rc to
 #                            tools/qemu.sh's status. A note on the console.
-#   lane_start NAME ARGS...  the same in the background (a server); sets
-#                            LANE_PID; lane_stop ends it (its process group)
-#                            and writes the end line
+#   lane_start NAME CMD...   CMD in the background (a server: e.g.
+#                            tools/qemu.sh --accel kvm ..., or the Linux peer's
+#                            bench/linux/run.sh); sets LANE_PID; lane_stop
+#                            ends it (its process group) and writes its
+#                            console to the data port as NAME
 #   lane_wait_line NAME REGEX SECS   wait until NAME's console has REGEX
 #   lane_wait_host PORT SECS wait until the host connects to PORT (through
 #                            the outer QEMU's forward) and says a line;
 #                            prints that line
-#   lane_kvm_stats NAME      KVM's counters (debugfs) on the data port as
-#                            "@@lane stat NAME COUNTER VALUE" lines
+#   lane_kvm_stats NAME [DIR]  KVM's counters (debugfs: DIR, default the
+#                            one VM running now, /sys/kernel/debug/kvm/PID-FD;
+#                            the top-level sums drop a VM when it ends) on the
+#                            data port as "@@lane stat NAME COUNTER VALUE"
 #   lane_say TEXT            a line on the console and the data port
 #
 # The data port is /dev/ttyS1 (the host keeps it in a file); an inner
@@ -45,7 +49,7 @@ LANE_PID="" LANE_NAME="" LANE_T0=0
 lane_start() {
 	LANE_NAME=$1 LANE_T0=$SECONDS
 	shift
-	setsid /weft/tools/qemu.sh --accel kvm "$@" </dev/null >"$LANE_TMP/$LANE_NAME.log" 2>&1 &
+	setsid "$@" </dev/null >"$LANE_TMP/$LANE_NAME.log" 2>&1 &
 	LANE_PID=$!
 }
 lane_stop() {
@@ -80,9 +84,15 @@ lane_wait_host() {
 	timeout "$2" nc -l -p "$1" </dev/null | head -n 1
 }
 
+lane_vm_dir() { # the debugfs directory of the (one) VM running now
+	local d
+	for d in /sys/kernel/debug/kvm/*-*; do [ -d "$d" ] && echo "$d" && return 0; done
+	return 1
+}
 lane_kvm_stats() {
-	local f
-	for f in /sys/kernel/debug/kvm/*; do
+	local f dir=${2:-$(lane_vm_dir)}
+	[ -n "$dir" ] || return 1
+	for f in "$dir"/*; do
 		[ -f "$f" ] || continue
 		echo "@@lane stat $1 ${f##*/} $(cat "$f")"
 	done >&3

@@ -21,6 +21,9 @@
 #   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT   forward a host port to the
 #                       outer guest (10.0.2.15); repeatable
 #   --env NAME=VALUE    exported to the job (repeatable)
+#   --append ARGS       more words for the outer kernel's command line
+#                       (e.g. "loglevel=7" to see its messages: it boots
+#                       "quiet")
 #
 # How: the cached initramfs (busybox, kvm_amd, QEMU...) gets a small newc
 # archive appended with /weft/job, /weft/tools/{qemu.sh,kvm-lane/lib.sh},
@@ -42,7 +45,7 @@ lane=$repo/build/kvm-lane
 me=kvm-lane/run.sh
 die() { echo "$me: $*" >&2; exit 4; }
 
-job="" logs=$lane/logs smp=2 mem=2G timeout=600 log="" puts=() fwds=() envs=()
+job="" logs=$lane/logs smp=2 mem=2G timeout=600 log="" puts=() fwds=() envs=() append=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--job) job=$2; shift 2 ;;
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift 2 ;;
 	--hostfwd) fwds+=(--hostfwd "$2"); shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
+	--append) append=" $2"; shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
@@ -87,7 +91,7 @@ data=$logs/outer.data
 : >"$data"
 rc=0
 "$repo/tools/qemu.sh" --accel tcg --machine q35 --smp "$smp" --mem "$mem" \
-	--kernel "$lane/vmlinux" --append "console=ttyS0 quiet panic=-1 mitigations=off" \
+	--kernel "$lane/vmlinux" --append "console=ttyS0 quiet panic=-1 mitigations=off$append" \
 	--timeout "$timeout" --log "$log" --net user "${fwds[@]+"${fwds[@]}"}" \
 	-- -initrd "$tmp/initrd" -chardev "file,id=lane,path=$data" -device isa-serial,chardev=lane \
 	</dev/null >/dev/null 2>&1 || rc=$?
