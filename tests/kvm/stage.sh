@@ -134,7 +134,8 @@ LD_PRELOAD=/weft/listen_backlog.so lane_start httpd /weft/tools/qemu.sh --accel 
 	--timeout 400 --hostfwd tcp:10.0.2.15:$KVM_HTTPD_PORT-:80
 if lane_wait_line httpd '^httpd: listening on port 80' 90; then
 	lane_say "httpd ready"
-	lane_say "host says: \$(lane_wait_host $KVM_CTL_PORT 300)"
+	lane_wait_host $KVM_CTL_PORT 300
+	lane_say "host said done"
 else
 	lane_say "httpd not ready"
 fi
@@ -307,7 +308,7 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 	# first connect may come before its listener).
 	for ((i = 0; i < 10; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
-		grep -q '^kvm-lane: host says' "$dir/outer.log" 2>/dev/null && break
+		grep -q '^kvm-lane: host said done' "$dir/outer.log" 2>/dev/null && break
 		(exec 3<>"/dev/tcp/$h/$ctl" && echo done >&3) 2>/dev/null
 		sleep 3
 	done

@@ -4,7 +4,9 @@
 # kvm_amd, and runs Weft with tools/qemu.sh --accel kvm, i.e. under real
 # KVM. Everything comes from Debian's packages; nothing here is Weft.
 #
-# usage: tools/kvm-lane/build.sh   (idempotent; about 1 s when unchanged)
+# usage: tools/kvm-lane/build.sh   (idempotent; about 1 s when unchanged;
+#                                  KVM_LANE_REFRESH=1 asks apt for newer
+#                                  packages, as it does once a day anyway)
 #
 # Makes, under build/kvm-lane/:
 #   vmlinux          the ELF inside Debian's vmlinuz (linux-image-amd64's
@@ -33,7 +35,8 @@
 #                                                beyond busybox
 #                      wrk                       the load generator of
 #                                                make bench-kvm
-#   manifest.txt     versions and sizes;  .stamp  the inputs' digest
+#   manifest.txt     versions and sizes;  .stamp  the inputs' digest;
+#                    .inputs  the .debs and modules it was made from
 #   pkgs/            the unpacked .debs (the .debs: build/debs/, shared with
 #                    bench/linux/build.sh)
 #
@@ -52,6 +55,35 @@ DEBS_CACHE=$repo/build/debs DEBS_PKGS=$out/pkgs DEBS_ME=$me
 # shellcheck source=tools/debs.sh
 . "$repo/tools/debs.sh"
 debs_install cpio binutils xz-utils qemu-system-x86 ovmf wrk coreutils bash
+
+qemu=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64 (tools/setup.sh installs it)"
+progs=("$qemu" "$(command -v bash)" "$(command -v timeout)" "$(command -v wrk)")
+firmware=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/qboot.rom /usr/share/qemu/pvh.bin
+	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/kvmvapic.bin /usr/share/ovmf/OVMF.fd)
+for f in "${firmware[@]}"; do [ -f "$f" ] || die "no $f (packages seabios, qemu-system-data, ovmf)"; done
+libs_out=$(debs_libs "${progs[@]}")
+mapfile -t libs <<<"$libs_out"
+# stamp_of KDEB BBDEB KVMLINUZ MODULES...: the digest of every input
+stamp_of() {
+	{
+		echo "$1 $2 ${*:4}"
+		sha256sum "$0" "$src/init" "$repo/tools/debs.sh" "${progs[@]}" "${libs[@]}" "${firmware[@]}" \
+			"$1" "$2" "$3" | cut -d' ' -f1
+	} | sha256sum | cut -d' ' -f1
+}
+
+# Fast path: the inputs recorded by the last build, unchanged, and that
+# build less than a day old (apt is asked for newer packages once a day,
+# or with KVM_LANE_REFRESH=1: apt-cache alone takes seconds).
+if [ -z "${KVM_LANE_REFRESH:-}" ] && [ -f "$out/.inputs" ] && [ -f "$out/initramfs.cpio" ] &&
+	[ -f "$out/vmlinux" ] && [ -n "$(find "$out/.stamp" -mmin -1440 2>/dev/null)" ]; then
+	read -r -a rec <"$out/.inputs"
+	if [ -f "${rec[0]}" ] && [ -f "${rec[1]}" ] && [ -f "${rec[2]}" ] &&
+		[ "$(stamp_of "${rec[@]}")" = "$(cat "$out/.stamp")" ]; then
+		echo "$me: $out/initramfs.cpio, $out/vmlinux (unchanged)"
+		exit 0
+	fi
+fi
 
 # ---- inputs -------------------------------------------------------------------
 kpkg=$(debs_kernel_pkg)
@@ -73,21 +105,12 @@ done
 debs_modules "$moddir" "${want[@]}"
 debs_prune "$moddir"
 
-qemu=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64 (tools/setup.sh installs it)"
-progs=("$qemu" "$(command -v bash)" "$(command -v timeout)" "$(command -v wrk)")
-firmware=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/qboot.rom /usr/share/qemu/pvh.bin
-	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/kvmvapic.bin /usr/share/ovmf/OVMF.fd)
-for f in "${firmware[@]}"; do [ -f "$f" ] || die "no $f (packages seabios, qemu-system-data, ovmf)"; done
-libs_out=$(debs_libs "${progs[@]}")
-mapfile -t libs <<<"$libs_out"
-
-stamp=$( {
-	echo "$kdeb $bbdeb ${DEBS_MODS[*]}"
-	sha256sum "$0" "$src/init" "$repo/tools/debs.sh" "${progs[@]}" "${libs[@]}" "${firmware[@]}" \
-		"$kdir/boot/vmlinuz-$kver" | cut -d' ' -f1
-} | sha256sum | cut -d' ' -f1)
+inputs=("$kdeb" "$bbdeb" "$kdir/boot/vmlinuz-$kver" "${DEBS_MODS[@]}")
+stamp=$(stamp_of "${inputs[@]}")
 if [ -f "$out/initramfs.cpio" ] && [ -f "$out/vmlinux" ] &&
 	[ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
+	echo "${inputs[*]}" >"$out/.inputs"
+	touch "$out/.stamp"
 	echo "$me: $out/initramfs.cpio, $out/vmlinux (unchanged)"
 	exit 0
 fi
@@ -140,5 +163,6 @@ fi
 	echo "initramfs  $(stat -c %s "$out/initramfs.cpio") bytes (uncompressed cpio)"
 } >"$out/manifest.txt"
 echo "$stamp" >"$out/.stamp"
+echo "${inputs[*]}" >"$out/.inputs"
 echo "$me: $out/initramfs.cpio, $out/vmlinux (built)"
 sed 's/^/  /' "$out/manifest.txt"

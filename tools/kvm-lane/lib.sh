@@ -13,9 +13,8 @@
 #                            ends it (its process group) and writes its
 #                            console to the data port as NAME
 #   lane_wait_line NAME REGEX SECS   wait until NAME's console has REGEX
-#   lane_wait_host PORT SECS wait until the host connects to PORT (through
-#                            the outer QEMU's forward) and says a line;
-#                            prints that line
+#   lane_wait_host PORT SECS wait (at most SECS) until the host connects to
+#                            PORT through the outer QEMU's forward and closes
 #   lane_kvm_stats NAME [DIR]  KVM's counters (debugfs: DIR, default the
 #                            one VM running now, /sys/kernel/debug/kvm/PID-FD;
 #                            the top-level sums drop a VM when it ends) on the
@@ -81,7 +80,7 @@ lane_wait_line() {
 	return 1
 }
 lane_wait_host() {
-	timeout "$2" nc -l -p "$1" </dev/null | head -n 1
+	timeout "$2" nc -l -p "$1" </dev/null >/dev/null 2>&1
 }
 
 lane_vm_dir() { # the debugfs directory of the (one) VM running now
