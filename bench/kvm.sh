@@ -59,15 +59,7 @@ start_s=$(date +%s)
 # ---- the images -----------------------------------------------------------------
 page=${LINUX_PEER_PAGE:-bench/linux/index.html}
 [ -f "$page" ] || bench_die "no page $page"
-site=$BENCH_OUT/site
-mkdir -p "$site"
-find "$site" -mindepth 1 ! -name index.html -exec rm -rf {} + 2>/dev/null || true
-cmp -s "$page" "$site/index.html" || cp "$page" "$site/index.html"
-weft=$BENCH_OUT/weft/weft
-env -u MAKEFLAGS -u MFLAGS make --no-print-directory -j"$(nproc)" BUILD="$BENCH_OUT/weft" \
-	NEWLIB=build/newlib LWIP_DIR=build/deps/lwip SITE="$site" all >&2 ||
-	bench_die "building the bench image failed (make BUILD=$BENCH_OUT/weft SITE=$site)"
-[ -f "$weft" ] || bench_die "no $weft"
+weft=$(bench_weft_image "$page")
 bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
 tools/kvm-lane/build.sh >/dev/null || bench_die "tools/kvm-lane/build.sh failed"
 gcc -shared -fPIC -O2 -DMIN_BACKLOG=1024 -o "$BENCH_TMP/listen_backlog.so" \
