@@ -245,4 +245,3 @@ EOF
 
 # bench_log_tail LOG: its last lines, for a failure message
 bench_log_tail() { tail -n "${2:-5}" "$1" 2>/dev/null | tr -d '\r' | sed 's/^/    /' >&2; }
-
