@@ -70,18 +70,28 @@ kvm_lane_check() { # kvm_lane_check NAME DIR STATUS
 	fi
 }
 kvm_status() { cat "$1/$2.status" 2>/dev/null || echo 3; } # none: it never ended (timeout)
+# kvm_ran DIR RUN RESULT: did the inner run RUN end? If not (the outer
+# guest died or timed out first), RESULT fails saying so.
+kvm_ran() {
+	[ -f "$1/$2.status" ] && return 0
+	if [ -s "$1/$2.log" ]; then
+		fail "$3" "the inner run did not end: the outer guest stopped during it (log $1/$2.log, $1/outer.log)"
+	else
+		fail "$3" "did not run: the outer guest stopped before it (see $1/outer.log)"
+	fi
+	return 1
+}
 kvm_accel_logs=()
 
 stage_kvm() {
 	runs_stage kvm || return 0
 	local base=$LOGS/kvm
-	if wanted kvm.lane.build || [ -z "$FILTER" ] || grep -qE -- "$FILTER" <<<"kvm."; then
-		if tools/kvm-lane/build.sh >"$LOGS/kvm.build.log" 2>&1; then
-			pass kvm.lane.build "$(tail -n 1 "$LOGS/kvm.build.log" | sed 's/^kvm-lane\/build.sh: //')"
-		else
-			fail kvm.lane.build "tools/kvm-lane/build.sh failed: $(tail -n 1 "$LOGS/kvm.build.log") (log $LOGS/kvm.build.log)"
-			return 0
-		fi
+	# Every part needs the outer guest; fast when nothing changed.
+	if tools/kvm-lane/build.sh >"$LOGS/kvm.build.log" 2>&1; then
+		pass kvm.lane.build "$(tail -n 1 "$LOGS/kvm.build.log" | sed 's/^kvm-lane\/build.sh: //')"
+	else
+		fail kvm.lane.build "tools/kvm-lane/build.sh failed: $(tail -n 1 "$LOGS/kvm.build.log") (log $LOGS/kvm.build.log)"
+		return 0
 	fi
 	[ -f "$KVM_SUITE_KERNEL" ] || { fail kvm.run "no kernel $KVM_SUITE_KERNEL (run make first)"; return 0; }
 	kvm_accel_logs=()
@@ -156,7 +166,7 @@ EOF
 	fi
 	local shim="" ports port ctl fwd=()
 	if grep -q 'lane_start httpd' "$job"; then
-		shim=$dir/listen_backlog.so
+		shim=$repo/$dir/listen_backlog.so
 		gcc -shared -fPIC -O2 -DMIN_BACKLOG=1024 -o "$shim" tests/e2e/listen_backlog.c -ldl ||
 			{ fail kvm.httpd.shim "cannot build tests/e2e/listen_backlog.c"; shim=""; }
 		[ -z "$shim" ] || puts+=(--put "$shim:listen_backlog.so")
@@ -178,25 +188,26 @@ EOF
 	local f n
 	for n in smp1 smp4; do
 		[ -f "$dir/$n.log" ] || grep -q "lane_run $n " "$job" || continue
-		touch "$dir/$n.log"
+		kvm_ran "$dir" "$n" "kvm.$n.run" || continue
 		kvm_accel_logs+=("$dir/$n.log")
 		guest_check "kvm.$n" "${n#smp}" "$dir/$n.log" "$(kvm_status "$dir" "$n")" "kvm.$n"
 	done
 	for f in kernel-pc kernel-q35 kernel-microvm img-seabios img-ovmf; do
 		grep -q "lane_run $f " "$job" || continue
-		touch "$dir/$f.log"
+		kvm_ran "$dir" "$f" "kvm.boot.$f" || continue
 		kvm_accel_logs+=("$dir/$f.log")
 		local by=pvh cmd="test=none bootpath=$f"
 		[[ $f != img-* ]] || by=multiboot2 cmd="test=none bootpath=img"
 		boot_verify "kvm.boot.$f" "$by" "$cmd" "$dir/$f.log" "$(kvm_status "$dir" "$f")"
 	done
 	if grep -q '^lane_run panic ' "$job"; then
-		touch "$dir/panic.log"
-		kvm_accel_logs+=("$dir/panic.log")
+		kvm_ran "$dir" panic "kvm.panic.$ptest" &&
+		kvm_accel_logs+=("$dir/panic.log") &&
 		panic_check "kvm.panic.$ptest" "$pfn" "$pregex" "$dir/panic.log" "$(kvm_status "$dir" panic)"
 	fi
 	if [ -f "$dir/httpd.log" ]; then kvm_accel_logs+=("$dir/httpd.log"); fi
-	if grep -q 'lane_start httpd' "$job" && wanted kvm.httpd.alive; then
+	if grep -q 'lane_start httpd' "$job" && wanted kvm.httpd.alive &&
+		kvm_ran "$dir" httpd kvm.httpd.alive; then
 		local p
 		p=$(grep -m1 'PANIC on cpu' "$dir/httpd.log" 2>/dev/null)
 		if [ -z "$p" ] && grep -q '^httpd: listening on port 80' "$dir/httpd.log" 2>/dev/null &&
@@ -326,7 +337,7 @@ EOF
 	tools/kvm-lane/run.sh --job "$job" --logs "$dir" --smp 2 --mem 2G --timeout "$KVM_OUTER_TIMEOUT" \
 		--put "$KVM_SUITE_KERNEL:suite" || st=$?
 	wanted kvm.lane.outer-b && kvm_lane_check kvm.lane.outer-b "$dir" "$st"
-	touch "$dir/overcommit.log"
+	kvm_ran "$dir" overcommit kvm.overcommit.run || return 0
 	kvm_accel_logs+=("$dir/overcommit.log")
 	guest_check kvm.overcommit 4 "$dir/overcommit.log" "$(kvm_status "$dir" overcommit)" kvm.overcommit
 }
