@@ -11,8 +11,16 @@
 # Outer A, 4 CPUs:
 #   kvm.smp1.*, kvm.smp4.*   the in-guest suites (test=all) at -smp 1 and 4
 #   kvm.boot.kernel-{pc,q35,microvm}   the -kernel boot on each machine
-#   kvm.boot.img-seabios, kvm.boot.img-ovmf   the disk image (tools/mkimage.sh)
-#                            under SeaBIOS (pc) and OVMF (q35)
+#   kvm.boot.img-seabios     the disk image (tools/mkimage.sh) under SeaBIOS
+#   kvm.boot.img-ovmf        and under OVMF (q35), only with WEFT_KVM_OVMF=1:
+#                            Debian 12's QEMU 7.2, the outer guest's TCG, aborts
+#                            whenever OVMF runs under the nested KVM ("ERROR:
+#                            ../../accel/tcg/tcg-accel-ops.c:81:
+#                            tcg_handle_interrupt: assertion failed:
+#                            (qemu_mutex_iothread_locked())"), on outer guests
+#                            of 1, 2 and 4 CPUs, with smm=off too: a bug of the
+#                            emulated AMD-V, not of Weft (SeaBIOS and -kernel
+#                            boots are fine). The boot stage tests OVMF under TCG.
 #   kvm.panic.TEST           one expected panic (the first line of
 #                            tests/guest/panic_cases.txt), backtrace checked
 #   kvm.httpd.*              the appliance (2 CPUs) reached from the host:
@@ -131,9 +139,8 @@ kvm_outer_a() {
 			kvm_wanted "kvm.boot.kernel-$m" "kvm.boot.kernel-$m" || continue
 			echo "lane_run kernel-$m --machine $m --smp 2 --kernel suite --append 'test=none bootpath=kernel-$m' --timeout 60"
 		done
-		if kvm_wanted kvm.boot.img "kvm.boot.img-seabios"; then
+		if kvm_wanted kvm.boot.img-seabios "kvm.boot.img-seabios"; then
 			echo 'lane_run img-seabios --machine pc --smp 2 --firmware bios --disk weft.img --format raw --timeout 120'
-			echo 'lane_run img-ovmf --machine q35 --smp 2 --firmware uefi --disk weft.img --format raw --timeout 120'
 		fi
 		if kvm_wanted kvm.panic "kvm.panic.$ptest"; then
 			echo "lane_run panic --machine q35 --smp 2 --kernel suite --append 'test=$ptest' --timeout 60"
@@ -151,6 +158,11 @@ else
 fi
 lane_stop
 EOF
+		fi
+		# OVMF only when asked (see the header), and last: the outer QEMU
+		# aborts there and takes the outer guest down with it.
+		if [ "${WEFT_KVM_OVMF:-0}" = 1 ] && kvm_wanted kvm.boot.img-ovmf kvm.boot.img-ovmf; then
+			echo 'lane_run img-ovmf --machine q35 --smp 2 --firmware uefi --disk weft.img --format raw --timeout 120'
 		fi
 	} >"$job"
 	parts=$(grep -c '^lane_run\|lane_start' "$job")
