@@ -21,6 +21,11 @@
 #   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT   forward a host port to the
 #                       outer guest (10.0.2.15); repeatable
 #   --env NAME=VALUE    exported to the job (repeatable)
+#   --stall SECS        stop the outer guest when neither its console nor the
+#                       data port has grown for SECS (default 200; 0: never):
+#                       the emulated AMD-V can hang the whole outer guest
+#                       (see tests/kvm/stage.sh); give it more than the
+#                       longest quiet inner run
 #   --append ARGS       more words for the outer kernel's command line
 #                       (e.g. "loglevel=7" to see its messages: it boots
 #                       "quiet")
@@ -37,7 +42,7 @@
 #
 # Exit status: tools/qemu.sh's for the outer guest: 0 when the job exited
 # 0, 1 when it exited non-zero, 3 on the timeout, 4 when the outer guest
-# failed before the job (see its console).
+# failed before the job (see its console); 6 when it stalled (--stall).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,7 +50,7 @@ lane=$repo/build/kvm-lane
 me=kvm-lane/run.sh
 die() { echo "$me: $*" >&2; exit 4; }
 
-job="" logs=$lane/logs smp=2 mem=2G timeout=600 log="" puts=() fwds=() envs=() append=""
+job="" logs=$lane/logs smp=2 mem=2G timeout=600 log="" puts=() fwds=() envs=() append="" stall=200
 while [ $# -gt 0 ]; do
 	case $1 in
 	--job) job=$2; shift 2 ;;
@@ -58,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--hostfwd) fwds+=(--hostfwd "$2"); shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--append) append=" $2"; shift 2 ;;
+	--stall) stall=$2; shift 2 ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
@@ -70,7 +76,9 @@ mkdir -p "$logs"
 log=${log:-$logs/outer.log}
 
 tmp=$(mktemp -d "$lane/run.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+pid=""
+trap '[ -z "$pid" ] || kill -TERM -- "-$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 143' TERM INT HUP
 w=$tmp/root/weft
 mkdir -p "$w/tools/kvm-lane"
 cp "$job" "$w/job"
@@ -90,11 +98,31 @@ cat "$lane/initramfs.cpio" "$tmp/job.cpio" >"$tmp/initrd"
 data=$logs/outer.data
 : >"$data"
 rc=0
-"$repo/tools/qemu.sh" --accel tcg --machine q35 --smp "$smp" --mem "$mem" \
+setsid "$repo/tools/qemu.sh" --accel tcg --machine q35 --smp "$smp" --mem "$mem" \
 	--kernel "$lane/vmlinux" --append "console=ttyS0 quiet panic=-1 mitigations=off$append" \
 	--timeout "$timeout" --log "$log" --net user "${fwds[@]+"${fwds[@]}"}" \
 	-- -initrd "$tmp/initrd" -chardev "file,id=lane,path=$data" -device isa-serial,chardev=lane \
-	</dev/null >/dev/null 2>&1 || rc=$?
+	</dev/null >/dev/null 2>&1 &
+pid=$!
+stalled=0
+if [ "$stall" -gt 0 ]; then
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		last=$(stat -c %Y "$data" "$log" 2>/dev/null | sort -n | tail -n 1)
+		if [ -n "$last" ] && [ $(($(date +%s) - last)) -gt "$stall" ]; then
+			stalled=1
+			kill -TERM -- "-$pid" 2>/dev/null
+			sleep 5
+			kill -KILL -- "-$pid" 2>/dev/null
+			break
+		fi
+	done
+fi
+wait "$pid" || rc=$?
+if [ "$stalled" -eq 1 ]; then
+	echo "kvm-lane: STALLED: no output for $stall s; the outer guest was stopped" >>"$log"
+	rc=6
+fi
 
 # Split the data port into one log per inner run.
 sed -i 's/\r$//' "$data" "$log"
