@@ -24,7 +24,7 @@ cd "$repo"
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
 
-# What each package is for (see DESIGN.md, "Dependencies"):
+# What each package is for (see docs/DESIGN.md, "Dependencies"):
 packages=(
 	build-essential             # gcc, make, binutils
 	qemu-system-x86 qemu-utils  # run and test; qemu-img for images
@@ -41,6 +41,7 @@ packages=(
 	iputils-ping                # e2e: ping the guest over a tap
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots
+	shellcheck yamllint python3-yaml golang-github-hashicorp-hcl-v2-dev  # docs/deploy checks
 )
 
 is_root() { [ "$(id -u)" -eq 0 ]; }

@@ -47,15 +47,17 @@
 # (the outer guest ran its job to the end), kvm.lane.accel (every inner run
 # said "accel kvm" and none hit "KVM internal error").
 #
-# The kernels: WEFT_KVM_SUITE_KERNEL (suites, boots, panic) and
-# WEFT_KVM_APP_KERNEL (httpd), both default $KERNEL (build/weft).
+# The kernels, as in the other stages: WEFT_KVM_SUITE_KERNEL (suites,
+# panic, overcommit; default $TEST_KERNEL, build/weft-test) and
+# WEFT_KVM_APP_KERNEL (boots, disk image, httpd; default $KERNEL, the
+# shipped build/weft).
 # Logs: build/test/logs/kvm/{a,h,b}/NAME.log (each inner console), outer.log
 # (the outer console). Run alone: tests/run.sh kvm (make test-kvm).
 # WEFT_TEST_FILTER: a part runs when its first result name (kvm.smp1.run,
 # kvm.boot.kernel-pc, kvm.httpd.get, kvm.overcommit.run...) or its prefix
 # matches.
 
-KVM_SUITE_KERNEL=${WEFT_KVM_SUITE_KERNEL:-$KERNEL}
+KVM_SUITE_KERNEL=${WEFT_KVM_SUITE_KERNEL:-$TEST_KERNEL}
 KVM_APP_KERNEL=${WEFT_KVM_APP_KERNEL:-$KERNEL}
 KVM_OUTER_TIMEOUT=${WEFT_KVM_OUTER_TIMEOUT:-600}
 KVM_HTTPD_PORT=8080 # the inner forward's port on the outer guest's 10.0.2.15
@@ -105,7 +107,10 @@ stage_kvm() {
 		fail kvm.lane.build "tools/kvm-lane/build.sh failed: $(tail -n 1 "$LOGS/kvm.build.log") (log $LOGS/kvm.build.log)"
 		return 0
 	fi
-	[ -f "$KVM_SUITE_KERNEL" ] || { fail kvm.run "no kernel $KVM_SUITE_KERNEL (run make first)"; return 0; }
+	local k
+	for k in "$KVM_SUITE_KERNEL" "$KVM_APP_KERNEL"; do
+		[ -f "$k" ] || { fail kvm.run "no kernel $k (run make first)"; return 0; }
+	done
 	kvm_accel_logs=()
 	kvm_outer_a "$base/a" boots
 	kvm_outer_a "$base/h" httpd
@@ -159,7 +164,7 @@ EOF
 		fi
 		for m in pc q35 microvm; do
 			kvm_wanted "kvm.boot.kernel-$m" "kvm.boot.kernel-$m" || continue
-			echo "lane_run kernel-$m --machine $m --smp 2 --kernel suite --append 'test=none bootpath=kernel-$m' --timeout 60"
+			echo "lane_run kernel-$m --machine $m --smp 2 --kernel app --append 'test=none bootpath=kernel-$m' --timeout 60"
 		done
 		if kvm_wanted kvm.boot.img-seabios "kvm.boot.img-seabios"; then
 			echo 'lane_run img-seabios --machine pc --smp 2 --firmware bios --disk weft.img --format raw --timeout 120'
@@ -177,7 +182,7 @@ EOF
 	[ "$parts" -gt 0 ] || return 0
 
 	if grep -q 'disk weft.img' "$job"; then
-		if tools/mkimage.sh "$KVM_SUITE_KERNEL" "$img" "test=none bootpath=img" >"$dir/mkimage.log" 2>&1; then
+		if tools/mkimage.sh "$KVM_APP_KERNEL" "$img" "test=none bootpath=img" >"$dir/mkimage.log" 2>&1; then
 			puts+=(--put "$img/weft.img:weft.img")
 		else
 			fail kvm.boot.mkimage "tools/mkimage.sh failed: $(tail -n 1 "$dir/mkimage.log")"

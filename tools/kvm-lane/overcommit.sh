@@ -11,7 +11,7 @@
 #                       reads 40 MB files in tmpfs and runs short processes,
 #                       ROUNDS (40) times: fresh pages, page frees, process
 #                       exits, TLB shootdowns, like runtime.hundred_thousand_tasks
-#   --kernel FILE       the Weft kernel (default build/weft)
+#   --kernel FILE       the Weft test kernel (default build/weft-test)
 #   --runs N            how many runs (default 10)
 #   --outer-smp N       the outer guest's CPUs (default 2)
 #   --smp N             the inner guest's vCPUs (default 4)
@@ -29,7 +29,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 me=kvm-lane/overcommit.sh
 die() { echo "$me: $*" >&2; exit 2; }
-guest=weft kernel=$repo/build/weft runs=10 osmp=2 smp=4 hog=0 logs=$repo/build/kvm-lane/overcommit
+guest=weft kernel=$repo/build/weft-test runs=10 osmp=2 smp=4 hog=0 logs=$repo/build/kvm-lane/overcommit
 while [ $# -gt 0 ]; do
 	case $1 in
 	--guest) guest=$2; shift 2 ;;
