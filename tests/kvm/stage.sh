@@ -368,11 +368,16 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 
 # ---- outer B: overcommitted ---------------------------------------------------------
 # A hung run is told apart from a hung lane by asking the inner QEMU for
-# its vCPUs' registers just before the run's timeout: a Weft that spins or
-# waits still has them read at once; when some vCPU's thread never comes
-# back from KVM_RUN (the emulated AMD-V lost the outer guest's kick), QEMU
-# cannot read it. Only then is the run the lane's failure, and outer B is
-# booted once more (kvm.lane.outer-b says so); anything else is Weft's.
+# its vCPUs' registers just before the run's timeout. A Weft that spins or
+# waits has them read at once, at Weft's own addresses (it is linked low).
+# Two signatures are the lane's, both seen in runs that hung (in
+# smp.call_all and in runtime.hundred_thousand_tasks): a vCPU whose thread
+# never comes back from KVM_RUN (the emulated AMD-V lost the outer guest's
+# kick: QEMU cannot read it), and a vCPU whose RIP is an address in the
+# outer guest's kernel (the same offset in kvm_amd each time: the emulated
+# #VMEXIT left the outer kernel's state in the inner guest's). Only then is
+# outer B booted once more (kvm.lane.outer-b says so); anything else is
+# Weft's failure.
 kvm_outer_b() {
 	local dir=$1 job=$1.job st=0 again=""
 	kvm_wanted kvm.overcommit kvm.overcommit.run || return 0
@@ -380,7 +385,7 @@ kvm_outer_b() {
 . tools/kvm-lane/lib.sh
 ( sleep 140
   { echo "info registers -a"; sleep 5; } | nc 127.0.0.1 4444 2>/dev/null | tr -d '\r' >/tmp/regs.txt
-  lane_say "overcommit: registers of $(grep -c '^CPU#' /tmp/regs.txt) of 4 vCPUs readable"
+  lane_say "overcommit: registers of $(grep -c '^CPU#' /tmp/regs.txt) of 4 vCPUs readable, $(grep -c '^RIP=ffff' /tmp/regs.txt) at an outer-kernel address"
 ) &
 watch=$!
 lane_run overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150 \
@@ -394,8 +399,8 @@ EOF
 		tools/kvm-lane/run.sh --job "$job" --logs "$dir" --smp 2 --mem 2G --timeout "$KVM_OUTER_TIMEOUT" \
 			--put "$KVM_SUITE_KERNEL:suite" || st=$?
 		[ "$try" = 1 ] || break
-		if grep -qE '^kvm-lane: overcommit: registers of [0-3] of 4' "$dir/outer.log"; then
-			again="a vCPU of the first run never came back from KVM_RUN ($(grep -m1 'registers of' "$dir/outer.log" | sed 's/^kvm-lane: //'))"
+		if grep -qE '^kvm-lane: overcommit: registers of ([0-3] of 4|4 of 4 vCPUs readable, [1-9])' "$dir/outer.log"; then
+			again="the first run hung in the lane ($(grep -m1 'registers of' "$dir/outer.log" | sed 's/^kvm-lane: //'))"
 		elif [ "$st" -ge 3 ] && ! grep -q '^kvm-lane: job exited' "$dir/outer.log"; then
 			again="the first outer guest failed: $(grep -m1 -E 'ERROR:|STALLED|TIMEOUT' "$dir/outer.log" || echo "status $st")"
 		else
