@@ -23,7 +23,10 @@
 # 0 pass, 1 fail, 2 panic, 3 timeout, 4 QEMU exited by itself: a reset,
 # as on a triple fault), a summary line, and for a run that timed out the
 # inner vCPUs' registers (QEMU's monitor, info registers -a) in its log
-# DIR/NAME.regs. Exit status 0 when every run passed.
+# DIR/NAME.regs.log, with the lane's two signatures counted: vCPUs QEMU
+# cannot read (their threads never leave KVM_RUN) and vCPUs at an address
+# in the outer guest's kernel (Weft is linked low; see tests/kvm/stage.sh).
+# Exit status 0 when every run passed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -109,7 +112,11 @@ st=0
 pass=0
 for ((i = 1; i <= runs; i++)); do
 	s=$(cat "$logs/r$i.status" 2>/dev/null || echo none)
-	echo "r$i: status $s, $(cat "$logs/r$i.secs" 2>/dev/null || echo '?') s$([ ! -f "$logs/r$i.regs.log" ] || echo ", registers in $logs/r$i.regs.log")"
+	why=""
+	if [ -f "$logs/r$i.regs.log" ]; then
+		why=", registers in $logs/r$i.regs.log: $(grep -c '^CPU#' "$logs/r$i.regs.log") of $smp vCPUs readable, $(grep -c '^RIP=ffff' "$logs/r$i.regs.log") at an outer-kernel address"
+	fi
+	echo "r$i: status $s, $(cat "$logs/r$i.secs" 2>/dev/null || echo '?') s$why"
 	[ "$s" != 0 ] || pass=$((pass + 1))
 done
 echo "$me: $guest at -smp $smp on an outer guest of $osmp$([ $hog = 0 ] || echo ' with a busy loop'): $pass of $runs passed (outer guest: status $st; console $logs/outer.log)"
