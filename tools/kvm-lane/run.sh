@@ -77,7 +77,7 @@ log=${log:-$logs/outer.log}
 
 tmp=$(mktemp -d "$lane/run.XXXXXX")
 pid=""
-trap '[ -z "$pid" ] || kill -TERM -- "-$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -z "$pid" ] || kill -TERM -- "-$pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
 trap 'exit 143' TERM INT HUP
 w=$tmp/root/weft
 mkdir -p "$w/tools/kvm-lane"
