@@ -375,9 +375,10 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 # never comes back from KVM_RUN (the emulated AMD-V lost the outer guest's
 # kick: QEMU cannot read it), and a vCPU whose RIP is an address in the
 # outer guest's kernel (the same offset in kvm_amd each time: the emulated
-# #VMEXIT left the outer kernel's state in the inner guest's). Only then is
-# outer B booted once more (kvm.lane.outer-b says so); anything else is
-# Weft's failure.
+# #VMEXIT left the outer kernel's state in the inner guest's). A reset
+# (a triple fault) is the lane's when KVM saw the shutdown at an address in
+# the outer kernel. Only then is outer B booted once more
+# (kvm.lane.outer-b says so); anything else is Weft's failure.
 kvm_outer_b() {
 	local dir=$1 job=$1.job st=0 again=""
 	kvm_wanted kvm.overcommit kvm.overcommit.run || return 0
@@ -388,9 +389,16 @@ kvm_outer_b() {
   lane_say "overcommit: registers of $(grep -c '^CPU#' /tmp/regs.txt) of 4 vCPUs readable, $(grep -c '^RIP=ffff' /tmp/regs.txt) at an outer-kernel address"
 ) &
 watch=$!
+# Where a vCPU was when the guest shut down (a triple fault): KVM's
+# kvm_exit tracepoint, for the shutdown exit only (SVM exit code 0x7f).
+T=/sys/kernel/tracing/events/kvm/kvm_exit
+echo 'exit_reason == 127' >$T/filter && echo 1 >$T/enable
 lane_run overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150 \
 	-- -monitor tcp:127.0.0.1:4444,server,nowait
 kill $watch 2>/dev/null
+if [ "$rc" = 4 ]; then
+	lane_say "overcommit: shut down at $(grep -m1 -o 'rip 0x[0-9a-f]*' /sys/kernel/tracing/trace)"
+fi
 EOF
 	local try
 	for try in 1 2; do
@@ -399,7 +407,7 @@ EOF
 		tools/kvm-lane/run.sh --job "$job" --logs "$dir" --smp 2 --mem 2G --timeout "$KVM_OUTER_TIMEOUT" \
 			--put "$KVM_SUITE_KERNEL:suite" || st=$?
 		[ "$try" = 1 ] || break
-		if grep -qE '^kvm-lane: overcommit: registers of ([0-3] of 4|4 of 4 vCPUs readable, [1-9])' "$dir/outer.log"; then
+		if grep -qE '^kvm-lane: overcommit: (registers of ([0-3] of 4|4 of 4 vCPUs readable, [1-9])|shut down at rip 0xffff)' "$dir/outer.log"; then
 			again="the first run hung in the lane ($(grep -m1 'registers of' "$dir/outer.log" | sed 's/^kvm-lane: //'))"
 		elif [ "$st" -ge 3 ] && ! grep -q '^kvm-lane: job exited' "$dir/outer.log"; then
 			again="the first outer guest failed: $(grep -m1 -E 'ERROR:|STALLED|TIMEOUT' "$dir/outer.log" || echo "status $st")"
