@@ -58,6 +58,8 @@
 # kvm.boot.kernel-pc, kvm.httpd.get, kvm.overcommit.run...) or its prefix
 # matches.
 
+# (repo, LOGS, FILTER, KERNEL, TEST_KERNEL...: tests/run.sh's)
+# shellcheck disable=SC2154
 KVM_SUITE_KERNEL=${WEFT_KVM_SUITE_KERNEL:-$TEST_KERNEL}
 KVM_APP_KERNEL=${WEFT_KVM_APP_KERNEL:-$KERNEL}
 KVM_OUTER_TIMEOUT=${WEFT_KVM_OUTER_TIMEOUT:-600}
@@ -361,7 +363,7 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 	for ((i = 0; i < 10; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		grep -q '^kvm-lane: host said done' "$dir/outer.log" 2>/dev/null && break
-		(exec 3<>"/dev/tcp/$h/$ctl" && echo done >&3) 2>/dev/null
+		(exec 3<>"/dev/tcp/$h/$ctl" && echo "done" >&3) 2>/dev/null
 		sleep 3
 	done
 }
