@@ -13,7 +13,8 @@
  *   2. memory: physical pages, the page tables (W^X), this CPU's
  *      interrupt stacks;
  *   3. the platform: ACPI (CPUs, interrupt routing), the APICs, PCI, the
- *      clock (TSC) and the per-CPU timer;
+ *      clock (TSC) and the per-CPU timer, then the wall clock (date=,
+ *      kvmclock or the CMOS RTC: needs the TSC and the FADT's century);
  *   4. entropy (kernel/entropy.h): the DRBG seeded from RDSEED/RDRAND
  *      (entropy_init), then from the first virtio-rng device
  *      (virtio_rng_init: it needs PCI or the MMIO devices and the clock,
@@ -27,6 +28,8 @@
  *   7. the network (net_init): lwIP, the NIC, the address, the poller;
  *   8. rt_start: kmain_body as the first task — the tests test= names
  *      (kernel/tests.h), or the app — and the BSP becomes a scheduler.
+ * Nothing runs by itself: there are no init sections and no hooks
+ * assigned from other files.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,6 +53,7 @@
 #include "kernel/time.h"
 #include "kernel/virtio/virtio_rng.h"
 #include "kernel/vm.h"
+#include "kernel/wallclock.h"
 #include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/rt.h"
@@ -105,6 +109,7 @@ void kmain(uint32_t magic, uint64_t info)
 	lapic_timer_calibrate();
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),
 	       tsc_source, lapic_has_tsc_deadline() ? "TSC-deadline" : "APIC one-shot");
+	wallclock_init();
 	/* 4. entropy: the CPU's sources, then a virtio-rng device's */
 	entropy_init();
 	virtio_rng_init();
