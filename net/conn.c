@@ -443,18 +443,26 @@ void conn_abort(struct conn *c) { release(c, true); }
 void conn_set_read_deadline(struct conn *c, uint64_t d) { c->rd_deadline = d; }
 void conn_set_write_deadline(struct conn *c, uint64_t d) { c->wr_deadline = d; }
 
-int conn_peer(struct conn *c, uint32_t *addr, uint16_t *port)
+/* IPv4 only until the dual stack lands. */
+static int conn_addr(struct conn *c, struct net_addr *out, bool peer)
 {
 	net_lock();
 	int r = -ENOTCONN;
 	if (c->pcb) {
-		*addr = ip4_addr_get_u32(ip_2_ip4(&c->pcb->remote_ip));
-		*port = c->pcb->remote_port;
+		const ip_addr_t *ip = peer ? &c->pcb->remote_ip : &c->pcb->local_ip;
+		uint32_t a = ip4_addr_get_u32(ip_2_ip4(ip));
+		memset(out, 0, sizeof *out);
+		out->family = NET_AF_INET;
+		memcpy(out->ip, &a, 4);
+		out->port = peer ? c->pcb->remote_port : c->pcb->local_port;
 		r = 0;
 	}
 	net_unlock();
 	return r;
 }
+
+int conn_peer(struct conn *c, struct net_addr *out) { return conn_addr(c, out, true); }
+int conn_local(struct conn *c, struct net_addr *out) { return conn_addr(c, out, false); }
 
 void net_conn_stats(struct net_conn_stats *out)
 {
