@@ -2,7 +2,9 @@
  * net/ipconfig.c — the netif's IPv4 address: static from ip=ADDR/PREFIX
  * and gw=ADDR, or DHCP without ip= (as a cloud VM must), and the console
  * line that reports each settled address ("net: 10.0.2.15/24 gw 10.0.2.2
- * (dhcp)"). A malformed ip=/gw= gets a message and DHCP.
+ * (dhcp)"). A malformed ip=/gw= gets a message and DHCP; so does an ip=
+ * without its prefix (a silent /24 would be a guess). IPv6 is
+ * ipconfig6.c; the report covers both.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,8 @@ static void status_cb(struct netif *n)
 	(void)n;
 	addr_changed = true;
 }
+
+static char last_line[96];		/* the IPv4 line printed last */
 
 /* "net: ADDR/PREFIX gw GW (how)" into line; empty while unaddressed.
    Net lock held. */
@@ -53,7 +57,11 @@ void ipconfig_report(struct netif *n)
 	net_lock();
 	describe_address(n, line, sizeof line);
 	net_unlock();
-	printf("%s", line);
+	if (strcmp(line, last_line)) {
+		printf("%s", line);
+		memcpy(last_line, line, sizeof line);
+	}
+	ipconfig6_report(n);
 }
 
 /* "a.b.c.d/len" → address and netmask; false when malformed. */
@@ -68,14 +76,13 @@ static bool parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 	buf[n] = 0;
 	if (!ip4addr_aton(buf, ip))
 		return false;
-	unsigned len = 24;
-	if (slash) {
-		char *end;
-		unsigned long v = strtoul(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || v > 32)
-			return false;
-		len = (unsigned)v;
-	}
+	if (!slash)
+		return false;		/* the prefix is required */
+	char *end;
+	unsigned long v = strtoul(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || slash[1] < '0' || slash[1] > '9' || v > 32)
+		return false;
+	unsigned len = (unsigned)v;
 	ip4_addr_set_u32(mask, lwip_htonl(len ? 0xffffffffu << (32 - len) : 0));
 	return true;
 }
@@ -92,7 +99,8 @@ void ipconfig_start(struct netif *n)
 		return;
 	}
 	if (ip || gw)
-		printf("net: cannot use ip=%s gw=%s (want ip=ADDR/PREFIX gw=ADDR); using DHCP\n",
-		       ip ? ip : "", gw ? gw : "");
+		printf("net: cannot use ip=%s gw=%s (want ip=ADDR/PREFIX gw=ADDR%s); using DHCP\n",
+		       ip ? ip : "", gw ? gw : "",
+		       ip && !strchr(ip, '/') ? ": ip= needs its prefix length" : "");
 	dhcp_start(n);
 }
