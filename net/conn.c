@@ -21,7 +21,8 @@
  * net.Conn while another is blocked in Read; C must also say when the
  * memory goes. The protocol, all under the net lock:
  *   - c->refs counts references: 1 from accept or dial, +1 per conn_ref.
- *     Every reference is given back by one conn_close or conn_abort.
+ *     Every reference is given back by one conn_close, conn_abort or
+ *     conn_release (which ends the connection only as the last one).
  *   - The first close (c->closed false → true) ends the connection: the
  *     pcb is let go (tcp_close, or tcp_abort), unread data is freed, and
  *     the parked reader and writer are woken. Every call checks c->closed
@@ -529,12 +530,14 @@ struct conn *conn_ref(struct conn *c)
 	return c;
 }
 
-static void release(struct conn *c, bool reset)
+/* Give back a reference; end the connection first when `end` (or when
+   this is the last reference). */
+static void release(struct conn *c, bool end, bool reset)
 {
 	net_lock();
 	if (!c->in_use || !c->refs)
 		panic("conn_close: connection %p closed more often than referenced", (void *)c);
-	if (!c->closed) {
+	if (!c->closed && (end || c->refs == 1)) {
 		c->closed = true;
 		conn_detach(c, reset);
 		free_rx(c);
@@ -546,8 +549,9 @@ static void release(struct conn *c, bool reset)
 	net_unlock();
 }
 
-void conn_close(struct conn *c) { release(c, false); }
-void conn_abort(struct conn *c) { release(c, true); }
+void conn_close(struct conn *c) { release(c, true, false); }
+void conn_abort(struct conn *c) { release(c, true, true); }
+void conn_release(struct conn *c) { release(c, false, false); }
 
 static int conn_addr(struct conn *c, struct net_addr *out, bool peer)
 {

@@ -38,12 +38,16 @@
  *     or close, at any time, as with a Go net.Conn.
  *   - A connection is reference counted. net_accept and net_dial hand out
  *     one reference; conn_ref(c) makes one more, for another task that
- *     may close c (a server that shuts its connections down). Each
- *     reference is given back by exactly one conn_close or conn_abort.
+ *     uses c or may close it (a server that shuts its connections down).
+ *     Each reference is given back by exactly one conn_close, conn_abort
+ *     or conn_release.
  *   - The first conn_close or conn_abort ends the connection for every
  *     holder: a read or write blocked in another task returns -EBADF at
- *     once, and so does every later call by another holder. The last one
- *     frees it. A task must not use c after giving back its own reference.
+ *     once, and so does every later call by another holder. conn_release
+ *     gives a reference back without ending the connection (unless it is
+ *     the last: then it closes as conn_close does). The last reference
+ *     given back frees it. A task must not use c after giving back its
+ *     own reference.
  * A reset by the peer wakes the parked task with the error; nothing
  * leaks: the connection's buffers are freed when it is closed.
  *
@@ -117,6 +121,9 @@ struct conn *conn_ref(struct conn *c);
 void conn_close(struct conn *c);
 /* The same, but reset (RST) if it is not ended yet. */
 void conn_abort(struct conn *c);
+/* Give back the caller's reference and leave the connection to the other
+   holders (the last reference given back closes it, gracefully). */
+void conn_release(struct conn *c);
 void conn_set_read_deadline(struct conn *c, uint64_t deadline);
 void conn_set_write_deadline(struct conn *c, uint64_t deadline);
 /* The peer's address and port: 0, or -ENOTCONN once the connection is

@@ -71,8 +71,8 @@ static int check6(const ip6_addr_t *dst)
 	struct netif *n = ip6_route(IP6_ADDR_ANY6, dst);
 	if (!n)
 		return -ENETUNREACH;
-	if (is_loop(n))
-		return 0;
+	if (is_loop(n))		/* lwIP's one-netif shortcut routes all to lo */
+		return netif_get_ip6_addr_match(n, dst) >= 0 ? 0 : -ENETUNREACH;
 	const ip_addr_t *src = ip6_select_source_address(n, dst);
 	if (!src)
 		return -ENETUNREACH;

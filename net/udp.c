@@ -13,7 +13,8 @@
  * socket; the datagrams themselves stay in lwIP's pbufs (PBUF_POOL for
  * frames from the NIC), so a socket's limit bounds what a flood can pin.
  *
- * Lifetime and close follow conn.c's protocol (its essay): references,
+ * Lifetime and close follow conn.c's protocol (its essay): references
+ * (udp_release gives one back without closing, unless it is the last),
  * the first close ends the socket (the pcb removed, the queue freed,
  * every parked reader woken, -EBADF from then on), the last one frees
  * it. Deadlines are read by each reader at the top of its loop; a setter
@@ -274,12 +275,12 @@ struct udp_sock *udp_ref(struct udp_sock *s)
 	return s;
 }
 
-void udp_close(struct udp_sock *s)
+static void release(struct udp_sock *s, bool end)
 {
 	net_lock();
 	if (!s->in_use || !s->refs)
 		panic("udp_close: socket %p closed more often than referenced", (void *)s);
-	if (!s->closed) {
+	if (!s->closed && (end || s->refs == 1)) {
 		s->closed = true;
 		udp_remove(s->pcb);
 		s->pcb = NULL;
@@ -297,6 +298,9 @@ void udp_close(struct udp_sock *s)
 		s->in_use = false;
 	net_unlock();
 }
+
+void udp_close(struct udp_sock *s) { release(s, true); }
+void udp_release(struct udp_sock *s) { release(s, false); }
 
 void udp_sock_stats(struct udp_sock *s, struct udp_sock_stats *out)
 {

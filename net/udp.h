@@ -34,9 +34,10 @@
  * Who may call what: any number of tasks may read and write one socket at
  * once (each datagram goes to one reader); any task may set deadlines or
  * close. Lifetime follows connections: net_listen_udp hands out one
- * reference, udp_ref another; each is given back by one udp_close; the
- * first close wakes every blocked reader with -EBADF, the last one frees
- * the socket.
+ * reference, udp_ref another; each is given back by one udp_close or
+ * udp_release; the first close wakes every blocked reader with -EBADF
+ * (udp_release leaves the socket open unless its reference was the
+ * last), the last reference given back frees the socket.
  */
 #ifndef NET_UDP_H
 #define NET_UDP_H
@@ -76,6 +77,9 @@ struct udp_sock *udp_ref(struct udp_sock *s);
 /* Close the socket if no one has yet, and give back the caller's
    reference. */
 void udp_close(struct udp_sock *s);
+/* Give back the caller's reference, leaving the socket open for the other
+   holders (closed when this was the last reference). */
+void udp_release(struct udp_sock *s);
 
 struct udp_sock_stats {
 	uint64_t rx;			/* datagrams read */

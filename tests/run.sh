@@ -145,14 +145,15 @@ stage_host() {
 stage_fuzz() {
 	runs_stage fuzz || return 0
 	local f out rc name
-	for f in tests/fuzz/run.sh; do
+	for f in tests/fuzz/run.sh tests/fuzz/dns.sh; do
 		[ -x "$f" ] || continue
-		out=$LOGS/fuzz.out
-		"$f" >"$out" 2>"$LOGS/fuzz.err"
+		name=$(basename "$f" .sh)
+		out=$LOGS/fuzz.$name.out
+		"$f" >"$out" 2>"$LOGS/fuzz.$name.err"
 		rc=$?
 		forward "" "$out"
 		if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
-			fail fuzz.run "$f exited with status $rc (see $LOGS/fuzz.err)"
+			fail fuzz.run "$f exited with status $rc (see $LOGS/fuzz.$name.err)"
 		fi
 	done
 }
