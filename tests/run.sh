@@ -40,7 +40,8 @@
 #   WEFT_ACCEL         auto|kvm|tcg, passed to tools/qemu.sh
 #   WEFT_GUEST_TIMEOUT seconds for a test=all run (default 300)
 #   WEFT_E2E_TIMEOUT   seconds for one e2e script (default 600)
-# e2e scripts get WEFT_KERNEL, WEFT_QEMU (tools/qemu.sh), WEFT_TEST_LOGS and
+# e2e scripts get WEFT_KERNEL, WEFT_TEST_KERNEL (for test-only apps, such
+# as net.sh's app=nettest), WEFT_QEMU (tools/qemu.sh), WEFT_TEST_LOGS and
 # WEFT_TEST_FILTER in their environment, and run from the repository root.
 
 set -uo pipefail
@@ -363,6 +364,22 @@ stage_boot() {
 			pass boot.cmdline-malformed
 		fi
 	fi
+	# ip= without its prefix is malformed (a silent /24 would be a guess):
+	# a message, and DHCP instead.
+	if wanted boot.cmdline-ip-needs-prefix && need_kernel boot.cmdline-ip-needs-prefix; then
+		local log=$LOGS/boot.cmdline-ip-needs-prefix.log problems=()
+		qemu_run "$log" --machine q35 --kernel "$KERNEL" --net user \
+			--append "test=none ip=10.0.2.99 gw=10.0.2.2" --timeout "$BOOT_TIMEOUT"
+		[ "$rc" -eq 0 ] || problems+=("status $(status_name "$rc")")
+		grep -q 'net: cannot use ip=10.0.2.99 gw=10.0.2.2 (want ip=ADDR/PREFIX gw=ADDR: ip= needs its prefix length); using DHCP' "$log" ||
+			problems+=("no \"ip= needs its prefix length ... using DHCP\" message")
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail boot.cmdline-ip-needs-prefix "$(join "${problems[@]}") (log $log)"
+			show_tail boot.cmdline-ip-needs-prefix "$log"
+		else
+			pass boot.cmdline-ip-needs-prefix
+		fi
+	fi
 	shipped_checks
 }
 
@@ -445,8 +462,8 @@ stage_e2e() {
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 		name=$(basename "$f" .sh)
 		out=$LOGS/e2e.$name.out
-		WEFT_KERNEL=$(realpath "$KERNEL") WEFT_QEMU=$repo/$QEMU WEFT_TEST_LOGS=$repo/$LOGS \
-			WEFT_TEST_FILTER=$FILTER \
+		WEFT_KERNEL=$(realpath "$KERNEL") WEFT_TEST_KERNEL=$(realpath "$TEST_KERNEL") \
+			WEFT_QEMU=$repo/$QEMU WEFT_TEST_LOGS=$repo/$LOGS WEFT_TEST_FILTER=$FILTER \
 			timeout -k 10 "$E2E_TIMEOUT" "$f" </dev/null >"$out"
 		rc=$?
 		forward "" "$out"
