@@ -12,6 +12,8 @@
 #include "kernel/kcmdline.h"
 #include "lwip/dhcp.h"
 #include "lwip/netif.h"
+#include "net/addr_lwip.h"
+#include "net/net.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
 
@@ -19,6 +21,7 @@ CMDLINE_KEY(key_ip, "ip", "static IPv4 address ADDR/PREFIX (default: DHCP)");
 CMDLINE_KEY(key_gw, "gw", "default gateway with ip=");
 
 static bool is_static;
+static struct netif *the_netif;		/* set once by ipconfig_start */
 
 /* lwIP calls this when the address changes, before DHCP has set the
    gateway: note it, and ipconfig_report prints the settled result. */
@@ -89,6 +92,7 @@ static bool parse_cidr(const char *s, ip4_addr_t *ip, ip4_addr_t *mask)
 
 void ipconfig_start(struct netif *n)
 {
+	the_netif = n;
 	netif_set_status_callback(n, status_cb);
 	const char *ip = kcmdline_str(&key_ip), *gw = kcmdline_str(&key_gw);
 	ip4_addr_t a, m, g;
@@ -103,4 +107,27 @@ void ipconfig_start(struct netif *n)
 		       ip ? ip : "", gw ? gw : "",
 		       ip && !strchr(ip, '/') ? ": ip= needs its prefix length" : "");
 	dhcp_start(n);
+}
+
+int net_addrs(struct net_ifaddr *out, int max)
+{
+	int k = 0;
+	struct netif *n = the_netif;
+	if (!n || max < 1)
+		return 0;
+	net_lock();
+	if (!ip4_addr_isany_val(*netif_ip4_addr(n))) {
+		unsigned prefix = 0;
+		for (uint32_t m = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(n))); m & 0x80000000u;
+		     m <<= 1)
+			prefix++;
+		ip_addr_t ip;
+		ip_addr_copy_from_ip4(ip, *netif_ip4_addr(n));
+		out[k] = (struct net_ifaddr){ .prefix = (uint8_t)prefix };
+		addr_from_lwip(&ip, 0, &out[k].addr);
+		strcpy(out[k++].origin, is_static ? "static" : "dhcp");
+	}
+	k += ipconfig6_addrs(n, out + k, max - k);
+	net_unlock();
+	return k;
 }

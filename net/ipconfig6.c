@@ -26,6 +26,7 @@
 #include "lwip/priv/nd6_priv.h"
 #include "net/addr.h"
 #include "net/addr_lwip.h"
+#include "net/net.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
 
@@ -108,6 +109,20 @@ void ipconfig6_start(struct netif *n)
 	netif_create_ip6_linklocal_address(n, 1);
 	netif_set_ip6_autoconfig_enabled(n, 1);
 	static_config(n);
+}
+
+int ipconfig6_addrs(struct netif *n, struct net_ifaddr *out, int max)
+{
+	int k = 0;
+	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES && k < max; i++) {
+		if (!ip6_addr_isvalid(netif_ip6_addr_state(n, i)))
+			continue;
+		bool ll = ip6_addr_islinklocal(netif_ip6_addr(n, i));
+		out[k] = (struct net_ifaddr){ .prefix = (uint8_t)(i == static_idx ? prefix6 : 64) };
+		addr_from_lwip(netif_ip_addr6(n, i), 0, &out[k].addr);
+		strcpy(out[k++].origin, i == static_idx ? "static" : ll ? "link-local" : "slaac");
+	}
+	return k;
 }
 
 /* The line for slot i (state st) into line. Net lock held. */

@@ -51,6 +51,10 @@ void ipconfig6_start(struct netif *n);
    duplicate check, since the last call ("net: fd77::1/64 (slaac)").
    Called by ipconfig_report; do not hold the lock. */
 void ipconfig6_report(struct netif *n);
+/* n's valid IPv6 addresses into out (at most max): how many. Net lock
+   held. */
+struct net_ifaddr;
+int ipconfig6_addrs(struct netif *n, struct net_ifaddr *out, int max);
 /* Is there a default router for IPv6 (advertised, or gw6=)? Net lock
    held. */
 bool ipconfig6_have_router(struct netif *n);

@@ -20,6 +20,9 @@
 #   e2e.net.dns-servers  a "net: dns ..." line naming the namespace's dnsmasq
 #   e2e.net.curl6        curl -6 to the SLAAC address: 200, the same page as
 #                        over IPv4
+#   e2e.net.metrics      /metrics (over IPv6) lists the addresses in their
+#                        text form: weft_net_address_info for the DHCP, SLAAC
+#                        and link-local ones, weft_dns_server_info
 # Guest 2, the test kernel (app=nettest, tests/guest/app_nettest.c; it is
 # test code, so it is not in build/weft):
 #   e2e.net.dial4        10.77.0.1:7: connected, echoed, the peer logged it
@@ -48,7 +51,7 @@ GUEST_TIMEOUT=120
 BOOT_WAIT=60
 P=e2e.net
 SLAAC_ADDR=fd77::5054:ff:fe12:3456	# EUI-64 of QEMU's default MAC 52:54:00:12:34:56
-G1=("$P.slaac" "$P.dns-servers" "$P.curl6")
+G1=("$P.slaac" "$P.dns-servers" "$P.curl6" "$P.metrics")
 G2=("$P.dial4" "$P.dial6" "$P.dial-name" "$P.resolve" "$P.nxdomain" "$P.refused"
 	"$P.timeout" "$P.unreachable" "$P.udp-echo" "$P.cancel")
 ALL=("${G1[@]}" "${G2[@]}")
@@ -145,6 +148,18 @@ if e2e_any_wanted "${G1[@]}"; then
 			e2e_pass "$P.curl6" "curl -6 http://[$SLAAC_ADDR]/: 200, $(stat -c %s "$b6") bytes, as over IPv4"
 		else
 			e2e_fail "$P.curl6" "curl -6: $code6 $(e2e_oneline <"$E2E_TMP/curl6.err"), curl -4 $v4: $code4"
+		fi
+		m=$(ip netns exec "$ns" curl -6 -sS -g -m 10 "http://[$SLAAC_ADDR]/metrics" 2>&1)
+		want=("weft_net_address_info{address=\"$v4/24\",origin=\"dhcp\"} 1"
+			"weft_net_address_info{address=\"$SLAAC_ADDR/64\",origin=\"slaac\"} 1"
+			"weft_net_address_info{address=\"fe80::5054:ff:fe12:3456%2/64\",origin=\"link-local\"} 1")
+		missing=()
+		for w in "${want[@]}"; do grep -qxF "$w" <<<"$m" || missing+=("$w"); done
+		grep -q '^weft_dns_server_info{address="' <<<"$m" || missing+=("weft_dns_server_info")
+		if [ ${#missing[@]} -eq 0 ]; then
+			e2e_pass "$P.metrics" "$(grep -c '_info{' <<<"$m") address samples"
+		else
+			e2e_fail "$P.metrics" "missing: ${missing[*]}"
 		fi
 	fi
 	e2e_stop "$GUEST_PID"
