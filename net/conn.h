@@ -88,9 +88,10 @@ void net_listener_close(struct listener *l);
    is resolved (A and AAAA, net/dns.h) within the same deadline. With
    several addresses each is tried in turn, as Go does: the family the
    machine can reach first (IPv6 when it has a global IPv6 address), each
-   attempt given an equal share of the time left. deadline 0: none (lwIP
-   gives up a SYN after about a minute). Returns 0 with *out holding one
-   reference, or the first attempt's error:
+   attempt given an equal share of the time left (2 s at least). deadline
+   0: none (lwIP gives up a SYN after 7 tries 3 s apart, about 20 s).
+   Returns 0 with *out holding one reference, or the first attempt's
+   error:
      -EINVAL        malformed address, unknown network, port 0
      -ENOENT        no such host (the name server said so); -EDESTADDRREQ
                     no name server known; -ETIMEDOUT also when DNS is slow

@@ -1,8 +1,10 @@
 /*
  * net/net.h — the network layer, as the rest of the system sees it: its
- * bring-up and its counters. net.c brings it up at boot: lwIP, then the
- * first virtio-net device, addressed by ip=/gw= or DHCP, drained by the
- * integrated poller. Connections are net/conn.h.
+ * bring-up, the NIC's addresses and its counters. net.c brings it up at
+ * boot: lwIP, then the first virtio-net device, addressed by ip=/gw= or
+ * DHCP and by IPv6 (link-local, SLAAC, ip6=/gw6=), drained by the
+ * integrated poller. Connections and dial are net/conn.h, UDP net/udp.h,
+ * names net/dns.h, addresses net/addr.h.
  */
 #ifndef NET_NET_H
 #define NET_NET_H

@@ -13,13 +13,20 @@
  *     .bss): memory is bounded, known at link time, and the request path
  *     never calls malloc (DESIGN.md: "per-connection data comes from fixed
  *     pools"). Memory cost, measured (`nm -S build/weft`):
- *       TCP PCBs       12,288 x   280 B    3.3 MiB
+ *       TCP PCBs       12,288 x   320 B    3.8 MiB   (dual-stack addresses)
  *       TCP segments   32,768 x    32 B    1.0 MiB
- *       PBUF_POOL       8,192 x 1,552 B   12.1 MiB   (RX, unread data)
+ *       PBUF_POOL       8,192 x 1,576 B   12.3 MiB   (RX, unread data)
  *       heap (MEM_SIZE)                   16.0 MiB   (TX data, headers)
  *       pbuf headers    4,096 x    24 B    0.1 MiB
- *     32.5 MiB of .bss in all (zeroed at boot in well under a
- *     millisecond), none of it in the image file.
+ *       IPv6 (neighbors, destinations, ND queue, reassembly, MLD),
+ *       DNS (32 names, 16 requests), 64 UDP pcbs:  ~25 KiB
+ *     33.2 MiB of .bss in all (zeroed at boot in well under a
+ *     millisecond), none of it in the image file. Dual stack and DNS
+ *     added 0.7 MiB of it: 40 B more per TCP pcb (ip_addr_t holds either
+ *     family), 24 B more per PBUF_POOL buffer (room for the IPv6 header),
+ *     the rest the tables above. net/'s own pools sit beside them:
+ *     16,384 connections x 104 B (1.6 MiB), 4,096 UDP queue nodes x 48 B
+ *     (192 KiB), 32 UDP sockets.
  *   - TIME_WAIT never stalls accept: see MEMP_NUM_TCP_PCB and TCP_MSL
  *     below, and net/lwip/timewait.c.
  */
@@ -87,7 +94,7 @@
    (SYN_RCVD). TIME_WAIT never exhausts the pool: when it is empty,
    tcp_alloc() aborts the oldest TIME_WAIT pcb, then the oldest LAST_ACK,
    then the oldest CLOSING one, before it fails (it never kills an
-   established connection of equal priority). 280 B each: 3.3 MiB. */
+   established connection of equal priority). 320 B each: 3.8 MiB. */
 #define MEMP_NUM_TCP_PCB		12288
 /* Listening sockets: a few apps (echo, http, metrics) and the tests.
    A dual-stack listener is one pcb. */
@@ -106,12 +113,12 @@
 /* Packets queued while ARP resolves their next hop: a burst of SYN-ACKs
    to a new gateway entry after boot or an ARP expiry. */
 #define MEMP_NUM_ARP_QUEUE		64
-/* Receive buffers. PBUF_POOL_BUFSIZE comes out at 1,528 bytes (MSS +
-   headers + PBUF_LINK_ENCAPSULATION_HLEN): one holds a whole 1514-byte
+/* Receive buffers. PBUF_POOL_BUFSIZE comes out at 1,552 bytes (MSS + the
+   IPv6 and TCP headers + PBUF_LINK_ENCAPSULATION_HLEN): one holds a whole 1514-byte
    frame and its 12-byte virtio-net header, so a driver may post pool
    pbufs to the RX ring directly or copy each frame into one. A
    connection's unread data stays in them until conn_read takes it.
-   8,192 x 1,552 B is 12 MiB: at 10,000 connections most hold nothing
+   8,192 x 1,576 B is 12.3 MiB: at 10,000 connections most hold nothing
    unread at any moment; when the pool runs out, frames are dropped and
    TCP retransmits (out-of-order data is given back first). */
 #define PBUF_POOL_SIZE			8192
