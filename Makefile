@@ -71,8 +71,8 @@ $(shell mkdir -p $(BUILD)/obj && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = "DEB
 	echo "DEBUG=$(DEBUG)" > $(FLAGS_STAMP); })
 $(KOBJ) $(TOBJ): $(FLAGS_STAMP)
 
-.PHONY: all setup newlib image run test test-debug test-host fuzz bench-runtime bench-net bench \
-	clean distclean
+.PHONY: all setup newlib image run test test-debug test-host test-kvm fuzz bench-runtime bench-net \
+	bench bench-kvm clean distclean
 
 all: $(BUILD)/weft $(BUILD)/weft-test
 
@@ -136,6 +136,12 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
 
+# The KVM lane alone (make test runs it too): Weft under real KVM inside
+# an outer Linux guest under TCG (tools/kvm-lane/, tests/kvm/stage.sh).
+test-kvm: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh kvm
+
 # The in-guest suites and expected panics again, on both images built with
 # DEBUG=1 in $(BUILD)/debug (sharing newlib and lwIP's tree): every
 # invariant check of kernel/debug.h on.
@@ -166,6 +172,11 @@ bench-net: setup
 # builds its own image (serving the same page as the Linux guest).
 bench: setup
 	$(Q)bench/http.sh
+
+# KVM exits per request, Weft beside nginx, inside the KVM lane
+# (bench/kvm.sh; it builds the bench image and the Linux peer).
+bench-kvm: setup
+	$(Q)bench/kvm.sh
 
 test-host:
 	$(Q)tests/host/run.sh

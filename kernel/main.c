@@ -13,7 +13,8 @@
  *   2. memory: physical pages, the page tables (W^X), this CPU's
  *      interrupt stacks;
  *   3. the platform: ACPI (CPUs, interrupt routing), the APICs, PCI, the
- *      clock (TSC) and the per-CPU timer;
+ *      clock (TSC) and the per-CPU timer, then the wall clock (date=,
+ *      kvmclock or the CMOS RTC: needs the TSC and the FADT's century);
  *   4. the runtime (rt_init), whose hooks the kernel now calls
  *      (kernel_hooks_install, kernel/hooks.h) — before any other CPU
  *      starts, so every AP enters the runtime's scheduler;
@@ -44,6 +45,7 @@
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
+#include "kernel/wallclock.h"
 #include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/rt.h"
@@ -99,6 +101,7 @@ void kmain(uint32_t magic, uint64_t info)
 	lapic_timer_calibrate();
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),
 	       tsc_source, lapic_has_tsc_deadline() ? "TSC-deadline" : "APIC one-shot");
+	wallclock_init();
 	/* 4. the runtime, and the kernel's hooks into it */
 	rt_init();
 	kernel_hooks_install(&rt_kernel_hooks);

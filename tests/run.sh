@@ -19,6 +19,9 @@
 #   e2e    every executable tests/e2e/*.sh                     (their names)
 #   docs   the deployment examples in docs/deploy/, read by their
 #          own tools (tests/docs/deploy.sh)                    docs.*
+#   kvm    the KVM lane: Weft under real KVM inside an outer
+#          Linux guest under TCG (tests/kvm/stage.sh says what
+#          runs there); `tests/run.sh kvm` runs it alone        kvm.*
 #
 # Output: one line per result on stdout, `PASS <name>[ (detail)]` or
 # `FAIL <name>: <reason>`; for a failed guest run, the last 30 lines of its
@@ -109,7 +112,7 @@ join() { # join ITEMS...: "a; b; c"
 # Skipping whole runs when the filter names another stage (see the header).
 filter_stage=""
 if [ -n "$FILTER" ] && [[ $FILTER != *"|"* ]]; then
-	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e|docs)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
+	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e|docs|kvm)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
 fi
 runs_stage() { [ -z "$filter_stage" ] || [ "$filter_stage" = "$1" ]; }
 
@@ -169,7 +172,14 @@ guest_run() { # guest_run NCPUS [NAME MACHINE TESTS QEMU-ARGS...]
 	need_kernel "$name.run" "$TEST_KERNEL" || return 0
 	qemu_run "$log" --machine "$machine" --smp "$n" --kernel "$TEST_KERNEL" \
 		--append "test=$tests" --timeout "$GUEST_TIMEOUT" "$@"
-	local lines=$LOGS/$name.results
+	guest_check "$name" "$n" "$log" "$rc" "guest.smp$n"
+}
+# guest_check NAME NCPUS LOG STATUS [CPUS-NAME]: a suite run's results and
+# its own verdicts (NAME.run; NAME.cpus-online when NAME is CPUS-NAME and
+# NCPUS > 1), from its console LOG and tools/qemu.sh's STATUS.
+guest_check() {
+	local name=$1 n=$2 log=$3 rc=$4 cpus_name=${5:-}
+	local lines=${log%.log}.results
 	grep -E '^(PASS|FAIL) [^ ]' "$log" >"$lines"
 	forward "$name." "$lines"
 	local np nf total problems=()
@@ -193,7 +203,7 @@ guest_run() { # guest_run NCPUS [NAME MACHINE TESTS QEMU-ARGS...]
 	else
 		pass "$name.run" "$np tests"
 	fi
-	if [ "$n" -gt 1 ] && [ "$name" = "guest.smp$n" ]; then
+	if [ "$n" -gt 1 ] && [ "$name" = "$cpus_name" ]; then
 		if grep -q "^smp: $n CPUs online" "$log"; then
 			pass "$name.cpus-online"
 		else
@@ -252,23 +262,29 @@ stage_panic() {
 		log=$LOGS/$name.log
 		qemu_run "$log" --machine q35 --smp 2 --kernel "$TEST_KERNEL" \
 			--append "test=$test" --timeout "$PANIC_TIMEOUT"
-		problems=()
-		if [ "$rc" -ne 2 ]; then
-			local why
-			why=$(grep -m1 -E '^FAIL ' "$log" | sed 's/^FAIL //')
-			problems+=("status $(status_name "$rc"), want panic${why:+ (guest: $why)}")
-		fi
-		grep -q 'PANIC on cpu' "$log" || problems+=("no \"PANIC on cpu\" line")
-		grep -q 'backtrace:' "$log" || problems+=("no \"backtrace:\" line")
-		grep -qE "#[0-9]+ +0x[0-9a-fA-F]+ +$fn\+0x" "$log" ||
-			problems+=("backtrace does not name $fn")
-		grep -qE -- "$regex" "$log" || problems+=("no match for /$regex/")
-		if [ ${#problems[@]} -gt 0 ]; then
-			fail "$name" "$(join "${problems[@]}") (log $log)"
-		else
-			pass "$name"
-		fi
+		panic_check "$name" "$fn" "$regex" "$log" "$rc"
 	done <"$table"
+}
+
+# panic_check NAME FUNCTION REGEX LOG STATUS: the run must have panicked
+# with a backtrace naming FUNCTION, and LOG must match REGEX.
+panic_check() {
+	local name=$1 fn=$2 regex=$3 log=$4 rc=$5 problems=()
+	if [ "$rc" -ne 2 ]; then
+		local why
+		why=$(grep -m1 -E '^FAIL ' "$log" | sed 's/^FAIL //')
+		problems+=("status $(status_name "$rc"), want panic${why:+ (guest: $why)}")
+	fi
+	grep -q 'PANIC on cpu' "$log" || problems+=("no \"PANIC on cpu\" line")
+	grep -q 'backtrace:' "$log" || problems+=("no \"backtrace:\" line")
+	grep -qE "#[0-9]+ +0x[0-9a-fA-F]+ +$fn\+0x" "$log" ||
+		problems+=("backtrace does not name $fn")
+	grep -qE -- "$regex" "$log" || problems+=("no match for /$regex/")
+	if [ ${#problems[@]} -gt 0 ]; then
+		fail "$name" "$(join "${problems[@]}") (log $log)"
+	else
+		pass "$name"
+	fi
 }
 
 # ---- d. boot paths ----------------------------------------------------------
@@ -277,11 +293,17 @@ stage_panic() {
 # echo CMDLINE exactly.
 unknown_word_logs=()
 boot_check() {
-	local name=$1 by=$2 cmdline=$3 log=$LOGS/$1.log problems=() echoed
+	local name=$1 by=$2 cmdline=$3 log=$LOGS/$1.log
 	shift 3
 	local t=$BOOT_TIMEOUT
 	[[ " $* " != *" --disk "* ]] || t=$IMG_TIMEOUT
 	qemu_run "$log" "$@" --timeout "$t"
+	boot_verify "$name" "$by" "$cmdline" "$log" "$rc"
+}
+# boot_verify NAME BOOTED_BY CMDLINE LOG STATUS: boot_check's verdict on a
+# boot that ran (its console LOG, tools/qemu.sh's STATUS).
+boot_verify() {
+	local name=$1 by=$2 cmdline=$3 log=$4 rc=$5 problems=() echoed
 	[ "$rc" -eq 0 ] || problems+=("status $(status_name "$rc")")
 	grep -q '^0 passed, 0 failed$' "$log" || problems+=("no \"0 passed, 0 failed\" line")
 	grep -q "^weft: booted by $by" "$log" || problems+=("no \"weft: booted by $by\" line")
@@ -492,8 +514,12 @@ stage_docs() {
 	fi
 }
 
+# ---- g. the KVM lane ------------------------------------------------------------
+# shellcheck source=tests/kvm/stage.sh
+. tests/kvm/stage.sh
+
 # ---- main -------------------------------------------------------------------
-all_stages=(host fuzz guest million panic boot e2e docs)
+all_stages=(host fuzz guest million panic boot e2e docs kvm)
 if [ $# -eq 0 ]; then set -- "${all_stages[@]}"; fi
 for s in "$@"; do
 	[[ " ${all_stages[*]} " == *" $s "* ]] ||

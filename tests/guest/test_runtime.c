@@ -255,14 +255,16 @@ static void spread_task(void *arg)
 }
 
 /* Spawns every task from CPU 0 (a task pinned there), as the issue asks:
-   the others must come and steal. */
+   the others must come and steal. Where it runs is noted first: once the
+   last task is spawned the waiter may see the group done before the
+   spawner runs again (its vCPU may be descheduled on a busy host). */
 static void spawn_from_cpu0(void *arg)
 {
 	struct spread *sp = arg;
+	sp->spawner_cpu = task_cpu();
 	for (int i = 0; i < 400; i++)
 		if (!go(spread_task, sp))
 			wg_done(&sp->wg);
-	sp->spawner_cpu = task_cpu();
 }
 
 KTEST(sched, tasks_spread_to_every_cpu)
