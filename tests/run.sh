@@ -43,7 +43,8 @@
 #   WEFT_ACCEL         auto|kvm|tcg, passed to tools/qemu.sh
 #   WEFT_GUEST_TIMEOUT seconds for a test=all run (default 300)
 #   WEFT_E2E_TIMEOUT   seconds for one e2e script (default 600)
-# e2e scripts get WEFT_KERNEL, WEFT_QEMU (tools/qemu.sh), WEFT_TEST_LOGS and
+# e2e scripts get WEFT_KERNEL, WEFT_TEST_KERNEL (for test-only apps, such
+# as net.sh's app=nettest), WEFT_QEMU (tools/qemu.sh), WEFT_TEST_LOGS and
 # WEFT_TEST_FILTER in their environment, and run from the repository root.
 
 set -uo pipefail
@@ -148,14 +149,15 @@ stage_host() {
 stage_fuzz() {
 	runs_stage fuzz || return 0
 	local f out rc name
-	for f in tests/fuzz/run.sh; do
+	for f in tests/fuzz/run.sh tests/fuzz/dns.sh; do
 		[ -x "$f" ] || continue
-		out=$LOGS/fuzz.out
-		"$f" >"$out" 2>"$LOGS/fuzz.err"
+		name=$(basename "$f" .sh)
+		out=$LOGS/fuzz.$name.out
+		"$f" >"$out" 2>"$LOGS/fuzz.$name.err"
 		rc=$?
 		forward "" "$out"
 		if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
-			fail fuzz.run "$f exited with status $rc (see $LOGS/fuzz.err)"
+			fail fuzz.run "$f exited with status $rc (see $LOGS/fuzz.$name.err)"
 		fi
 	done
 }
@@ -384,6 +386,22 @@ stage_boot() {
 			pass boot.cmdline-malformed
 		fi
 	fi
+	# ip= without its prefix is malformed (a silent /24 would be a guess):
+	# a message, and DHCP instead.
+	if wanted boot.cmdline-ip-needs-prefix && need_kernel boot.cmdline-ip-needs-prefix; then
+		local log=$LOGS/boot.cmdline-ip-needs-prefix.log problems=()
+		qemu_run "$log" --machine q35 --kernel "$KERNEL" --net user \
+			--append "test=none ip=10.0.2.99 gw=10.0.2.2" --timeout "$BOOT_TIMEOUT"
+		[ "$rc" -eq 0 ] || problems+=("status $(status_name "$rc")")
+		grep -q 'net: cannot use ip=10.0.2.99 gw=10.0.2.2 (want ip=ADDR/PREFIX gw=ADDR: ip= needs its prefix length); using DHCP' "$log" ||
+			problems+=("no \"ip= needs its prefix length ... using DHCP\" message")
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail boot.cmdline-ip-needs-prefix "$(join "${problems[@]}") (log $log)"
+			show_tail boot.cmdline-ip-needs-prefix "$log"
+		else
+			pass boot.cmdline-ip-needs-prefix
+		fi
+	fi
 	shipped_checks
 }
 
@@ -466,8 +484,8 @@ stage_e2e() {
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 		name=$(basename "$f" .sh)
 		out=$LOGS/e2e.$name.out
-		WEFT_KERNEL=$(realpath "$KERNEL") WEFT_QEMU=$repo/$QEMU WEFT_TEST_LOGS=$repo/$LOGS \
-			WEFT_TEST_FILTER=$FILTER \
+		WEFT_KERNEL=$(realpath "$KERNEL") WEFT_TEST_KERNEL=$(realpath "$TEST_KERNEL") \
+			WEFT_QEMU=$repo/$QEMU WEFT_TEST_LOGS=$repo/$LOGS WEFT_TEST_FILTER=$FILTER \
 			timeout -k 10 "$E2E_TIMEOUT" "$f" </dev/null >"$out"
 		rc=$?
 		forward "" "$out"

@@ -44,6 +44,7 @@ packages=(
 	qemu-user                   # bench: Go's runtime under the same TCG as the guest
 	iproute2 dnsmasq-base       # tap devices in a test network namespace
 	iputils-ping                # e2e: ping the guest over a tap
+	bind9-dnsutils              # e2e: dig against app=dns
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots
 	shellcheck yamllint python3-yaml golang-github-hashicorp-hcl-v2-dev  # docs/deploy checks

@@ -28,10 +28,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "apps/httpd/httpd.h"
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/site.h"
 #include "net/conn.h"
+#include "net/dns.h"
 #include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/runtime.h"
@@ -102,6 +104,33 @@ static void add_pool(void *arg, const char *pool, uint64_t used,
 							      size, errors };
 }
 
+/* The NIC's addresses and the DNS servers, as text. */
+static void addresses(struct metrics_snapshot *s)
+{
+	struct net_ifaddr a[METRICS_MAX_ADDRS];
+	struct net_addr d[METRICS_MAX_DNS];
+	int n = net_addrs(a, METRICS_MAX_ADDRS);
+	for (int i = 0; i < n; i++) {
+		char *t = s->addr[i].address;
+		int len = net_ip_format(&a[i].addr, t, METRICS_ADDR_LEN);
+		unsigned p = a[i].prefix;	/* "/N" by hand: snprintf may allocate */
+		t += len > 0 ? len : 0;
+		*t++ = '/';
+		if (p >= 100)
+			*t++ = (char)('0' + p / 100);
+		if (p >= 10)
+			*t++ = (char)('0' + p / 10 % 10);
+		*t++ = (char)('0' + p % 10);
+		*t = 0;
+		memcpy(s->addr[i].origin, a[i].origin, sizeof a[i].origin);
+	}
+	s->naddrs = (unsigned)n;
+	n = net_dns_servers(d, METRICS_MAX_DNS);
+	for (int i = 0; i < n; i++)
+		net_ip_format(&d[i], s->dns[i], METRICS_ADDR_LEN);
+	s->ndns = (unsigned)n;
+}
+
 /* What /metrics shows from below the server. Allocates nothing. */
 static void snapshot(struct metrics_snapshot *s)
 {
@@ -124,6 +153,7 @@ static void snapshot(struct metrics_snapshot *s)
 	net_conn_stats(&s->net);
 	s->rx_dropped = net_rx_dropped_nopbuf();
 	net_lwip_stats(add_pool, s);
+	addresses(s);
 }
 
 _Noreturn void httpd_bug(const char *what)
