@@ -394,9 +394,14 @@ void tls_set_write_deadline(struct tls_conn *t, uint64_t deadline)
 	conn_set_write_deadline(t->c, deadline);
 }
 
-int tls_peer(struct tls_conn *t, uint32_t *addr, uint16_t *port)
+int tls_peer(struct tls_conn *t, struct net_addr *out)
 {
-	return conn_peer(t->c, addr, port);
+	return conn_peer(t->c, out);
+}
+
+int tls_local(struct tls_conn *t, struct net_addr *out)
+{
+	return conn_local(t->c, out);
 }
 
 void tls_info(struct tls_conn *t, struct tls_info *out)

@@ -105,7 +105,9 @@ void tls_close(struct tls_conn *t);
 void tls_abort(struct tls_conn *t);
 void tls_set_read_deadline(struct tls_conn *t, uint64_t deadline);
 void tls_set_write_deadline(struct tls_conn *t, uint64_t deadline);
-int tls_peer(struct tls_conn *t, uint32_t *addr, uint16_t *port);
+int tls_peer(struct tls_conn *t, struct net_addr *out);
+/* The local address and port; as conn_local. */
+int tls_local(struct tls_conn *t, struct net_addr *out);
 
 struct tls_info {
 	unsigned version;		/* 0x0303 */
