@@ -72,6 +72,14 @@ e2e_fail_all() { # e2e_fail_all REASON NAME...: the same failure for each name
 	for n in "$@"; do e2e_fail "$n" "$why"; done
 }
 
+# e2e_slirp_aborted LOG: true when QEMU died on libslirp 4.7.0's assertion in
+# soread (Debian 12's libslirp0). slirp_pollfds_poll calls soread for POLLHUP
+# and POLLERR too, which poll reports whether asked for or not, so a host
+# client's RST that arrives while slirp's buffer toward the guest (so_snd) is
+# full makes soread find no room and abort QEMU. A busy host makes the guest
+# fall behind and the buffer full; the abort is QEMU's, not a guest verdict.
+e2e_slirp_aborted() { grep -q "soread: Assertion .buf_len != 0. failed" "$1" 2>/dev/null; }
+
 # ---- processes --------------------------------------------------------------
 # e2e_spawn VAR OUT CMD...: CMD in the background, in its own session and
 # process group, stdout and stderr to OUT, stdin from /dev/null; VAR gets
