@@ -48,7 +48,7 @@ LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 # add objects to KOBJ and rules of its own.
 -include $(sort $(wildcard net/*.mk apps/*/*.mk))
 
-.PHONY: all setup newlib image run test test-host fuzz bench-runtime bench-net bench clean distclean
+.PHONY: all setup newlib image run test test-host fuzz bench-runtime bench-net bench profile insn-plugin clean distclean
 
 all: $(BUILD)/weft
 
@@ -125,6 +125,17 @@ bench-net: setup
 # builds its own image (serving the same page as the Linux guest).
 bench: setup
 	$(Q)bench/http.sh
+
+# Where Weft's guest instructions go under a load (root, a tap in a private
+# netns): PROFILE_LOAD=http-keepalive|http-close|echo, PROFILE_CLIENTS (8),
+# PROFILE_SECONDS (10), PROFILE_SMP (1), PROFILE_TOP (30); see bench/profile.sh.
+profile: setup
+	$(Q)bench/profile.sh
+
+# QEMU's instruction-count plugin (tools/insn/), which make bench,
+# bench-runtime and profile build for themselves.
+insn-plugin:
+	$(Q)tools/insn/build.sh
 
 test-host:
 	$(Q)tests/host/run.sh

@@ -86,17 +86,7 @@ bench_need_tools wrk:wrk gnuplot:gnuplot-nox curl:curl ip:iproute2 python3:pytho
 # ---- the images -----------------------------------------------------------------
 page=${LINUX_PEER_PAGE:-bench/linux/index.html}
 [ -f "$page" ] || bench_die "no page $page"
-site=$BENCH_OUT/site
-mkdir -p "$site"
-find "$site" -mindepth 1 ! -name index.html -exec rm -rf {} + 2>/dev/null || true
-cmp -s "$page" "$site/index.html" || cp "$page" "$site/index.html"
-weft=$BENCH_OUT/weft/weft
-# Its own make (not the jobserver of a `make bench` above it, whose pipe
-# this script does not inherit).
-env -u MAKEFLAGS -u MFLAGS make --no-print-directory -j"$(nproc)" BUILD="$BENCH_OUT/weft" \
-	NEWLIB=build/newlib LWIP_DIR=build/deps/lwip SITE="$site" all >&2 ||
-	bench_die "building the bench image failed"
-[ -f "$weft" ] || bench_die "no $weft"
+weft=$(bench_weft_image "$page")
 bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
 BENCH_ACCEL=$(bench_accel "$weft")
 

@@ -81,6 +81,24 @@ bench_ns_setup() {
 	} >&2 || bench_die "cannot set up $BENCH_TAP in namespace $BENCH_NS"
 }
 
+# bench_weft_image PAGE: build the bench image, the default apps with
+# SITE= a directory holding only PAGE as index.html, into build/bench/weft/
+# (the normal build/weft and its objects are left alone; newlib and lwIP's
+# tree are shared); prints the kernel's path.
+bench_weft_image() {
+	local site=$BENCH_OUT/site
+	mkdir -p "$site"
+	find "$site" -mindepth 1 ! -name index.html -exec rm -rf {} + 2>/dev/null || true
+	cmp -s "$1" "$site/index.html" || cp "$1" "$site/index.html"
+	# Its own make (not the jobserver of a `make bench` above it, whose pipe
+	# this script does not inherit).
+	env -u MAKEFLAGS -u MFLAGS make -C "$BENCH_REPO" --no-print-directory -j"$(nproc)" \
+		BUILD="$BENCH_OUT/weft" NEWLIB=build/newlib LWIP_DIR=build/deps/lwip SITE="$site" all >&2 ||
+		bench_die "building the bench image failed"
+	[ -f "$BENCH_OUT/weft/weft" ] || bench_die "no $BENCH_OUT/weft/weft"
+	echo "$BENCH_OUT/weft/weft"
+}
+
 # bench_accel KERNEL: the accelerator all guests of a run get.
 # WEFT_ACCEL=kvm|tcg says; else the one tools/qemu.sh picks for the Weft
 # KERNEL (auto: a KVM probe

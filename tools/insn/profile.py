@@ -40,7 +40,10 @@ def load_table(path):
 
 
 def load_symbols(elf):
-    """Sorted (start, end, name) for the text symbols of ELF."""
+    """Sorted (start, end, name) for the text symbols of ELF. An assembly
+    function's local labels (sizeless local symbols after a sizeless global
+    one, as in newlib's memcpy.S: quadword_aligned, loop, byte_copy) belong
+    to that function: its range runs to the next global symbol."""
     out = subprocess.run(["nm", "-n", "-S", "--defined-only", elf], check=True,
                          capture_output=True, text=True).stdout
     syms = []
@@ -54,16 +57,34 @@ def load_symbols(elf):
             continue
         if name.startswith(".L"):
             continue
-        syms.append((start, size, name))
-    # Sizeless symbols (assembly labels) end where the next symbol starts.
+        syms.append((start, size, name, p[-2] in "TW"))
     syms.sort()
     result = []
-    for i, (start, size, name) in enumerate(syms):
-        end = start + size if size else (syms[i + 1][0] if i + 1 < len(syms) else start + 1)
+    in_asm = False  # inside a sizeless global (assembly) function
+    for i, (start, size, name, glob) in enumerate(syms):
         if result and result[-1][0] == start:
             continue  # one name per address: the first, as .ksyms
-        result.append((start, end, name))
+        if not size and not glob and in_asm:
+            continue  # a label of the assembly function before it
+        in_asm = glob and not size
+        # Sizeless symbols end where the next symbol (label or not) starts,
+        # assembly functions where the next global one does.
+        end = start + size
+        for nxt in syms[i + 1:]:
+            if size or nxt[0] <= start:
+                break
+            if not in_asm or nxt[3] or nxt[1]:
+                end = nxt[0]
+                break
+        result.append((start, max(end, start + 1), name))
     return result
+
+
+def source_files(elf, addrs):
+    """The source file of each address (addr2line; '?' when unknown)."""
+    out = subprocess.run(["addr2line", "-e", elf] + [hex(a) for a in addrs],
+                         capture_output=True, text=True).stdout.splitlines()
+    return {a: (l.split(":")[0].rsplit("/", 1)[-1] or "?") for a, l in zip(addrs, out)}
 
 
 def main():
@@ -83,15 +104,25 @@ def main():
         delta.subtract(load_table(a.before))
     syms = load_symbols(a.elf)
     starts = [s[0] for s in syms]
-    funcs = collections.Counter()
+    per_sym = collections.Counter()
     for addr, n in delta.items():
         if n <= 0:
             continue
         i = bisect.bisect_right(starts, addr) - 1
-        if i >= 0 and addr < syms[i][1]:
-            funcs[syms[i][2]] += n
-        else:
+        per_sym[i if i >= 0 and addr < syms[i][1] else None] += n
+    # Static functions of the same name in different files: named with
+    # their file.
+    names = collections.Counter(syms[i][2] for i in per_sym if i is not None)
+    dup = [syms[i][0] for i in per_sym if i is not None and names[syms[i][2]] > 1]
+    files = source_files(a.elf, dup) if dup else {}
+    funcs = collections.Counter()
+    for i, n in per_sym.items():
+        if i is None:
             funcs["[outside ELF]"] += n
+        elif syms[i][0] in files:
+            funcs[f"{syms[i][2]} ({files[syms[i][0]]})"] += n
+        else:
+            funcs[syms[i][2]] += n
     total = sum(funcs.values())
     if total == 0:
         sys.exit("profile: no instructions in the window")
