@@ -42,8 +42,8 @@
 #   insns   guest instructions per request: a boot of its own with QEMU's
 #           instruction-count plugin (under the plugin TCG runs slower, so
 #           it is never the timed boot, and it is always TCG: plugins need
-#           it), 1 vCPU, wrk -t1 -c8 keep-alive; the difference of a 6000-
-#           and a 2000-request window over the 4000 extra requests, three
+#           it), 1 vCPU, wrk -t1 -c8 keep-alive; the difference of a 10000-
+#           and a 2000-request window over the 8000 extra requests, three
 #           pairs in the boot: median and spread. The method and what the
 #           figure means: bench/http_insn.sh. "vs nginx" beside it is the
 #           ratio to nginx's count.
