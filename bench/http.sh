@@ -10,7 +10,8 @@
 #   BENCH_SMPS ("1 2")   vCPU counts of the timed runs;  BENCH_WRK_SECONDS (10)
 #   BENCH_INSN_SMPS ("1") vCPU counts of the instruction counts
 #   BENCH_PARTS ("timed insn")  which parts to run: the timed runs (req/s,
-#                        latency, boot) and/or the instruction counts
+#                        latency, boot) and/or the instruction counts; the
+#                        table shows a part not run from its last run
 #   BENCH_INSN_*         the counted loads, see bench/http_insn.sh
 #
 # The page: all three serve the same 612 bytes, bench/linux/index.html (or
@@ -109,8 +110,10 @@ done = function(summary, latency, requests)
 end
 EOF
 
+# A part that is not run keeps its file from the last run that ran it, so
+# the table shows the last figures of both.
 dat=$BENCH_OUT/http.dat
-{
+[ -z "$SMPS" ] && [ -f "$dat" ] || {
 	echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ), accel $BENCH_ACCEL, q35, wrk -t2 -c64 -d${WRK_SECONDS}s keep-alive, $(stat -c %s "$page")-byte page"
 	echo "# host: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "# image bytes: Weft = the stripped kernel ELF ($weft_size unstripped); Linux = vmlinuz + initramfs.cpio.gz"
@@ -178,7 +181,7 @@ done
 
 # ---- guest instructions per request (bench/http_insn.sh) ---------------------------
 idat=$BENCH_OUT/http-insn.dat
-{
+[ -z "$INSN_SMPS" ] && [ -f "$idat" ] || {
 	echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): guest instructions per keep-alive GET / under QEMU's instruction-count plugin (TCG), q35"
 	echo "# wrk -t1 -c$BENCH_INSN_CLIENTS; per pair: ($BENCH_INSN_LARGE-request window - $BENCH_INSN_SMALL-request window) / $((BENCH_INSN_LARGE - BENCH_INSN_SMALL)); $BENCH_INSN_REPS pairs per boot after $BENCH_INSN_WARMUP warm-up requests"
 	echo "# server vcpus median min max pairs..."
