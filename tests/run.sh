@@ -11,6 +11,8 @@
 #   boot   every boot path: -kernel on pc/q35/microvm, the disk
 #          images under SeaBIOS and OVMF, command-line words   boot.*
 #   e2e    every executable tests/e2e/*.sh                     (their names)
+#   docs   the deployment examples in docs/deploy/, read by their
+#          own tools (tests/docs/deploy.sh)                    docs.*
 #
 # Output: one line per result on stdout, `PASS <name>[ (detail)]` or
 # `FAIL <name>: <reason>`; for a failed guest run, the last 30 lines of its
@@ -98,7 +100,7 @@ join() { # join ITEMS...: "a; b; c"
 # Skipping whole runs when the filter names another stage (see the header).
 filter_stage=""
 if [ -n "$FILTER" ] && [[ $FILTER != *"|"* ]]; then
-	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
+	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e|docs)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
 fi
 runs_stage() { [ -z "$filter_stage" ] || [ "$filter_stage" = "$1" ]; }
 
@@ -413,8 +415,20 @@ stage_e2e() {
 	done
 }
 
+# ---- f. documentation that a tool can read ------------------------------------
+stage_docs() {
+	runs_stage docs || return 0
+	local out=$LOGS/docs.out rc
+	tests/docs/deploy.sh >"$out" 2>"$LOGS/docs.err"
+	rc=$?
+	forward "" "$out"
+	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
+		fail docs.run "tests/docs/deploy.sh exited with status $rc without a FAIL line (see $LOGS/docs.err)"
+	fi
+}
+
 # ---- main -------------------------------------------------------------------
-all_stages=(host fuzz guest million panic boot e2e)
+all_stages=(host fuzz guest million panic boot e2e docs)
 if [ $# -eq 0 ]; then set -- "${all_stages[@]}"; fi
 for s in "$@"; do
 	[[ " ${all_stages[*]} " == *" $s "* ]] ||

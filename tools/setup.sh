@@ -41,6 +41,7 @@ packages=(
 	iputils-ping                # e2e: ping the guest over a tap
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots
+	shellcheck yamllint python3-yaml golang-github-hashicorp-hcl-v2-dev  # docs/deploy checks
 )
 
 is_root() { [ "$(id -u)" -eq 0 ]; }
