@@ -113,12 +113,12 @@ EOF
 # A part that is not run keeps its file from the last run that ran it, so
 # the table shows the last figures of both.
 dat=$BENCH_OUT/http.dat
-[ -z "$SMPS" ] && [ -f "$dat" ] || {
+if [ -n "$SMPS" ] || [ ! -f "$dat" ]; then {
 	echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ), accel $BENCH_ACCEL, q35, wrk -t2 -c64 -d${WRK_SECONDS}s keep-alive, $(stat -c %s "$page")-byte page"
 	echo "# host: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "# image bytes: Weft = the stripped kernel ELF ($weft_size unstripped); Linux = vmlinuz + initramfs.cpio.gz"
 	echo "# server vcpus req_per_s p50_us p99_us boot_ms ready_ms requests errors page image_bytes"
-} >"$dat"
+} >"$dat"; fi
 status=0
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
@@ -181,11 +181,11 @@ done
 
 # ---- guest instructions per request (bench/http_insn.sh) ---------------------------
 idat=$BENCH_OUT/http-insn.dat
-[ -z "$INSN_SMPS" ] && [ -f "$idat" ] || {
+if [ -n "$INSN_SMPS" ] || [ ! -f "$idat" ]; then {
 	echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): guest instructions per keep-alive GET / under QEMU's instruction-count plugin (TCG), q35"
 	echo "# wrk -t1 -c$BENCH_INSN_CLIENTS; per pair: ($BENCH_INSN_LARGE-request window - $BENCH_INSN_SMALL-request window) / $((BENCH_INSN_LARGE - BENCH_INSN_SMALL)); $BENCH_INSN_REPS pairs per boot after $BENCH_INSN_WARMUP warm-up requests"
 	echo "# server vcpus median min max pairs..."
-} >"$idat"
+} >"$idat"; fi
 timed_accel=$BENCH_ACCEL
 BENCH_ACCEL=tcg
 for smp in $INSN_SMPS; do

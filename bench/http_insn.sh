@@ -27,6 +27,7 @@
 # CLIENTS-1 requests are then in flight and unanswered, which the guest
 # still serves inside the window: a few requests each time, the same for
 # both loads, so they cancel too.
+# shellcheck shell=bash
 
 BENCH_INSN_CLIENTS=${BENCH_INSN_CLIENTS:-8}
 BENCH_INSN_WARMUP=${BENCH_INSN_WARMUP:-500}

@@ -113,7 +113,10 @@ count() {
 	rm -f "$f"
 	ops=$(sed -n "s/^BENCH ops\\.$2 \\([0-9]*\\) .*/\\1/p" <<<"$text")
 	[ "$2" != none ] || ops=0
-	[ -n "$total" ] && [ -n "$ops" ] || { echo "bench-runtime: $1 $2: no count" >&2; return 1; }
+	if [ -z "$total" ] || [ -z "$ops" ]; then
+		echo "bench-runtime: $1 $2: no count" >&2
+		return 1
+	fi
 	echo "$total $ops"
 }
 {

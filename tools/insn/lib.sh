@@ -39,6 +39,7 @@ insn_setup() {
 
 # insn_send LINE: one command to the plugin
 insn_send() {
+	# shellcheck disable=SC2016 # $1 and $2 are the inner shell's
 	timeout 5 bash -c 'printf "%s\n" "$1" >"$2"' _ "$1" "$INSN_DIR/ctl" 2>/dev/null
 }
 
@@ -59,7 +60,8 @@ insn_wait() {
 # insn_mark: the instruction total now
 insn_mark() {
 	# Unique even when called in a $(subshell), as it usually is.
-	local label=mark-$BASHPID-$(date +%s%N) l
+	local label l
+	label=mark-$BASHPID-$(date +%s%N)
 	insn_send "$label" || return 1
 	l=$(insn_wait "^$label [0-9]+\$" 1) || return 1
 	echo "${l#* }"
