@@ -19,8 +19,11 @@
 #   instructions per op = (count(run with X) - count(empty run)) / ops
 # where ops is the operations the run performed, as the benchmark prints
 # it ("BENCH ops.X"; spawn_exit's warm-up round counts: 400,000 tasks).
-# Startup, and exit cancel. INSN_REPS (3) pairs of runs each; the table has
-# their median and spread ((max - min) / median). Go's figure leaves out
+# Start-up and exit cancel. INSN_REPS (5) pairs of runs each; the table has
+# their median and spread ((max - min) / median). spawn_exit varies most,
+# on both sides: how many new tasks pile up before the spawner is
+# preempted depends on when the timer fires, which is wall time, not
+# instructions. Go's figure leaves out
 # what the Linux kernel does in Go's system calls (not guest code under
 # qemu-x86_64); on one P these loops make few.
 #
@@ -33,7 +36,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SMP=${SMP:-2}
 PARTS=" ${BENCH_PARTS:-timed insn} "
-INSN_REPS=${INSN_REPS:-3}
+INSN_REPS=${INSN_REPS:-5}
 out=build/bench
 mkdir -p "$out"
 
