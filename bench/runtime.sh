@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/runtime.sh — `make bench-runtime`: the runtime's micro-benchmarks in
 # the guest (tests/guest/bench_runtime.c) beside the same measures on Go's
-# runtime (bench/go/rtbench.go), in the same run, on the same machine.
+# runtime (bench/go/rtbench.go), in the same run, on the same machine. The
+# benchmarks are in-guest suites, so they boot the test kernel
+# (build/weft-test); the shipped build/weft holds no tests.
 #
 # Go runs twice: natively on the host, and under qemu-x86_64, QEMU's
 # user-mode TCG, which translates Go's instructions with the same engine
@@ -46,11 +48,11 @@ mkdir -p "$out"
 if [[ $PARTS == *" timed "* ]]; then
 guest() { # guest MEM TESTS: BENCH lines of one boot
 	tools/qemu.sh --machine q35 --smp "$SMP" --mem "$1" --timeout 900 \
-		--kernel build/weft --append "test=$2" 2>"$out/qemu.err" |
+		--kernel build/weft-test --append "test=$2" 2>"$out/qemu.err" |
 		tr -d '\r' | tee -a "$out/guest.log" | grep '^BENCH' || true
 }
 : >"$out/guest.log"
-accel=$(tools/qemu.sh --machine q35 --kernel build/weft --append test=none 2>&1 >/dev/null |
+accel=$(tools/qemu.sh --machine q35 --kernel build/weft-test --append test=none 2>&1 >/dev/null |
 	sed -n 's/^qemu.sh: accel \([a-z]*\).*/\1/p' | head -1)
 {
 	# Each in a fresh guest where it matters: idle bytes count pages, so
@@ -107,7 +109,7 @@ count() {
 		local t=bench.$2
 		[ "$2" != none ] || t=none
 		text=$(tools/qemu.sh --machine q35 --smp 1 --mem 1G --accel tcg --timeout 900 \
-			--kernel build/weft --append "test=$t" -- -plugin "$so,out=$f" 2>>"$out/qemu.err" |
+			--kernel build/weft-test --append "test=$t" -- -plugin "$so,out=$f" 2>>"$out/qemu.err" |
 			tr -d '\r' | tee -a "$out/insn-guest.log") || true
 	else
 		text=$(GOMAXPROCS=1 qemu-x86_64 -plugin "$so,out=$f" "$out/rtbench" "$2") || true

@@ -4,7 +4,8 @@
  *
  * The local timer is one-shot: TSC-deadline mode where the CPU has it,
  * otherwise the APIC's own counter converted from TSC ticks. Each CPU arms
- * its own; timer_hook runs in the interrupt with interrupts off.
+ * its own; at the deadline the interrupt calls the runtime's timer hook
+ * (kernel/hooks.h) with interrupts off.
  */
 #ifndef KERNEL_APIC_H
 #define KERNEL_APIC_H
@@ -25,10 +26,9 @@ void lapic_send_nmi_others(void);
 /* Timer. lapic_timer_calibrate runs once on the BSP after time_init. */
 void lapic_timer_calibrate(void);
 /* Arm this CPU's one-shot timer for TSC value `deadline` (past values fire
-   at once); 0 disarms. timer_hook never runs before the deadline. */
+   at once); 0 disarms. The timer hook never runs before the deadline. */
 void lapic_timer_arm(uint64_t deadline);
 bool lapic_has_tsc_deadline(void);
-extern void (*timer_hook)(struct trapframe *tf);
 
 /* Route a GSI to `vector` on the CPU with `apic_id`. Flags are the MADT's
    (polarity/trigger); ISA defaults are edge/high. */

@@ -218,6 +218,17 @@ const char *cmdline_get(const struct cmdline *cl, const char *key)
 	return NULL;
 }
 
+const char *cmdline_next(const struct cmdline *cl, const char *key, size_t *it)
+{
+	while (*it < cl->n) {
+		const struct cmdline_word *w = &cl->w[(*it)++];
+
+		if (strcmp(cl->store + w->key, key) == 0)
+			return cl->store + w->value;
+	}
+	return NULL;
+}
+
 static int digit_value(char c)
 {
 	if (c >= '0' && c <= '9')

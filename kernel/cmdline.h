@@ -15,7 +15,11 @@
  * Call order:
  *   cmdline_parse(&cl, line, warn, arg)      once, before anything reads it
  *   cmdline_check_known(&cl, keys, n, ...)   report words no one declared
- *   cmdline_get / _get_u64 / _get_bool       any number of times
+ *   cmdline_get / _next / _get_u64 / _get_bool   any number of times
+ *
+ * This is the parser, on any struct cmdline (the host tests drive it).
+ * The kernel's own line is read through declared keys instead:
+ * kernel/kcmdline.h, the one API the rest of the system uses.
  *
  * Parsing never fails: a malformed word is reported through warn, skipped,
  * and the rest of the line is still parsed. Nothing here allocates; the
@@ -24,8 +28,10 @@
  * No locking: parse once at boot, then the struct is only read.
  *
  * Known keys: each subsystem declares the keys it reads next to the code
- * that reads them:
+ * that reads them, and reads them through that declaration
+ * (kernel/kcmdline.h):
  *   CMDLINE_KEY(port_key, "port", "TCP port the server listens on");
+ *   port = kcmdline_u64(&port_key, 80, 1, 65535);
  * The entries land in the linker section "cmdline_keys"; the linker
  * defines __start_cmdline_keys and __stop_cmdline_keys around it (the
  * kernel's linker script must keep the section, e.g. KEEP(*(cmdline_keys))
@@ -87,6 +93,13 @@ int cmdline_parse(struct cmdline *cl, const char *line, cmdline_warn_fn *warn,
 
 /* The value of the last occurrence of key ("" for a flag), or NULL. */
 const char *cmdline_get(const struct cmdline *cl, const char *key);
+
+/*
+ * The values of every occurrence of key, first to last, for a key that
+ * may be given more than once: start with *it = 0; each call returns the
+ * next value and advances *it; NULL after the last.
+ */
+const char *cmdline_next(const struct cmdline *cl, const char *key, size_t *it);
 
 /*
  * Read key as an unsigned number, decimal or 0x-prefixed hex.

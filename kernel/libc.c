@@ -24,13 +24,13 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/exit.h"
+#include "kernel/hooks.h"
+#include "kernel/libc.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
 
 static struct _reent boot_reent;
-
-struct _reent *(*libc_reent_alloc_hook)(void);
 
 /* One %gs-relative load: a task preempted right after it still holds its
    own reent, wherever it resumes. NULL means the running task has none
@@ -38,15 +38,14 @@ struct _reent *(*libc_reent_alloc_hook)(void);
 struct _reent *__getreent(void)
 {
 	struct _reent *r = gs_read_ptr(__builtin_offsetof(struct cpu, reent));
-	if (__builtin_expect(r != NULL, 1) || !libc_reent_alloc_hook)
+	if (__builtin_expect(r != NULL, 1) || !kernel_hooks.reent_alloc)
 		return r;
 	bool f = irq_save();
-	r = libc_reent_alloc_hook();
+	r = kernel_hooks.reent_alloc();
 	irq_restore(f);
 	return r;
 }
 
-void libc_init_bsp(void);
 void libc_init_bsp(void)
 {
 	_REENT_INIT_PTR(&boot_reent);
@@ -83,8 +82,32 @@ uint64_t kernel_alloc_count(void)
 {
 	uint64_t n = 0;
 	for (unsigned i = 0; i < ncpus; i++)
-		n += __atomic_load_n(&cpus[i].allocs, __ATOMIC_RELAXED);
+		n += a_load_relaxed(&cpus[i].allocs);
 	return n;
+}
+
+/*
+ * Heap statistics from newlib, with two quirks worked around:
+ *  - newlib 3.3's mallinfo fills the struct of its mallocr.c, ten ints (40
+ *    bytes), not the ten size_t's <malloc.h> declares (found on /metrics:
+ *    arena and ordblks showed up packed into one 64-bit field); so it is
+ *    read with the layout it really has;
+ *  - mallinfo() asks for the task's struct _reent, which a task that never
+ *    needed one gets allocated on the spot: /metrics would allocate once
+ *    per connection. _mallinfo_r uses its reent argument only for the
+ *    malloc lock, which (retargetable locking) ignores it; so NULL.
+ */
+struct newlib_mallinfo {
+	int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks,
+		fordblks, keepcost;
+};
+struct newlib_mallinfo newlib_mallinfo_r(struct _reent *r) __asm__("_mallinfo_r");
+
+void libc_heap_stats(uint64_t *in_use, uint64_t *arena)
+{
+	struct newlib_mallinfo mi = newlib_mallinfo_r(NULL);
+	*in_use = (unsigned)mi.uordblks;
+	*arena = (unsigned)mi.arena;
 }
 
 int _write(int fd, const void *buf, size_t n);
@@ -182,7 +205,7 @@ static bool lock_try(struct __lock *l)
 {
 	bool f = irq_save();
 	int32_t me = (int32_t)cpu_id();
-	if (__atomic_load_n(&l->owner, __ATOMIC_RELAXED) == me) {
+	if (a_load_relaxed(&l->owner) == me) {
 		l->depth++;
 		irq_restore(f);		/* the outermost acquire holds the state */
 		return true;
@@ -233,7 +256,7 @@ static bool from_pool(struct __lock *l)
 
 void __retarget_lock_init(_LOCK_T *lp)
 {
-	unsigned i = __atomic_fetch_add(&lock_pool_used, 1, __ATOMIC_RELAXED);
+	unsigned i = a_fetch_add_relaxed(&lock_pool_used, 1);
 	*lp = i < 16 ? &lock_pool[i] : malloc(sizeof(struct __lock));
 	if (!*lp)
 		panic("__retarget_lock_init: out of memory");

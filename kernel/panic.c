@@ -2,16 +2,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include "kernel/panic.h"
+#include "kernel/atomic.h"
 #include "kernel/panic_internal.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/ksym.h"
 #include "kernel/vm.h"
 #include "kernel/exit.h"
+#include "kernel/hooks.h"
+#include "kernel/smp.h"
 #include "kernel/arch/x86.h"
 
-void (*panic_task_hook)(char *buf, size_t n);
-void (*panic_stop_others)(void);
 static volatile int panic_owner = -1;
 
 bool panic_in_progress(void)
@@ -97,19 +98,17 @@ static void panic_enter(void)
 		c->panicking = true;
 	int me = c ? (int)c->id : 0;
 	int expected = -1;
-	if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false,
-					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+	if (!a_cas(&panic_owner, &expected, me))
 		cpu_halt_forever();
-	if (panic_stop_others)
-		panic_stop_others();
+	smp_stop_others();
 }
 
 static void print_header(void)
 {
 	struct cpu *c = this_cpu();
 	char task[96] = "no task (kernel)";
-	if (panic_task_hook)
-		panic_task_hook(task, sizeof task);
+	if (kernel_hooks.describe)
+		kernel_hooks.describe(task, sizeof task);
 	pr("\nPANIC on cpu %u, %s: ", c ? c->id : 0, task);
 }
 

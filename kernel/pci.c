@@ -100,12 +100,11 @@ static volatile uint8_t *ecam_ptr(unsigned bdf, unsigned off)
 	if (!ecam.present || bus < ecam.first || bus > ecam.last)
 		return NULL;
 	uint8_t bit = (uint8_t)(1u << (bus % 8));
-	if (!(__atomic_load_n(&ecam.mapped[bus / 8], __ATOMIC_ACQUIRE) & bit)) {
+	if (!(a_load_acquire(&ecam.mapped[bus / 8]) & bit)) {
 		bool f = spin_lock(&pci_lock);
 		if (!(ecam.mapped[bus / 8] & bit)) {
 			vm_map_mmio(ecam.base + ((uint64_t)bus << 20), 1u << 20);
-			__atomic_store_n(&ecam.mapped[bus / 8], ecam.mapped[bus / 8] | bit,
-					 __ATOMIC_RELEASE);
+			a_store_release(&ecam.mapped[bus / 8], ecam.mapped[bus / 8] | bit);
 		}
 		spin_unlock(&pci_lock, f);
 	}
@@ -420,9 +419,8 @@ static void print_summary(void)
 void pci_init(void)
 {
 	int expect = 0;
-	if (!__atomic_compare_exchange_n(&init_state, &expect, 1, false, __ATOMIC_ACQUIRE,
-					 __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != 2)
+	if (!a_cas_acquire(&init_state, &expect, 1)) {
+		while (a_load_acquire(&init_state) != 2)
 			cpu_relax();
 		return;
 	}
@@ -435,7 +433,7 @@ void pci_init(void)
 				scan_bus(bus, pending);
 	}
 	print_summary();
-	__atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+	a_store_release(&init_state, 2);
 }
 
 unsigned pci_count(void)
@@ -485,9 +483,9 @@ static struct spinlock intx_lock = SPINLOCK_INIT;
 static bool intx_dispatch(struct trapframe *tf, void *arg)
 {
 	struct intx_line *l = arg;
-	unsigned n = __atomic_load_n(&l->n, __ATOMIC_ACQUIRE);
+	unsigned n = a_load_acquire(&l->n);
 	for (unsigned i = 0; i < n; i++) {
-		trap_handler_t fn = __atomic_load_n(&l->h[i].fn, __ATOMIC_ACQUIRE);
+		trap_handler_t fn = a_load_acquire(&l->h[i].fn);
 		if (fn)
 			fn(tf, l->h[i].arg);
 	}
@@ -620,9 +618,9 @@ static int intx_setup(struct pci_dev *d, trap_handler_t fn, void *arg, uint32_t 
 	}
 	l->h[slot].dev = d;
 	l->h[slot].arg = arg;
-	__atomic_store_n(&l->h[slot].fn, fn, __ATOMIC_RELEASE);
+	a_store_release(&l->h[slot].fn, fn);
 	if (slot == l->n)
-		__atomic_store_n(&l->n, slot + 1, __ATOMIC_RELEASE);
+		a_store_release(&l->n, slot + 1);
 	ioapic_mask(gsi, false);
 	spin_unlock(&intx_lock, f);
 	d->gsi = gsi;
@@ -674,7 +672,7 @@ void pci_irq_free(struct pci_dev *d)
 		for (unsigned i = 0; i < INTX_LINES; i++)
 			for (unsigned j = 0; intx[i].vector && j < intx[i].n; j++)
 				if (intx[i].h[j].dev == d)
-					__atomic_store_n(&intx[i].h[j].fn, NULL, __ATOMIC_RELEASE);
+					a_store_release(&intx[i].h[j].fn, NULL);
 		spin_unlock(&intx_lock, f);
 		break;
 	}

@@ -15,6 +15,8 @@
 #include "kernel/time.h"
 #include "kernel/vm.h"
 #include "kernel/console.h"
+#include "kernel/hooks.h"
+#include "kernel/kcmdline.h"
 #include "kernel/panic.h"
 #include "kernel/panic_internal.h"
 #include "kernel/spinlock.h"
@@ -23,10 +25,12 @@
 
 #define AP_STACK_SIZE (32 * 1024)
 
+CMDLINE_KEY(key_cpus, "cpus", "bring up at most this many CPUs");
+static unsigned max_cpus = MAX_CPUS;
+
 extern char ap_tramp_start[], ap_tramp_end[];
 extern uint64_t boot_pml4[];
 
-void (*smp_ap_main_hook)(void);
 static struct spinlock call_lock = SPINLOCK_INIT;
 
 /* An IPI whose effect has not been seen after this long is sent again.
@@ -39,7 +43,7 @@ static struct spinlock call_lock = SPINLOCK_INIT;
 static void wait_clear(struct cpu *c, void *volatile *flag, uint8_t vector)
 {
 	uint64_t resend = rdtsc() + ns_to_tsc(IPI_RESEND_NS);
-	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE)) {
+	while (a_load_acquire(flag)) {
 		cpu_relax();
 		if (rdtsc() > resend) {
 			lapic_send_ipi(c->apic_id, vector);
@@ -49,7 +53,7 @@ static void wait_clear(struct cpu *c, void *volatile *flag, uint8_t vector)
 }
 static struct spinlock flush_lock = SPINLOCK_INIT;
 
-static void stop_others(void)
+void smp_stop_others(void)
 {
 	if (ncpus_online > 1)
 		lapic_send_nmi_others();
@@ -61,7 +65,7 @@ static void run_call(struct cpu *c)
 	void (*fn)(void *) = c->call_fn;
 	if (fn) {
 		fn(c->call_arg);
-		__atomic_store_n(&c->call_fn, NULL, __ATOMIC_RELEASE);
+		a_store_release(&c->call_fn, NULL);
 	}
 }
 
@@ -91,9 +95,9 @@ static void idle_loop(void)
    with interrupts off. */
 static void tlb_serve(struct cpu *c)
 {
-	if (__atomic_load_n(&c->tlb_flush_req, __ATOMIC_ACQUIRE)) {
+	if (a_load_acquire(&c->tlb_flush_req)) {
 		write_cr3(read_cr3());
-		__atomic_store_n(&c->tlb_flush_req, 0, __ATOMIC_RELEASE);
+		a_store_release(&c->tlb_flush_req, 0);
 	}
 }
 
@@ -116,12 +120,12 @@ void vm_flush_all(void)
 	}
 	for (unsigned i = 0; i < ncpus; i++)
 		if (&cpus[i] != me && cpus[i].online) {
-			__atomic_store_n(&cpus[i].tlb_flush_req, 1, __ATOMIC_RELEASE);
+			a_store_release(&cpus[i].tlb_flush_req, 1);
 			lapic_send_ipi(cpus[i].apic_id, VEC_IPI_TLB);
 		}
 	for (unsigned i = 0; i < ncpus; i++) {
 		uint64_t resend = rdtsc() + ns_to_tsc(IPI_RESEND_NS);
-		while (__atomic_load_n(&cpus[i].tlb_flush_req, __ATOMIC_ACQUIRE)) {
+		while (a_load_acquire(&cpus[i].tlb_flush_req)) {
 			tlb_serve(me);
 			cpu_relax();
 			if (rdtsc() > resend) {
@@ -147,7 +151,7 @@ void cpu_call(unsigned id, void (*fn)(void *), void *arg)
 		panic("cpu_call: cpu %u is not online", id);
 	spin_lock_raw(&call_lock);
 	c->call_arg = arg;
-	__atomic_store_n(&c->call_fn, fn, __ATOMIC_RELEASE);
+	a_store_release(&c->call_fn, fn);
 	lapic_send_ipi(c->apic_id, VEC_IPI_WAKE);
 	wait_clear(c, (void *volatile *)&c->call_fn, VEC_IPI_WAKE);
 	spin_unlock_raw(&call_lock);
@@ -163,7 +167,7 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 		if (i == me || !c->online)
 			continue;
 		c->call_arg = arg;
-		__atomic_store_n(&c->call_fn, fn, __ATOMIC_RELEASE);
+		a_store_release(&c->call_fn, fn);
 		lapic_send_ipi(c->apic_id, VEC_IPI_WAKE);
 	}
 	fn(arg);
@@ -183,10 +187,10 @@ void ap_entry(struct cpu *c)
 	if (!c->reent)
 		panic("ap_entry: no memory for cpu %u", c->id);
 	_REENT_INIT_PTR(c->reent);
-	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-	if (smp_ap_main_hook)
-		smp_ap_main_hook();
+	a_fetch_add(&ncpus_online, 1);
+	a_store_release(&c->online, true);
+	if (kernel_hooks.ap_main)
+		kernel_hooks.ap_main();
 	idle_loop();
 }
 
@@ -200,22 +204,27 @@ static bool start_ap(struct cpu *c)
 	param[2] = vm_kernel_cr3();			/* AP_PARAM_KCR3 */
 	param[3] = (uint64_t)c;				/* AP_PARAM_ARG */
 	param[4] = rdmsr(MSR_EFER) & ((1u << 8) | (1u << 11));	/* LME, NXE */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	a_fence();
 	for (int sipi = 0; sipi < 2 && !c->online; sipi++) {
 		lapic_send_sipi(c->apic_id, AP_TRAMP_BASE >> 12);
 		uint64_t end = rdtsc() + ns_to_tsc(sipi ? 200000000 : 1000000);
-		while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && rdtsc() < end)
+		while (!a_load_acquire(&c->online) && rdtsc() < end)
 			cpu_relax();
 	}
 	return c->online;
 }
 
-void smp_init(unsigned max_cpus)
+unsigned smp_max_cpus(void)
 {
+	return max_cpus;
+}
+
+void smp_init(void)
+{
+	max_cpus = (unsigned)kcmdline_u64(&key_cpus, MAX_CPUS, 1, MAX_CPUS);
 	trap_set_handler(VEC_IPI_TLB, tlb_ipi, NULL);
 	cpus[0].apic_id = lapic_id();
 	cpus[0].online = true;
-	panic_stop_others = stop_others;
 	if (!acpi.ncpu)
 		return;
 	size_t tsz = ap_tramp_end - ap_tramp_start;

@@ -7,12 +7,16 @@
 #include <stdint.h>
 
 /* Start every CPU the MADT lists (INIT-SIPI-SIPI, one at a time); each
-   runs cpu_init_local, its LAPIC and timer, then smp_ap_main_hook or the
-   default idle loop. BSP, after lapic_init and time_init. */
-void smp_init(unsigned max_cpus);
-/* What an AP runs once it is online (the runtime's scheduler loop); the
-   default halts with interrupts on and serves cpu_call. */
-extern void (*smp_ap_main_hook)(void);
+   runs cpu_init_local, its LAPIC and timer, then the runtime's ap_main
+   (kernel/hooks.h) or, without one, a loop that halts with interrupts on
+   and serves cpu_call. At most cpus= CPUs in all (default MAX_CPUS).
+   BSP, after lapic_init and time_init. */
+void smp_init(void);
+/* The cpus= limit smp_init applied. */
+unsigned smp_max_cpus(void);
+/* Stop every other CPU (an NMI to all but this one), for panic. Does
+   nothing before the other CPUs are up. */
+void smp_stop_others(void);
 /* Run a cpu_call waiting for this CPU, if any (the runtime's idle loop
    calls this). */
 void smp_poll_calls(void);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/atomic.h"
 #include "kernel/arch/x86.h"
 
 struct spinlock {
@@ -21,19 +22,19 @@ struct spinlock {
 
 static inline bool spin_trylock_raw(struct spinlock *l)
 {
-	return !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
+	return !a_swap_acquire(&l->locked, 1);
 }
 
 static inline void spin_lock_raw(struct spinlock *l)
 {
 	while (!spin_trylock_raw(l))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		while (a_load_relaxed(&l->locked))
 			cpu_relax();
 }
 
 static inline void spin_unlock_raw(struct spinlock *l)
 {
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	a_store_release(&l->locked, 0);
 }
 
 /* Disable interrupts, take the lock; returns the old interrupt state. */
@@ -52,7 +53,7 @@ static inline void spin_unlock(struct spinlock *l, bool f)
 
 static inline bool spin_held(struct spinlock *l)
 {
-	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED);
+	return a_load_relaxed(&l->locked);
 }
 
 #endif

@@ -5,10 +5,8 @@
 #include "kernel/cpu.h"
 #include "kernel/apic.h"
 #include "kernel/exit.h"
+#include "kernel/hooks.h"
 #include "kernel/spinlock.h"
-
-bool (*trap_pf_hook)(struct trapframe *tf, uint64_t addr);
-void (*trap_preempt_hook)(struct trapframe *tf);
 
 static struct {
 	trap_handler_t fn;
@@ -41,7 +39,7 @@ const char *trap_name(unsigned v)
 void trap_set_handler(unsigned vector, trap_handler_t fn, void *arg)
 {
 	handlers[vector].arg = arg;
-	__atomic_store_n(&handlers[vector].fn, fn, __ATOMIC_RELEASE);
+	a_store_release(&handlers[vector].fn, fn);
 }
 
 int trap_alloc_vector(trap_handler_t fn, void *arg)
@@ -62,7 +60,7 @@ int trap_alloc_vector(trap_handler_t fn, void *arg)
 static void page_fault(struct trapframe *tf)
 {
 	uint64_t addr = read_cr2();
-	if (trap_pf_hook && trap_pf_hook(tf, addr))
+	if (kernel_hooks.page_fault && kernel_hooks.page_fault(tf, addr))
 		return;
 	const char *what = tf->error & 0x10 ? "instruction fetch" :
 			   tf->error & 0x2 ? "write" : "read";
@@ -103,6 +101,6 @@ void trap_dispatch(struct trapframe *tf)
 	}
 	/* Nothing may touch c after the hook: the task may resume on another
 	   CPU. */
-	if (--c->irq_depth == 0 && trap_preempt_hook)
-		trap_preempt_hook(tf);
+	if (--c->irq_depth == 0 && kernel_hooks.irq_return)
+		kernel_hooks.irq_return(tf);
 }

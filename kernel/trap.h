@@ -44,11 +44,8 @@ void trap_set_handler(unsigned vector, trap_handler_t fn, void *arg);
 int trap_alloc_vector(trap_handler_t fn, void *arg);
 const char *trap_name(unsigned vector);
 
-/* The page-fault hook lets the runtime grow stacks; it returns true when
-   it mapped the page. */
-extern bool (*trap_pf_hook)(struct trapframe *tf, uint64_t addr);
-/* Called last on the way out of every interrupt that did not nest, after
-   the EOI: the runtime preempts the interrupted task here. */
-extern void (*trap_preempt_hook)(struct trapframe *tf);
+/* A page fault that no handler took goes to the runtime (stack growth),
+   and every interrupt that did not nest ends in the runtime (preemption):
+   kernel/hooks.h. */
 
 #endif

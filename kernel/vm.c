@@ -208,7 +208,7 @@ void vm_map_prepared(uint64_t va, uint64_t pa, unsigned flags)
 	uint64_t *pte = walk(va, 1, false);
 	if (!pte)
 		panic("vm_map_prepared: no table for %#llx", (unsigned long long)va);
-	__atomic_store_n(pte, pa | pte_flags(flags), __ATOMIC_RELEASE);
+	a_store_release(pte, pa | pte_flags(flags));
 }
 
 void *vm_map_mmio(uint64_t pa, size_t len)

@@ -74,7 +74,6 @@ void vm_map_prepared(uint64_t va, uint64_t pa, unsigned flags);
 void *kstack_alloc(size_t size);
 
 /* Statistics. */
-uint64_t kernel_alloc_count(void);	/* heap allocations ever (kernel/libc.c) */
 uint64_t vm_heap_bytes(void);		/* heap mapped by _sbrk */
 
 #endif

@@ -215,7 +215,7 @@ static bool wait_on(struct waitq *q, uint64_t deadline, const char *why)
 
 static bool past(uint64_t deadline)
 {
-	return deadline && rt_now() >= deadline;
+	return deadline && time_ns() >= deadline;
 }
 
 /* ---- listeners ---- */

@@ -17,7 +17,7 @@
  * (a deadline passed), -EPIPE (writing after shutdown or after the
  * connection died), -ENOTCONN, -ENOMEM (out of connections or buffers).
  *
- * Deadlines are absolute (rt_now() scale, 0 = none), as in Go: a read or
+ * Deadlines are absolute (time_ns() scale, 0 = none), as in Go: a read or
  * write still blocked at its deadline returns -ETIMEDOUT, and the
  * connection stays usable. conn_abort resets the connection (RST) at once.
  *

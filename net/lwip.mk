@@ -37,7 +37,7 @@ $(BUILD)/obj/lwip/%.o: $(LWIP_DIR)/src/%.c | $(NEWLIB)/lib/libc.a
 
 # Our files that include lwIP headers need its tree too: without it, say
 # what to do instead of "lwip/tcp.h: No such file".
-$(filter $(BUILD)/obj/net/% $(BUILD)/obj/apps/% $(BUILD)/obj/tests/guest/%,$(KOBJ)): \
+$(filter $(BUILD)/obj/net/% $(BUILD)/obj/apps/% $(BUILD)/obj/tests/guest/%,$(KOBJ) $(TOBJ)): \
 	| $(LWIP_DIR)/src/include/lwip/init.h
 
 # Only runs when a file of lwIP's tree is missing.

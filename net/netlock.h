@@ -1,5 +1,5 @@
 /*
- * net/netlock.h — the net lock, and the glue between lwIP and Weft.
+ * net/netlock.h — the net lock: the one lock around every entry into lwIP.
  *
  * lwIP is not thread-safe; Weft runs its raw API (NO_SYS=1) and makes one
  * lock, the net lock, serialize every entry into it:
@@ -9,14 +9,13 @@
  *	net_unlock();
  *
  * Who calls lwIP, always with the lock held:
- *   - the driver and poller: netif_add(nif, ..., init, ethernet_input)
- *     at probe (after net_init), then nif->input(p, nif) for each
- *     received frame, every pbuf_alloc/pbuf_free (lwIP's pools and pbuf
- *     reference counts are unprotected otherwise: TX completion that
- *     frees pbufs takes the lock too), netif_set_link_up/down; then
- *     net_timers_poll();
+ *   - the bring-up (net/net.c): lwip_init, netif_add, the address;
+ *   - the poller (net/poller.c): nif->input(p, nif) for each received
+ *     frame, every pbuf_alloc/pbuf_free (lwIP's pools and pbuf reference
+ *     counts are unprotected otherwise: TX completion that frees pbufs
+ *     takes the lock too), netif_set_link_up/down;
  *   - tasks, through conn_*: tcp_* calls, then park with net_park_unlock;
- *   - net_timers_poll(): sys_check_timeouts().
+ *   - the net-timers task (net/timers.c): sys_check_timeouts().
  * lwIP's callbacks (recv, sent, err, accept, netif status) run inside
  * those calls, so under the lock: they never block, never take the lock
  * again (it is not recursive: that panics), and wake tasks with
@@ -37,9 +36,9 @@
  * inside lwIP would make the other CPUs spin through a whole slice).
  * Interrupt handlers never call lwIP: they mask a queue and wake the poller.
  *
- * With NET_LOCK_CHECKS (arch/sys_arch.h, on by default) lwIP itself
- * asserts the lock in every raw API entry and input/timer path, every
- * pool allocation and free, and every pbuf_free and pbuf_ref.
+ * With NET_LOCK_CHECKS (arch/sys_arch.h; on in debug builds, make DEBUG=1)
+ * lwIP itself asserts the lock in every raw API entry and input/timer
+ * path, every pool allocation and free, and every pbuf_free and pbuf_ref.
  */
 #ifndef NET_NETLOCK_H
 #define NET_NETLOCK_H
@@ -69,27 +68,9 @@ bool net_lock_held(void);
  */
 void net_park_unlock(void *unused);
 
-/* Initialize lwIP (lwip_init, the loopback netif) once. It runs by itself
-   at KINIT_EARLY, before any KINIT_LATE driver; calling it again (a
-   driver that wants to be sure) does nothing. Do not hold the lock. */
-void net_init(void);
-
-/* Run lwIP's timers if one is due (sys_check_timeouts, which also gives
-   back out-of-order data when PBUF_POOL ran dry): takes the lock only
-   then, so it is cheap to call from every scheduler pass. Do not hold
-   the lock. */
-void net_timers_poll(void);
-/* time_ns() by which net_timers_poll() must run next (an idle CPU arms
-   its wake-up no later than this). Never more than 250 ms ahead: lwIP's
-   own timers are all armed at least TCP_TMR_INTERVAL (250 ms) ahead, so
-   none runs late. Weft code must not add shorter sys_timeout()s; it
-   uses the runtime's timers. */
-uint64_t net_timers_next_ns(void);
-
 struct net_lock_stats {
 	uint64_t acquired;		/* net_lock() calls */
 	uint64_t contended;		/* ... that found it held by another CPU */
-	uint64_t timer_rounds;		/* net_timers_poll() rounds that ran timers */
 };
 /* A copy of the counters (exact: read under the lock). */
 struct net_lock_stats net_lock_stats_get(void);

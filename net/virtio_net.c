@@ -98,15 +98,15 @@
  * order nothing, and a kick or an interrupt is lost: seen here as a TX queue
  * stalled with avail_event == used idx and every later kick suppressed. A
  * port access takes QEMU's big lock, a locked host instruction: a real
- * fence. dev_fence goes where barrier 2 or 4 must hold (before a kick
+ * fence. vnet_dev_fence goes where barrier 2 or 4 must hold (before a kick
  * decision, between arming an interrupt and the re-check), and costs nothing
  * elsewhere (KVM, or TCG with several vCPUs).
  */
-bool fence_by_io;			/* set at probe (virtio_net_setup.c) */
+bool vnet_fence_by_io;			/* set at probe (virtio_net_setup.c) */
 
-void dev_fence(void)
+void vnet_dev_fence(void)
 {
-	if (fence_by_io)
+	if (vnet_fence_by_io)
 		outb(0x80, 0);		/* the POST port: no device listens */
 }
 
@@ -117,10 +117,10 @@ void dev_fence(void)
 static void to_poll_mode(struct vnet_qp *qp)
 {
 	struct vnet *n = qp->n;
-	if (xchg(&qp->irq_off, true))
+	if (a_swap(&qp->irq_off, true))
 		return;
 	n->dev->ops->intr_mask(n->dev, qp->rx.index, true);
-	vnet_irq_fn *cb = load(&n->cb);
+	vnet_irq_fn *cb = a_load_acquire(&n->cb);
 	if (cb)
 		cb(n->cb_arg);
 }
@@ -128,43 +128,43 @@ static void to_poll_mode(struct vnet_qp *qp)
 /* A queue's interrupt (receive or transmit of the pair in arg). It may
    come with nothing new (shared vectors, a last one after suppression):
    the poller checks the rings. */
-void queue_irq(void *arg)
+void vnet_queue_irq(void *arg)
 {
 	struct vnet_qp *qp = arg;
-	count(&qp->n->st.interrupts);
+	a_fetch_add_relaxed(&qp->n->st.interrupts, 1);
 	to_poll_mode(qp);
 }
 
 /* Configuration change: re-read the link state. */
-void config_irq(void *arg)
+void vnet_config_irq(void *arg)
 {
 	struct vnet *n = arg;
-	count(&n->st.interrupts);
+	a_fetch_add_relaxed(&n->st.interrupts, 1);
 	if (!virtio_has(n->dev, VIRTIO_NET_F_STATUS))
 		return;
-	bool up = virtio_cread16(n->dev, CFG_STATUS) & STATUS_LINK_UP;
-	if (up == load(&n->link))
+	bool up = virtio_cread16(n->dev, VNET_CFG_STATUS) & VNET_S_LINK_UP;
+	if (up == a_load_acquire(&n->link))
 		return;
-	store(&n->link, up);
-	count(&n->st.link_changes);
-	store(&n->link_event, true);
+	a_store(&n->link, up);
+	a_fetch_add_relaxed(&n->st.link_changes, 1);
+	a_store(&n->link_event, true);
 	to_poll_mode(&n->qp[0]);
 }
 
 /* ---- receive ---------------------------------------------------------------- */
 
-uint8_t *rx_buf(struct vnet_qp *qp, unsigned i)
+uint8_t *vnet_rx_buf(struct vnet_qp *qp, unsigned i)
 {
-	return qp->rx_page[i / BUFS_PER_PAGE] + (i % BUFS_PER_PAGE) * BUF_SIZE;
+	return qp->rx_page[i / VNET_BUFS_PER_PAGE] + (i % VNET_BUFS_PER_PAGE) * VNET_BUF_SIZE;
 }
 
 /* Give a receive buffer back to the device (not yet told: vq_kick). */
-void rx_post(struct vnet_qp *qp, uint8_t *buf)
+void vnet_rx_post(struct vnet_qp *qp, uint8_t *buf)
 {
 	struct vq_buf b = { (uintptr_t)buf, qp->n->rx_buf_len, true };
 	int err = vq_add(&qp->rx, &b, 1, buf);
 	if (err && err != -EIO)		/* broken: the buffer waits for restart */
-		panic("vnet rx_post: %s: vq_add gave %d with a descriptor just freed",
+		panic("vnet vnet_rx_post: %s: vq_add gave %d with a descriptor just freed",
 		      qp->rx.name, err);
 }
 
@@ -174,7 +174,7 @@ static void rx_drop(struct vnet_qp *qp, const char *why, unsigned a, unsigned b)
 	struct vnet *n = qp->n;
 	n->st.rx_dropped++;
 	uint64_t now = time_ns();
-	if (n->drop_msg_ns && now - n->drop_msg_ns < DROP_MSG_NS) {
+	if (n->drop_msg_ns && now - n->drop_msg_ns < VNET_DROP_MSG_NS) {
 		n->drops_unsaid++;
 		return;
 	}
@@ -206,16 +206,16 @@ static int rx_check(struct vnet_qp *qp, const struct virtio_net_hdr *h, uint8_t 
 		    size_t flen)
 {
 	bool gcsum = virtio_has(qp->n->dev, VIRTIO_NET_F_GUEST_CSUM);
-	unsigned known = gcsum ? HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID : 0;
+	unsigned known = gcsum ? VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID : 0;
 	if (flen < 14 || flen > VNET_FRAME_MAX) {
 		rx_drop(qp, "frame length outside [14, 1514]", (unsigned)flen, 0);
 		return -1;
 	}
-	if ((h->flags & ~known) || h->gso_type != GSO_NONE) {
+	if ((h->flags & ~known) || h->gso_type != VNET_GSO_NONE) {
 		rx_drop(qp, "header flags or gso_type not negotiated", h->flags, h->gso_type);
 		return -1;
 	}
-	if (h->flags & HDR_F_NEEDS_CSUM) {
+	if (h->flags & VNET_HDR_F_NEEDS_CSUM) {
 		size_t start = h->csum_start, at = start + h->csum_offset;
 		if (at + 2 > flen) {
 			rx_drop(qp, "partial checksum outside the frame", h->csum_start,
@@ -228,7 +228,7 @@ static int rx_check(struct vnet_qp *qp, const struct virtio_net_hdr *h, uint8_t 
 		frame[at + 1] = (uint8_t)c;
 		return VNET_RX_CSUM_OK;
 	}
-	return h->flags & HDR_F_DATA_VALID ? VNET_RX_CSUM_OK : 0;
+	return h->flags & VNET_HDR_F_DATA_VALID ? VNET_RX_CSUM_OK : 0;
 }
 
 /*
@@ -240,10 +240,10 @@ static int rx_check(struct vnet_qp *qp, const struct virtio_net_hdr *h, uint8_t 
  */
 static long rx_gather(struct vnet_qp *qp, const uint8_t *buf, uint32_t len, unsigned nb)
 {
-	size_t flen = len - HDR_LEN;
+	size_t flen = len - VNET_HDR_LEN;
 	bool too_long = flen > VNET_FRAME_MAX;
 	if (!too_long)
-		memcpy(qp->bounce, buf + HDR_LEN, flen);
+		memcpy(qp->bounce, buf + VNET_HDR_LEN, flen);
 	for (unsigned k = 1; k < nb; k++) {
 		uint32_t l;
 		uint8_t *b = vq_get_used(&qp->rx, &l);
@@ -256,7 +256,7 @@ static long rx_gather(struct vnet_qp *qp, const uint8_t *buf, uint32_t len, unsi
 		else
 			too_long = true;
 		flen += l;
-		rx_post(qp, b);
+		vnet_rx_post(qp, b);
 	}
 	return too_long ? VNET_FRAME_MAX + 1 : (long)flen;
 }
@@ -268,14 +268,14 @@ static int rx_one(struct vnet_qp *qp, uint8_t *buf, uint32_t len,
 {
 	struct virtio_net_hdr h;
 	int done = 0;
-	if (len < HDR_LEN) {
+	if (len < VNET_HDR_LEN) {
 		rx_drop(qp, "used length shorter than the header", len, 0);
 		goto repost;
 	}
 	memcpy(&h, buf, sizeof h);
 	unsigned nb = virtio_has(qp->n->dev, VIRTIO_NET_F_MRG_RXBUF) ? h.num_buffers : 1;
-	uint8_t *frame = buf + HDR_LEN;
-	long flen = len - HDR_LEN;
+	uint8_t *frame = buf + VNET_HDR_LEN;
+	long flen = len - VNET_HDR_LEN;
 	if (nb == 0 || nb > qp->rx.num) {
 		rx_drop(qp, "num_buffers out of range", nb, qp->rx.num);
 		goto repost;
@@ -295,7 +295,7 @@ static int rx_one(struct vnet_qp *qp, uint8_t *buf, uint32_t len,
 		done = 1;
 	}
 repost:
-	rx_post(qp, buf);
+	vnet_rx_post(qp, buf);
 	return done;
 }
 
@@ -306,7 +306,7 @@ static int qp_rx_poll(struct vnet_qp *qp, int budget,
 	int done = 0, seen = 0;
 	qp->n->st.polls++;
 	/* Poll mode: ask the device not to interrupt at all (step 3). */
-	if (load(&qp->irq_off) && qp->rx.cb_enabled)
+	if (a_load_acquire(&qp->irq_off) && qp->rx.cb_enabled)
 		vq_disable_cb(&qp->rx);
 	while (done < budget && seen < 2 * budget) {
 		uint32_t len;
@@ -317,7 +317,7 @@ static int qp_rx_poll(struct vnet_qp *qp, int budget,
 		done += rx_one(qp, buf, len, deliver, ctx);
 	}
 	if (seen) {
-		dev_fence();
+		vnet_dev_fence();
 		vq_kick(&qp->rx);
 	}
 	return done;
@@ -347,7 +347,7 @@ static bool tx_wait(struct vnet_qp *qp)
 {
 	qp->tx_waiting = true;
 	bool done = vq_enable_cb(&qp->tx);
-	dev_fence();
+	vnet_dev_fence();
 	if (!done && !vq_has_used(&qp->tx))
 		return false;
 	qp_tx_reclaim(qp);
@@ -375,13 +375,13 @@ static int qp_tx(struct vnet_qp *qp, const struct vnet_frag *frags, int nfrags)
 		qp->n->st.tx_ring_full++;
 		return -EAGAIN;
 	}
-	uint8_t *b = qp->tx_free[--qp->tx_nfree], *p = b + HDR_LEN;
-	memset(b, 0, HDR_LEN);
+	uint8_t *b = qp->tx_free[--qp->tx_nfree], *p = b + VNET_HDR_LEN;
+	memset(b, 0, VNET_HDR_LEN);
 	for (int i = 0; i < nfrags; i++) {
 		memcpy(p, frags[i].data, frags[i].len);
 		p += frags[i].len;
 	}
-	struct vq_buf vb = { (uintptr_t)b, (uint32_t)(HDR_LEN + total), false };
+	struct vq_buf vb = { (uintptr_t)b, (uint32_t)(VNET_HDR_LEN + total), false };
 	int err = vq_add(&qp->tx, &vb, 1, b);
 	if (err) {
 		qp->tx_free[qp->tx_nfree++] = b;
@@ -389,7 +389,7 @@ static int qp_tx(struct vnet_qp *qp, const struct vnet_frag *frags, int nfrags)
 			return err;
 		panic("vnet_tx: %s: vq_add gave %d with a buffer free", qp->tx.name, err);
 	}
-	dev_fence();
+	vnet_dev_fence();
 	vq_kick(&qp->tx);
 	qp->n->st.tx_frames++;
 	qp->n->st.tx_bytes += total;
@@ -404,7 +404,7 @@ static bool qp_work(struct vnet_qp *qp)
 {
 	bool *ev = &qp->n->link_event;
 	return vq_has_used(&qp->rx) || (qp->tx_waiting && vq_has_used(&qp->tx)) ||
-	       (qp->index == 0 && load(ev) && xchg(ev, false));
+	       (qp->index == 0 && a_load_acquire(ev) && a_swap(ev, false));
 }
 
 /* Step 4 of the protocol. Precondition: the poller's context. */
@@ -412,16 +412,16 @@ static bool qp_irq_enable(struct vnet_qp *qp)
 {
 	struct virtio_dev *d = qp->n->dev;
 	bool rx = vq_enable_cb(&qp->rx);
-	dev_fence();
+	vnet_dev_fence();
 	if (rx || qp_work(qp))
 		goto busy;
-	if (load(&qp->irq_off)) {
+	if (a_load_acquire(&qp->irq_off)) {
 		d->ops->intr_mask(d, qp->rx.index, false);
-		store(&qp->irq_off, false);
+		a_store(&qp->irq_off, false);
 	}
 	if (!qp_work(qp))
 		return false;
-	if (!xchg(&qp->irq_off, true))
+	if (!a_swap(&qp->irq_off, true))
 		d->ops->intr_mask(d, qp->rx.index, true);
 busy:
 	/* Take back completed sends now, so that a poller which never calls
@@ -435,7 +435,7 @@ int vnet_rx_poll(struct vnet *n, int budget,
 		 void (*deliver)(void *ctx, const void *frame, size_t len, unsigned flags),
 		 void *ctx)
 {
-	assert_poller();
+	vnet_assert_poller();
 	if (!n->up || budget <= 0)
 		return 0;
 	return qp_rx_poll(&n->qp[0], budget, deliver, ctx);
@@ -443,13 +443,13 @@ int vnet_rx_poll(struct vnet *n, int budget,
 
 int vnet_tx(struct vnet *n, const struct vnet_frag *frags, int nfrags)
 {
-	assert_poller();
+	vnet_assert_poller();
 	return n->up ? qp_tx(&n->qp[0], frags, nfrags) : -EIO;
 }
 
 void vnet_tx_reclaim(struct vnet *n)
 {
-	assert_poller();
+	vnet_assert_poller();
 	if (n->up)
 		qp_tx_reclaim(&n->qp[0]);
 }
@@ -466,30 +466,30 @@ unsigned vnet_tx_total(const struct vnet *n)
 
 void vnet_set_irq_callback(struct vnet *n, vnet_irq_fn *cb, void *arg)
 {
-	assert_poller();
-	if (n->up && !load(&n->qp[0].irq_off))
+	vnet_assert_poller();
+	if (n->up && !a_load_acquire(&n->qp[0].irq_off))
 		panic("vnet_set_irq_callback: %s: called in interrupt mode", n->dev->name);
-	__atomic_store_n(&n->cb, NULL, __ATOMIC_RELEASE);
+	a_store_release(&n->cb, NULL);
 	n->cb_arg = arg;
-	__atomic_store_n(&n->cb, cb, __ATOMIC_RELEASE);
+	a_store_release(&n->cb, cb);
 }
 
 vnet_irq_fn *vnet_irq_callback(const struct vnet *n)
 {
-	return __atomic_load_n(&n->cb, __ATOMIC_ACQUIRE);
+	return a_load_acquire(&n->cb);
 }
 
 bool vnet_rx_irq_enable(struct vnet *n)
 {
-	assert_poller();
+	vnet_assert_poller();
 	return n->up ? qp_irq_enable(&n->qp[0]) : false;
 }
 
 void vnet_rx_irq_disable(struct vnet *n)
 {
-	assert_poller();
+	vnet_assert_poller();
 	struct vnet_qp *qp = &n->qp[0];
-	if (n->up && !xchg(&qp->irq_off, true))
+	if (n->up && !a_swap(&qp->irq_off, true))
 		n->dev->ops->intr_mask(n->dev, qp->rx.index, true);
 }
 
@@ -503,14 +503,14 @@ bool vnet_rx_waiting(struct vnet *n)
 
 bool vnet_link_up(struct vnet *n)
 {
-	return load(&n->link);
+	return a_load_acquire(&n->link);
 }
 
 struct vnet_stats vnet_stats(const struct vnet *n)
 {
 	struct vnet_stats s = n->st;
-	s.interrupts = __atomic_load_n(&n->st.interrupts, __ATOMIC_RELAXED);
-	s.link_changes = __atomic_load_n(&n->st.link_changes, __ATOMIC_RELAXED);
+	s.interrupts = a_load_relaxed(&n->st.interrupts);
+	s.link_changes = a_load_relaxed(&n->st.link_changes);
 	return s;
 }
 

@@ -1,21 +1,25 @@
 /*
- * net/virtio_net.h — the virtio-net driver (virtio 1.0 section 5.1), over
- * either transport (virtio_pci.c, virtio_mmio.c).
+ * net/virtio_net.h — the virtio-net driver (virtio 1.0 section 5.1), the
+ * netif's device, over either transport (kernel/virtio/virtio_pci.c,
+ * kernel/virtio/virtio_mmio.c).
  *
  * Call order:
  *   n = vnet_probe(devs, max)          every NIC found and brought up, in
  *                                      "poll mode": its interrupt is off
  *   vnet_set_irq_callback(dev, cb, a)  in poll mode (as after probe, or
  *                                      after vnet_rx_irq_disable)
- *   loop (the poller, under the net lock):
+ *   loop (the poller, under the net lock; net/poller.c does exactly this):
+ *     if (vnet_broken(dev))
+ *       vnet_restart(dev, 0)                    reset, redo; poll on
  *     vnet_rx_poll(dev, budget, deliver, ctx)   frames to the stack
  *     vnet_tx(dev, frags, n) ... vnet_tx_reclaim(dev)
+ *     vnet_link_up(dev)                         every pass (cheap): carry
+ *                                               a change to the stack
  *     when vnet_rx_poll returned < budget:
  *       if (vnet_rx_irq_enable(dev)) poll again;   work arrived meanwhile
  *       else sleep until cb runs                   interrupt is on again
- *   vnet_link_up(dev)                  on every pass (cheap): a change
- *                                      wakes the poller, once
- *   vnet_restart(dev, 0)               after vnet_broken(dev): reset, redo
+ *                                      (a link change wakes the poller
+ *                                      once: enable refuses, once)
  *
  * The interrupt protocol (NAPI). A device is either in interrupt mode
  * (its receive interrupt armed, the poller asleep) or in poll mode (the

@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 #include "net/virtio_net.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
-#include "net/virtio_pci.h"
-#include "net/virtqueue.h"
+#include "kernel/virtio/virtio.h"
+#include "kernel/virtio/virtio_mmio.h"
+#include "kernel/virtio/virtio_pci.h"
+#include "kernel/virtio/virtqueue.h"
+#include "kernel/atomic.h"
 #include "kernel/console.h"
+#include "kernel/debug.h"
 #include "kernel/cpu.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
@@ -24,15 +26,15 @@
 #include "kernel/arch/x86.h"
 
 /* Device configuration layout (section 5.1.4). */
-#define CFG_MAC		0
-#define CFG_STATUS	6
-#define STATUS_LINK_UP	1
+#define VNET_CFG_MAC		0
+#define VNET_CFG_STATUS	6
+#define VNET_S_LINK_UP	1
 
 /* The header in front of every frame (virtio_net_hdr_v1: num_buffers is
    always there with VERSION_1). */
 struct virtio_net_hdr {
 	uint8_t flags;			/* HDR_F_* */
-	uint8_t gso_type;		/* GSO_NONE: no GSO feature negotiated */
+	uint8_t gso_type;		/* VNET_GSO_NONE: no GSO feature negotiated */
 	uint16_t hdr_len;
 	uint16_t gso_size;
 	uint16_t csum_start;		/* NEEDS_CSUM: checksum from this offset... */
@@ -41,18 +43,18 @@ struct virtio_net_hdr {
 };
 _Static_assert(sizeof(struct virtio_net_hdr) == 12, "virtio_net_hdr_v1 is 12 bytes");
 
-#define HDR_F_NEEDS_CSUM	1
-#define HDR_F_DATA_VALID	2
-#define GSO_NONE		0
-#define HDR_LEN			sizeof(struct virtio_net_hdr)
+#define VNET_HDR_F_NEEDS_CSUM	1
+#define VNET_HDR_F_DATA_VALID	2
+#define VNET_GSO_NONE		0
+#define VNET_HDR_LEN			sizeof(struct virtio_net_hdr)
 
-#define RING_WANT	256		/* entries per queue (QEMU's default max) */
-#define BUF_SIZE	2048		/* one RX or TX buffer slot */
-#define BUFS_PER_PAGE	(4096 / BUF_SIZE)
-#define RX_BUF_MIN	64		/* smallest rx_buf_len vnet_restart takes */
-#define DROP_MSG_NS	1000000000ull	/* at most one drop message a second */
+#define VNET_RING_WANT	256		/* entries per queue (QEMU's default max) */
+#define VNET_BUF_SIZE	2048		/* one RX or TX buffer slot */
+#define VNET_BUFS_PER_PAGE	(4096 / VNET_BUF_SIZE)
+#define VNET_RX_BUF_MIN	64		/* smallest rx_buf_len vnet_restart takes */
+#define VNET_DROP_MSG_NS	1000000000ull	/* at most one drop message a second */
 
-#define WANT_FEATURES (VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |	\
+#define VNET_WANT_FEATURES (VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_NET_F_STATUS) |	\
 		       VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |	\
 		       VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM))
 
@@ -65,8 +67,8 @@ struct vnet_qp {
 	unsigned index;			/* pair number: queues 2 * index, +1 */
 	struct vq rx, tx;
 
-	uint8_t *rx_page[VQ_MAX_NUM / BUFS_PER_PAGE];	/* RX buffers, 2 per page */
-	uint8_t *tx_page[VQ_MAX_NUM / BUFS_PER_PAGE];	/* TX buffers, likewise */
+	uint8_t *rx_page[VQ_MAX_NUM / VNET_BUFS_PER_PAGE];	/* RX buffers, 2 per page */
+	uint8_t *tx_page[VQ_MAX_NUM / VNET_BUFS_PER_PAGE];	/* TX buffers, likewise */
 	unsigned npages;		/* of each kind allocated */
 	uint8_t *bounce;		/* one page: a merged frame gathered */
 
@@ -103,27 +105,22 @@ struct vnet {
 };
 
 /* Debug builds check the poller's precondition: the net lock is held, so
-   interrupts are off (build with -DVNET_DEBUG=1). */
+   interrupts are off (make DEBUG=1, kernel/debug.h). */
 #ifndef VNET_DEBUG
-#define VNET_DEBUG 0
+#define VNET_DEBUG WEFT_DEBUG
 #endif
-#define assert_poller()								\
+#define vnet_assert_poller()							\
 	do {									\
 		if (VNET_DEBUG && irq_enabled())				\
 			panic("%s: interrupts on: the net lock is not held", __func__); \
 	} while (0)
 
-#define load(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
-#define store(p, v)	__atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
-#define xchg(p, v)	__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
-#define count(p)	__atomic_fetch_add((p), 1, __ATOMIC_RELAXED)
-
 /* virtio_net.c */
-extern bool fence_by_io;
-void dev_fence(void);
-void queue_irq(void *arg);
-void config_irq(void *arg);
-uint8_t *rx_buf(struct vnet_qp *qp, unsigned i);
-void rx_post(struct vnet_qp *qp, uint8_t *buf);
+extern bool vnet_fence_by_io;
+void vnet_dev_fence(void);
+void vnet_queue_irq(void *arg);
+void vnet_config_irq(void *arg);
+uint8_t *vnet_rx_buf(struct vnet_qp *qp, unsigned i);
+void vnet_rx_post(struct vnet_qp *qp, uint8_t *buf);
 
 #endif

@@ -28,7 +28,7 @@ static bool tcg_uniprocessor(void)
 /* Buffers for a pair whose queues have num entries; kept across restarts. */
 static int qp_alloc(struct vnet_qp *qp, unsigned num)
 {
-	unsigned need = (num + BUFS_PER_PAGE - 1) / BUFS_PER_PAGE;
+	unsigned need = (num + VNET_BUFS_PER_PAGE - 1) / VNET_BUFS_PER_PAGE;
 	if (!qp->bounce && !(qp->bounce = (uint8_t *)(uintptr_t)page_alloc()))
 		return -ENOMEM;
 	for (; qp->npages < need; qp->npages++) {
@@ -51,11 +51,11 @@ static int qp_setup(struct vnet_qp *qp)
 	struct virtio_dev *d = qp->n->dev;
 	char name[32];
 	snprintf(name, sizeof name, "%s rx%u", d->name, qp->index);
-	int err = virtio_queue(d, 2 * qp->index, RING_WANT, &qp->rx, name);
+	int err = virtio_queue(d, 2 * qp->index, VNET_RING_WANT, &qp->rx, name);
 	if (err)
 		return err;
 	snprintf(name, sizeof name, "%s tx%u", d->name, qp->index);
-	err = virtio_queue(d, 2 * qp->index + 1, RING_WANT, &qp->tx, name);
+	err = virtio_queue(d, 2 * qp->index + 1, VNET_RING_WANT, &qp->tx, name);
 	if (err)
 		goto err_rx;
 	unsigned num = qp->rx.num > qp->tx.num ? qp->rx.num : qp->tx.num;
@@ -63,10 +63,11 @@ static int qp_setup(struct vnet_qp *qp)
 	if (err)
 		goto err_tx;
 	for (unsigned i = 0; i < qp->rx.num; i++)
-		rx_post(qp, rx_buf(qp, i));
+		vnet_rx_post(qp, vnet_rx_buf(qp, i));
 	qp->tx_total = qp->tx_nfree = qp->tx.num;
 	for (unsigned i = 0; i < qp->tx.num; i++)
-		qp->tx_free[i] = qp->tx_page[i / BUFS_PER_PAGE] + (i % BUFS_PER_PAGE) * BUF_SIZE;
+		qp->tx_free[i] = qp->tx_page[i / VNET_BUFS_PER_PAGE] +
+				 (i % VNET_BUFS_PER_PAGE) * VNET_BUF_SIZE;
 	qp->tx_waiting = false;
 	vq_disable_cb(&qp->tx);
 	return 0;
@@ -93,7 +94,7 @@ static void qp_teardown(struct vnet_qp *qp)
 static void read_identity(struct vnet *n)
 {
 	struct virtio_dev *d = n->dev;
-	if (!virtio_has(d, VIRTIO_NET_F_MAC) || virtio_cread_bytes(d, CFG_MAC, n->mac, 6)) {
+	if (!virtio_has(d, VIRTIO_NET_F_MAC) || virtio_cread_bytes(d, VNET_CFG_MAC, n->mac, 6)) {
 		/* No address from the device: a locally administered one. */
 		uint64_t r = rdtsc() ^ (uintptr_t)n;
 		uint8_t mac[6] = { 0x52, 0x54, 0x00, (uint8_t)(r >> 16), (uint8_t)(r >> 8),
@@ -101,9 +102,9 @@ static void read_identity(struct vnet *n)
 		memcpy(n->mac, mac, 6);
 	}
 	bool up = !virtio_has(d, VIRTIO_NET_F_STATUS) ||
-		  (virtio_cread16(d, CFG_STATUS) & STATUS_LINK_UP);
-	store(&n->link, up);
-	store(&n->link_event, false);
+		  (virtio_cread16(d, VNET_CFG_STATUS) & VNET_S_LINK_UP);
+	a_store(&n->link, up);
+	a_store(&n->link_event, false);
 }
 
 /*
@@ -118,17 +119,17 @@ static int vnet_setup(struct vnet *n)
 	if (err)
 		return err;
 	n->offered = d->ops->get_features(d);
-	err = virtio_negotiate(d, WANT_FEATURES);
+	err = virtio_negotiate(d, VNET_WANT_FEATURES);
 	if (err)
 		return err;
 	read_identity(n);
 	/* Poll mode before any handler can run: they then do nothing. */
 	void *args[2 * VNET_MAX_PAIRS];
 	for (unsigned i = 0; i < n->npairs; i++) {
-		store(&n->qp[i].irq_off, true);
+		a_store(&n->qp[i].irq_off, true);
 		args[2 * i] = args[2 * i + 1] = &n->qp[i];
 	}
-	err = d->ops->intr_setup(d, 2 * n->npairs, queue_irq, args, config_irq, n);
+	err = d->ops->intr_setup(d, 2 * n->npairs, vnet_queue_irq, args, vnet_config_irq, n);
 	if (err < 0)
 		goto err_fail;
 	unsigned i;
@@ -168,7 +169,8 @@ static void print_up(struct vnet *n)
 	const uint8_t *m = n->mac;
 	kprintf("vnet: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, %s, rings %u/%u, "
 		"rx buffers %u bytes; features%s%s%s%s%s%s (offered %#llx)%s\n",
-		d->name, m[0], m[1], m[2], m[3], m[4], m[5], load(&n->link) ? "up" : "down",
+		d->name, m[0], m[1], m[2], m[3], m[4], m[5],
+		a_load_acquire(&n->link) ? "up" : "down",
 		d->ops->intr_kind(d), n->qp[0].rx.num, n->qp[0].tx.num, n->rx_buf_len,
 		virtio_has(d, VIRTIO_NET_F_MAC) ? " mac" : "",
 		virtio_has(d, VIRTIO_NET_F_STATUS) ? " status" : "",
@@ -177,7 +179,7 @@ static void print_up(struct vnet *n)
 		virtio_has(d, VIRTIO_NET_F_GUEST_CSUM) ? " guest_csum" : "",
 		virtio_has(d, VIRTIO_F_VERSION_1) ? " version_1" : "",
 		(unsigned long long)n->offered,
-		fence_by_io ? "; ring fences by port I/O (TCG, one vCPU)" : "");
+		vnet_fence_by_io ? "; ring fences by port I/O (TCG, one vCPU)" : "");
 }
 
 /* ---- the public calls --------------------------------------------------------- */
@@ -189,12 +191,12 @@ int vnet_probe(struct vnet **out, int max)
 		unsigned nd = virtio_pci_find(VIRTIO_ID_NET, devs, VNET_MAX_DEVS);
 		nd += virtio_mmio_find(VIRTIO_ID_NET, devs + nd, VNET_MAX_DEVS - nd);
 		probed = true;
-		fence_by_io = tcg_uniprocessor();
+		vnet_fence_by_io = tcg_uniprocessor();
 		for (unsigned k = 0; k < nd; k++) {
 			struct vnet *n = &vnets[nvnets];
 			n->dev = devs[k];
 			n->npairs = 1;
-			n->rx_buf_len = BUF_SIZE;
+			n->rx_buf_len = VNET_BUF_SIZE;
 			for (unsigned i = 0; i < VNET_MAX_PAIRS; i++)
 				n->qp[i].n = n, n->qp[i].index = i;
 			int err = vnet_setup(n);
@@ -215,10 +217,10 @@ int vnet_probe(struct vnet **out, int max)
 
 int vnet_restart(struct vnet *n, unsigned rx_buf_len)
 {
-	assert_poller();
+	vnet_assert_poller();
 	if (rx_buf_len == 0)
-		rx_buf_len = BUF_SIZE;
-	if (rx_buf_len < RX_BUF_MIN || rx_buf_len > BUF_SIZE)
+		rx_buf_len = VNET_BUF_SIZE;
+	if (rx_buf_len < VNET_RX_BUF_MIN || rx_buf_len > VNET_BUF_SIZE)
 		return -EINVAL;
 	if (n->up)
 		vnet_teardown(n);

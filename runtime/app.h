@@ -6,23 +6,32 @@
  *
  * The boot picks the app named by `app=` on the command line (default
  * "httpd") and runs its main as a task once every CPU and the network are
- * up. Apps read their settings from the command line with rt_config_*;
- * each key they read is declared with CONFIG_KEY so unknown words can be
- * told apart from settings.
+ * up. Apps read their settings from the command line the way every layer
+ * does (kernel/kcmdline.h, included here): a key is declared once, next
+ * to its reader, and read through that declaration, so unknown words can
+ * be told apart from settings:
+ *
+ *	CMDLINE_KEY(key_port, "port", "TCP port of the app");
+ *	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 7, 1, 65535);
  */
 #ifndef RUNTIME_APP_H
 #define RUNTIME_APP_H
 
 #include <stdint.h>
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 
-#define APP(name, fn) KAPP(name, fn)
-#define CONFIG_KEY(ident, name, help) CMDLINE_KEY(ident, name, help)
+/* An entry of the app registry, in the "apps" linker section. */
+struct app {
+	const char *name;
+	void (*main)(void);
+};
+#define APP(nm, f)								\
+	static const struct app app_##f						\
+		__attribute__((used, section("apps"), aligned(8))) = { nm, f }
 
-/* The value of key on the command line, or NULL. */
-const char *rt_config(const char *key);
-/* A number from the command line, or def (with a message) when absent,
-   malformed or outside [min, max]. */
-uint64_t rt_config_u64(const char *key, uint64_t def, uint64_t min, uint64_t max);
+/* Run the main of the app that app= names (default "httpd"); with no such
+   app, say which there are and return. The first task, once every CPU and
+   the network are up (kmain). */
+void app_run(void);
 
 #endif

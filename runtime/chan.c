@@ -171,12 +171,12 @@ int chan_recv(chan_t *c, void *elem) { return recv_until(c, elem, 0); }
 
 int chan_send_timeout(chan_t *c, const void *elem, uint64_t timeout_ns)
 {
-	return send_until(c, elem, rt_now() + timeout_ns);
+	return send_until(c, elem, time_ns() + timeout_ns);
 }
 
 int chan_recv_timeout(chan_t *c, void *elem, uint64_t timeout_ns)
 {
-	return recv_until(c, elem, rt_now() + timeout_ns);
+	return recv_until(c, elem, time_ns() + timeout_ns);
 }
 
 int chan_close(chan_t *c)
@@ -211,7 +211,7 @@ int chan_close(chan_t *c)
 	return 0;
 }
 
-size_t chan_len(chan_t *c) { return __atomic_load_n(&c->count, __ATOMIC_RELAXED); }
+size_t chan_len(chan_t *c) { return a_load_relaxed(&c->count); }
 size_t chan_cap(chan_t *c) { return c->cap; }
 
 /* ---- select ---- */
@@ -263,7 +263,7 @@ int chan_select(struct sel_case *cases, int n, uint64_t timeout_ns)
 {
 	if (n < 0 || n > SEL_MAX)
 		return -EINVAL;
-	uint64_t deadline = timeout_ns == SEL_FOREVER ? 0 : rt_now() + timeout_ns;
+	uint64_t deadline = timeout_ns == SEL_FOREVER ? 0 : time_ns() + timeout_ns;
 	struct sel_locks locks;
 	sel_collect(cases, n, &locks);
 	struct sched *s;

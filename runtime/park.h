@@ -47,7 +47,7 @@ uint64_t task_park_prepare(void);
    holds the lock) and stay off; they are restored to "on" when the task
    runs again. */
 void task_park(const char *reason, void (*unlock)(void *), void *arg);
-/* Same, but a timer wakes the task at deadline (rt_now() scale) if
+/* Same, but a timer wakes the task at deadline (time_ns() scale) if
    nobody else did first. Returns true when the timer woke it. */
 bool task_park_until(const char *reason, void (*unlock)(void *), void *arg, uint64_t deadline);
 /* Win the right to wake t from its park `seq`; false when another waker

@@ -6,8 +6,8 @@
  * tasks, or instead of halting — so under load the device is drained by
  * CPUs that switch tasks anyway, and an idle machine sleeps until the
  * device interrupts. The function runs on the loop's stack with
- * interrupts off, must not block, and returns true when it made tasks
- * runnable.
+ * interrupts off and must not block; the tasks it readies are found by
+ * the loop's next look at the run queues.
  *
  * Protocol (no lost wake-up): the device's interrupt handler masks its
  * queue and calls rt_poll_kick, which sets `pending` (sequentially
@@ -24,7 +24,8 @@
 
 #include <stdbool.h>
 
-void rt_poll_register(bool (*fn)(void));
+/* net_init registers the one poll function, before the first kick. */
+void rt_poll_register(void (*fn)(void));
 /* Mark poll work pending and make sure some CPU will come for it. Safe
    from interrupt handlers and from the poll function itself. */
 void rt_poll_kick(void);

@@ -1,24 +1,16 @@
 /*
- * runtime/rt.c — starting the runtime on every CPU, and its statistics.
- *
- * At KINIT_EARLY (before the APs start) the BSP installs the runtime's
- * hooks into the kernel: the timer interrupt, preemption on trap exit,
- * stack growth in the page-fault handler, newlib's per-task state, the
- * task name in panics, and what an AP does once online (its scheduler
- * loop). kmain then hands its body to rt_start, which runs it as the first
- * task and turns the boot CPU into a scheduler too.
+ * runtime/rt.c — starting the runtime on every CPU (runtime/rt.h has the
+ * order), the table of its hooks into the kernel, and its statistics.
  */
 #include <stdio.h>
-#include "kernel/kmain.h"
+#include "kernel/libc.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/vm.h"
+#include "runtime/rt.h"
 #include "runtime/sched.h"
 #include "runtime/app.h"
 #include "runtime/stats.h"
-
-void sched_install_hooks(void);
-void task_init_hooks(void);
 
 static void (*main_body)(void);
 
@@ -28,7 +20,7 @@ static void main_task(void *arg)
 	main_body();
 }
 
-static _Noreturn void rt_start(void (*body)(void))
+void rt_start(void (*body)(void))
 {
 	main_body = body;
 	struct task_attr a = { "main", 0, -1 };
@@ -45,43 +37,30 @@ static void rt_ap_main(void)
 	sched_loop();
 }
 
-static void rt_init(void)
+void rt_init(void)
 {
 	sched_init_cpu(&cpus[0]);
 	stack_init_cpu(cpus[0].sched);
-	stack_init();
-	task_init_hooks();
-	sched_install_hooks();
-	smp_ap_main_hook = rt_ap_main;
-	kmain_continue = rt_start;
-}
-KINIT(rt_init, KINIT_EARLY);
-
-const char *rt_config(const char *key)
-{
-	return cmdline_get(&kcmdline, key);
 }
 
-uint64_t rt_config_u64(const char *key, uint64_t def, uint64_t min, uint64_t max)
-{
-	return kcmdline_u64(key, def, min, max);
-}
+const struct kernel_hooks rt_kernel_hooks = {
+	.page_fault = stack_fault,
+	.timer = sched_timer_tick,
+	.irq_return = sched_preempt_check,
+	.reent_alloc = task_reent_alloc,
+	.describe = task_describe,
+	.ap_main = rt_ap_main,
+};
 
 void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 {
 	struct sched *s = cpus[cpu].sched;
-	*out = (struct rt_cpu_stats){ 0 };
-	if (!s)
-		return;
-	out->tasks_run = s->st.tasks_run;
-	out->switches = s->st.switches;
-	out->steals = s->st.steals;
-	out->preempts = s->st.preempts;
-	out->idle_ns = s->st.idle_ns;
-	out->halts = s->st.halts;
-	out->idle_spins = s->st.idle_spins;
-	out->spawned = s->st.spawned;
-	out->wakeups_sent = s->st.wakeups_sent;
+	*out = s ? s->st : (struct rt_cpu_stats){ 0 };
+}
+
+void rt_heap_stats(struct rt_heap_stats *out)
+{
+	libc_heap_stats(&out->in_use, &out->arena);
 }
 
 uint64_t rt_malloc_count(void)

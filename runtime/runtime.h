@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kernel/time.h"
+#include "kernel/atomic.h"
 #include "runtime/spinlock.h"
 
 typedef struct task task_t;
@@ -58,8 +60,9 @@ const char *task_name(const task_t *t);
    preemption). */
 unsigned task_cpu(void);
 
-/* Time since boot, from the TSC. */
-uint64_t rt_now(void);
+/* Time: time_ns() (kernel/time.h, included here) is the one clock,
+   nanoseconds since boot from the TSC; every deadline in the runtime and
+   in net/ is on its scale. */
 static inline uint64_t ms(uint64_t n) { return n * 1000000ull; }
 static inline uint64_t us(uint64_t n) { return n * 1000ull; }
 

@@ -58,13 +58,15 @@
  * PREEMPTION. While tasks run, the per-CPU LAPIC timer also fires every
  * slice (10 ms): a task that was running at the previous slice check and
  * is still the same, with no switch in between, has run a whole slice
- * without blocking, and the handler marks need_resched. (So a spinning
- * task is preempted after one to two slices; checking at every switch
- * would put a clock read on the hottest path.) On the way out of the trap (trap.c calls
- * sched_preempt_check) a task interrupted with interrupts on — hence
- * holding no spinlock — saves its vector registers on its own stack and
- * switches to the loop as if it had yielded. It resumes inside the trap
- * handler, restores the vector state and returns from the interrupt.
+ * without blocking, and the handler (sched_timer_tick) marks
+ * need_resched. (So a spinning task is preempted after one to two slices;
+ * checking at every switch would put a clock read on the hottest path.)
+ * On the way out of the interrupt (trap.c calls sched_preempt_check
+ * through the kernel's irq_return hook, kernel/hooks.h) a task
+ * interrupted with interrupts on — hence holding no spinlock — saves its
+ * vector registers on its own stack and switches to the loop as if it had
+ * yielded. It resumes inside the trap handler, restores the vector state
+ * and returns from the interrupt.
  *
  * REJECTED: direct task-to-task switches (faster by one switch, but then
  * an exiting task would free the stack it stands on, and a parking task
@@ -78,6 +80,7 @@
 #include <string.h>
 #include "kernel/apic.h"
 #include "kernel/console.h"
+#include "kernel/debug.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
@@ -86,9 +89,10 @@
 #include "runtime/poll.h"
 #include "runtime/sched.h"
 
-/* Invariant checks on the hot path; on in debug builds (make DEBUG=1). */
+/* Invariant checks on the hot path; on in debug builds (make DEBUG=1,
+   kernel/debug.h). */
 #ifndef SCHED_DEBUG
-#define SCHED_DEBUG 0
+#define SCHED_DEBUG WEFT_DEBUG
 #endif
 
 static struct spinlock gq_lock = SPINLOCK_INIT;
@@ -108,7 +112,7 @@ static void gq_put_list(struct task *h, struct task *t, uint64_t n)
 	else
 		gq_head = h;
 	gq_tail = t;
-	__atomic_store_n(&gq_len, gq_len + n, __ATOMIC_SEQ_CST);
+	a_store(&gq_len, gq_len + n);
 	spin_unlock_raw(&gq_lock);
 }
 
@@ -116,7 +120,7 @@ static void gq_put_list(struct task *h, struct task *t, uint64_t n)
    the rest go to s's ring (which the caller knows has room). */
 static struct task *gq_get(struct sched *s, uint32_t max)
 {
-	if (!__atomic_load_n(&gq_len, __ATOMIC_SEQ_CST))
+	if (!a_load(&gq_len))
 		return NULL;
 	spin_lock_raw(&gq_lock);
 	uint64_t n = gq_len / ncpus_online + 1;
@@ -138,9 +142,9 @@ static struct task *gq_get(struct sched *s, uint32_t max)
 	}
 	if (!gq_head)
 		gq_tail = NULL;
-	__atomic_store_n(&gq_len, gq_len - n, __ATOMIC_SEQ_CST);
+	a_store(&gq_len, gq_len - n);
 	spin_unlock_raw(&gq_lock);
-	__atomic_store_n(&s->tail, tail, __ATOMIC_RELEASE);
+	a_store_release(&s->tail, tail);
 	return first;
 }
 
@@ -154,8 +158,7 @@ static bool runq_put_slow(struct sched *s, struct task *t, uint32_t h, uint32_t 
 	uint32_t n = (tl - h) / 2;
 	for (uint32_t i = 0; i < n; i++)
 		batch[i] = s->runq[(h + i) % RUNQ_SIZE];
-	if (!__atomic_compare_exchange_n(&s->head, &h, h + n, false, __ATOMIC_SEQ_CST,
-					 __ATOMIC_RELAXED))
+	if (!a_cas(&s->head, &h, h + n))
 		return false;
 	batch[n] = t;
 	for (uint32_t i = 0; i < n; i++)
@@ -167,11 +170,11 @@ static bool runq_put_slow(struct sched *s, struct task *t, uint32_t h, uint32_t 
 static void runq_put(struct sched *s, struct task *t)
 {
 	for (;;) {
-		uint32_t h = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
+		uint32_t h = a_load_acquire(&s->head);
 		uint32_t tl = s->tail;
 		if (tl - h < RUNQ_SIZE) {
 			s->runq[tl % RUNQ_SIZE] = t;
-			__atomic_store_n(&s->tail, tl + 1, __ATOMIC_SEQ_CST);
+			a_store(&s->tail, tl + 1);
 			return;
 		}
 		if (runq_put_slow(s, t, h, tl))
@@ -182,12 +185,11 @@ static void runq_put(struct sched *s, struct task *t)
 static struct task *runq_get(struct sched *s)
 {
 	for (;;) {
-		uint32_t h = __atomic_load_n(&s->head, __ATOMIC_ACQUIRE);
+		uint32_t h = a_load_acquire(&s->head);
 		if (h == s->tail)
 			return NULL;
 		struct task *t = s->runq[h % RUNQ_SIZE];
-		if (__atomic_compare_exchange_n(&s->head, &h, h + 1, false, __ATOMIC_SEQ_CST,
-						 __ATOMIC_RELAXED))
+		if (a_cas(&s->head, &h, h + 1))
 			return t;
 	}
 }
@@ -198,8 +200,8 @@ static struct task *runq_get(struct sched *s)
 static struct task *runq_steal(struct sched *s, struct sched *v, unsigned me)
 {
 	for (;;) {
-		uint32_t h = __atomic_load_n(&v->head, __ATOMIC_ACQUIRE);
-		uint32_t tl = __atomic_load_n(&v->tail, __ATOMIC_ACQUIRE);
+		uint32_t h = a_load_acquire(&v->head);
+		uint32_t tl = a_load_acquire(&v->tail);
 		uint32_t n = tl - h;
 		n -= n / 2;
 		if (n == 0 || n > RUNQ_SIZE / 2)
@@ -214,13 +216,12 @@ static struct task *runq_steal(struct sched *s, struct sched *v, unsigned me)
 		}
 		if (n == 0)
 			return NULL;
-		if (!__atomic_compare_exchange_n(&v->head, &h, h + n, false, __ATOMIC_SEQ_CST,
-						 __ATOMIC_RELAXED))
+		if (!a_cas(&v->head, &h, h + n))
 			continue;
 		uint32_t tail = s->tail;
 		for (uint32_t i = 1; i < n; i++)
 			s->runq[tail++ % RUNQ_SIZE] = batch[i];
-		__atomic_store_n(&s->tail, tail, __ATOMIC_RELEASE);
+		a_store_release(&s->tail, tail);
 		s->st.steals += n;
 		return batch[0];
 	}
@@ -228,9 +229,9 @@ static struct task *runq_steal(struct sched *s, struct sched *v, unsigned me)
 
 static bool runq_empty(struct sched *s)
 {
-	return __atomic_load_n(&s->head, __ATOMIC_SEQ_CST) ==
-		       __atomic_load_n(&s->tail, __ATOMIC_SEQ_CST) &&
-	       !__atomic_load_n(&s->runnext, __ATOMIC_SEQ_CST);
+	return a_load(&s->head) ==
+		       a_load(&s->tail) &&
+	       !a_load(&s->runnext);
 }
 
 /* ---- waking idle CPUs ---- */
@@ -240,7 +241,7 @@ static bool runq_empty(struct sched *s)
 static bool wake_cpu(unsigned i)
 {
 	uint64_t bit = 1ull << i;
-	if (!(__atomic_fetch_and(&idle_mask, ~bit, __ATOMIC_SEQ_CST) & bit))
+	if (!(a_fetch_and(&idle_mask, ~bit) & bit))
 		return false;
 	this_sched()->st.wakeups_sent++;
 	lapic_send_ipi(cpus[i].apic_id, VEC_IPI_WAKE);
@@ -257,7 +258,7 @@ static void wake_idle(int target)
 			wake_cpu((unsigned)target);
 		return;
 	}
-	uint64_t mask = __atomic_load_n(&idle_mask, __ATOMIC_SEQ_CST) & ~(1ull << me);
+	uint64_t mask = a_load(&idle_mask) & ~(1ull << me);
 	while (mask) {
 		unsigned i = (unsigned)__builtin_ctzll(mask);
 		if (wake_cpu(i))
@@ -278,7 +279,7 @@ void sched_enqueue(struct task *t, bool next)
 		return;
 	}
 	if (next) {
-		struct task *old = __atomic_exchange_n(&s->runnext, t, __ATOMIC_SEQ_CST);
+		struct task *old = a_swap(&s->runnext, t);
 		if (!old)
 			return;
 		t = old;
@@ -307,12 +308,12 @@ static struct task *find_local(struct sched *s)
 	struct task *t;
 	if (++s->schedtick % 61 == 0 && (t = gq_get_runnable(s, 1)))
 		return t;
-	if (__atomic_load_n(&s->runnext, __ATOMIC_RELAXED) &&
-	    (t = __atomic_exchange_n(&s->runnext, NULL, __ATOMIC_SEQ_CST)))
+	if (a_load_relaxed(&s->runnext) &&
+	    (t = a_swap(&s->runnext, NULL)))
 		return t;
 	if ((t = runq_get(s)))
 		return t;
-	uint32_t room = RUNQ_SIZE - (s->tail - __atomic_load_n(&s->head, __ATOMIC_ACQUIRE));
+	uint32_t room = RUNQ_SIZE - (s->tail - a_load_acquire(&s->head));
 	return gq_get_runnable(s, room < 128 ? room : 128);
 }
 
@@ -332,10 +333,9 @@ static struct task *steal_work(struct sched *s)
 		if (t)
 			return t;
 		/* A run-next left waiting while its CPU is busy elsewhere. */
-		t = __atomic_load_n(&v->runnext, __ATOMIC_SEQ_CST);
+		t = a_load(&v->runnext);
 		if (t && t->pin < 0 && v->cur &&
-		    __atomic_compare_exchange_n(&v->runnext, &t, NULL, false, __ATOMIC_SEQ_CST,
-						__ATOMIC_RELAXED)) {
+		    a_cas(&v->runnext, &t, NULL)) {
 			s->st.steals++;
 			return t;
 		}
@@ -345,17 +345,17 @@ static struct task *steal_work(struct sched *s)
 
 /* ---- the poller (runtime/poll.h) ---- */
 
-static bool (*poll_fn)(void);
+static void (*poll_fn)(void);
 static uint32_t poll_pending;		/* atomic */
 
-void rt_poll_register(bool (*fn)(void))
+void rt_poll_register(void (*fn)(void))
 {
 	poll_fn = fn;
 }
 
 void rt_poll_kick(void)
 {
-	__atomic_store_n(&poll_pending, 1, __ATOMIC_SEQ_CST);
+	a_store(&poll_pending, 1);
 	struct sched *s = this_sched();
 	/* A CPU between tasks (or halted: the interrupt woke it) will poll at
 	   its next pass; one running a task may not for a while. */
@@ -365,12 +365,12 @@ void rt_poll_kick(void)
 
 bool rt_poll_begin(void)
 {
-	return __atomic_exchange_n(&poll_pending, 0, __ATOMIC_SEQ_CST);
+	return a_swap(&poll_pending, 0);
 }
 
 static bool poll_due(void)
 {
-	return poll_fn && __atomic_load_n(&poll_pending, __ATOMIC_RELAXED);
+	return poll_fn && a_load_relaxed(&poll_pending);
 }
 
 static struct task *find_runnable(struct sched *s)
@@ -385,8 +385,8 @@ static struct task *find_runnable(struct sched *s)
 
 static bool any_work_anywhere(struct sched *s)
 {
-	if (__atomic_load_n(&gq_len, __ATOMIC_SEQ_CST) || !runq_empty(s) ||
-	    (poll_fn && __atomic_load_n(&poll_pending, __ATOMIC_SEQ_CST)))
+	if (a_load(&gq_len) || !runq_empty(s) ||
+	    (poll_fn && a_load(&poll_pending)))
 		return true;
 	for (unsigned i = 0; i < ncpus; i++)
 		if (cpus[i].online && cpus[i].sched && !runq_empty(sched_of(i)) &&
@@ -398,10 +398,10 @@ static bool any_work_anywhere(struct sched *s)
 static void idle(struct sched *s)
 {
 	unsigned me = cpu_id();
-	__atomic_fetch_or(&idle_mask, 1ull << me, __ATOMIC_SEQ_CST);
+	a_fetch_or(&idle_mask, 1ull << me);
 	stack_flush_pending(s);
 	if (any_work_anywhere(s) || this_cpu()->call_fn) {
-		__atomic_fetch_and(&idle_mask, ~(1ull << me), __ATOMIC_SEQ_CST);
+		a_fetch_and(&idle_mask, ~(1ull << me));
 		s->st.idle_spins++;
 		return;
 	}
@@ -411,7 +411,7 @@ static void idle(struct sched *s)
 	halt_irq_on();			/* sti; hlt: the wake IPI cannot slip in between */
 	irq_disable();
 	s->st.idle_ns += tsc_to_ns(rdtsc() - t0);
-	__atomic_fetch_and(&idle_mask, ~(1ull << me), __ATOMIC_SEQ_CST);
+	a_fetch_and(&idle_mask, ~(1ull << me));
 }
 
 /* ---- switching ---- */
@@ -419,7 +419,7 @@ static void idle(struct sched *s)
 static void run(struct sched *s, struct task *t)
 {
 	struct cpu *c = this_cpu();
-	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_RUNNING), __ATOMIC_RELAXED);
+	a_store_relaxed(&t->ws, WS(WS_SEQ(t->ws), T_RUNNING));
 	s->cur = t;
 	c->task = t;
 	task_reent_switch(t);
@@ -445,13 +445,13 @@ static void sched_finish(struct sched *s, struct task *t)
 	uint64_t ws = t->ws;
 	switch (s->why) {
 	case SW_PARK:
-		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_WAITING), __ATOMIC_RELEASE);
+		a_store_release(&t->ws, WS(WS_SEQ(ws), T_WAITING));
 		if (s->park_unlock)
 			s->park_unlock(s->park_arg);
 		break;
 	case SW_YIELD:
 	case SW_PREEMPT:
-		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_RUNNABLE), __ATOMIC_RELAXED);
+		a_store_relaxed(&t->ws, WS(WS_SEQ(ws), T_RUNNABLE));
 		/* To the back of the queue, so others get their turn. */
 		if (t->pin >= 0 && (unsigned)t->pin != cpu_id())
 			sched_enqueue(t, false);
@@ -461,10 +461,10 @@ static void sched_finish(struct sched *s, struct task *t)
 		}
 		break;
 	case SW_EXIT:
-		__atomic_store_n(&t->ws, WS(WS_SEQ(ws), T_DEAD), __ATOMIC_RELAXED);
+		a_store_relaxed(&t->ws, WS(WS_SEQ(ws), T_DEAD));
 		stack_release(t);
 		task_free(t);
-		__atomic_fetch_sub(&rt_alive, 1, __ATOMIC_RELAXED);
+		a_fetch_sub_relaxed(&rt_alive, 1);
 		break;
 	default:
 		panic("sched_finish: task %llu switched out for no reason (%d)",
@@ -516,7 +516,7 @@ uint64_t task_park_prepare(void)
 {
 	struct task *t = cur_task();
 	uint64_t seq = WS_SEQ(t->ws) + 1;
-	__atomic_store_n(&t->ws, WS(seq, T_RUNNING), __ATOMIC_RELAXED);
+	a_store_relaxed(&t->ws, WS(seq, T_RUNNING));
 	return seq;
 }
 
@@ -527,7 +527,7 @@ void task_park(const char *reason, void (*unlock)(void *), void *arg)
 	t->reason = reason;
 	s->park_unlock = unlock;
 	s->park_arg = arg;
-	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_PARKING), __ATOMIC_RELEASE);
+	a_store_release(&t->ws, WS(WS_SEQ(t->ws), T_PARKING));
 	sched_switch_out(SW_PARK);
 	t->reason = NULL;
 	irq_enable();
@@ -537,8 +537,7 @@ bool task_claim(task_t *t, uint64_t seq)
 {
 	for (;;) {
 		uint64_t want = WS(seq, T_WAITING);
-		if (__atomic_compare_exchange_n(&t->ws, &want, WS(seq, T_CLAIMED), false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		if (a_cas(&t->ws, &want, WS(seq, T_CLAIMED)))
 			return true;
 		if (want != WS(seq, T_PARKING))
 			return false;
@@ -550,7 +549,7 @@ void task_wake(task_t *t)
 {
 	bool f = irq_save();
 	/* Published by the enqueue's own release. */
-	__atomic_store_n(&t->ws, WS(WS_SEQ(t->ws), T_RUNNABLE), __ATOMIC_RELAXED);
+	a_store_relaxed(&t->ws, WS(WS_SEQ(t->ws), T_RUNNABLE));
 	/* From a task: run-next, so the woken task follows the waker here.
 	   From an interrupt or the loop: the back of the ring. */
 	bool from_task = this_cpu()->task && this_cpu()->irq_depth == 0;
@@ -573,8 +572,8 @@ void task_yield(void)
 }
 
 /* From trap_dispatch on the way out of an interrupt that arrived while a
-   task ran with interrupts on. */
-static void preempt_check(struct trapframe *tf)
+   task ran with interrupts on (the kernel's irq_return hook). */
+void sched_preempt_check(struct trapframe *tf)
 {
 	struct sched *s = this_sched();
 	if (!s || !s->cur || !s->need_resched || !(tf->rflags & RFLAGS_IF))
@@ -587,8 +586,8 @@ static void preempt_check(struct trapframe *tf)
 	fpu_restore(fpu);
 }
 
-/* The LAPIC timer interrupt. */
-static void timer_tick(struct trapframe *tf)
+/* The LAPIC timer interrupt (the kernel's timer hook). */
+void sched_timer_tick(struct trapframe *tf)
 {
 	(void)tf;
 	struct sched *s = this_sched();
@@ -618,13 +617,7 @@ void sched_init_cpu(struct cpu *c)
 	c->sched = s;
 }
 
-void sched_install_hooks(void)
-{
-	timer_hook = timer_tick;
-	trap_preempt_hook = preempt_check;
-}
-
 uint64_t rt_tasks_alive(void)
 {
-	return __atomic_load_n(&rt_alive, __ATOMIC_RELAXED);
+	return a_load_relaxed(&rt_alive);
 }

@@ -10,6 +10,7 @@
 #include "kernel/spinlock.h"
 #include "runtime/runtime.h"
 #include "runtime/park.h"
+#include "runtime/stats.h"
 
 /* Task states, the low byte of task.ws; the high bits hold the park
    ticket. Who owns the task (and may touch its stack) in each:
@@ -46,18 +47,6 @@ struct task {
 
 #define RUNQ_SIZE 256
 
-struct sched_stats {
-	uint64_t tasks_run;		/* tasks switched to */
-	uint64_t switches;		/* context switches into tasks */
-	uint64_t steals;		/* tasks stolen from other CPUs */
-	uint64_t preempts;		/* slices ended by the timer */
-	uint64_t idle_ns;		/* time halted */
-	uint64_t halts;
-	uint64_t idle_spins;		/* idle() found work on its second look */
-	uint64_t spawned;
-	uint64_t wakeups_sent;		/* IPIs to wake idle CPUs */
-};
-
 /* Per-CPU scheduler state. Fields without a note are touched only by the
    owning CPU with interrupts off. */
 struct sched {
@@ -92,7 +81,7 @@ struct sched {
 	uint32_t npage_reserve;
 	struct task *free_tasks;	/* descriptor cache */
 	uint32_t nfree_tasks;
-	struct sched_stats st;
+	struct rt_cpu_stats st;		/* runtime/stats.h */
 	uint32_t rng;
 };
 
@@ -102,8 +91,13 @@ static inline struct sched *this_sched(void) { return (struct sched *)this_cpu()
 static inline struct sched *sched_of(unsigned cpu) { return (struct sched *)cpus[cpu].sched; }
 static inline struct task *cur_task(void) { return (struct task *)this_cpu_task(); }
 
+struct trapframe;
+
 /* sched.c */
 void sched_init_cpu(struct cpu *c);
+/* The kernel's timer and interrupt-return hooks (kernel/hooks.h). */
+void sched_timer_tick(struct trapframe *tf);
+void sched_preempt_check(struct trapframe *tf);
 void sched_switch_out(int why);
 void sched_enqueue(struct task *t, bool next);
 _Noreturn void sched_loop(void);
@@ -113,14 +107,19 @@ extern uint64_t rt_alive;
 struct task *task_alloc(void);
 void task_free(struct task *t);
 void task_reent_switch(struct task *t);
+/* The kernel's newlib and panic hooks (kernel/hooks.h). */
+struct _reent *task_reent_alloc(void);
+void task_describe(char *buf, size_t n);
 
 /* stack.c */
 int stack_alloc(struct task *t, size_t size);
 void stack_release(struct task *t);
-void stack_init(void);
 void stack_refill_reserve(struct sched *s);
 void stack_flush_pending(struct sched *s);
 void stack_init_cpu(struct sched *s);
+/* The kernel's page-fault hook (kernel/hooks.h): grow a task's stack,
+   or panic on its guard page. False: not a stack address. */
+bool stack_fault(struct trapframe *tf, uint64_t addr);
 extern uint64_t rt_stack_pages_mapped;
 
 /* timer.c */

@@ -28,7 +28,8 @@
  * slot goes straight to the per-CPU cache.
  *
  * Everything here runs with interrupts off: spawn (task context, briefly),
- * release (the scheduler loop), the fault hook (trap context).
+ * release (the scheduler loop), stack_fault (trap context, the kernel's
+ * page-fault hook, kernel/hooks.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -71,7 +72,7 @@ static uint64_t slot_top(uint32_t slot)
 
 static void set_owner(uint32_t slot, struct task *t)
 {
-	__atomic_store_n(&owners[slot / CHUNK][slot % CHUNK], t, __ATOMIC_RELEASE);
+	a_store_release(&owners[slot / CHUNK][slot % CHUNK], t);
 }
 
 /* A page for the fault path: the reserve first, then the allocator if
@@ -89,21 +90,20 @@ static void map_top(uint64_t top)
 	if (!pa)
 		panic("stack: out of memory for a new stack's first page");
 	vm_map_prepared(top - PAGE_SIZE, pa, VM_W);
-	__atomic_fetch_add(&rt_stack_pages_mapped, 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&rt_stack_pages_mapped, 1);
 }
 
 /* A brand-new slot: its owner chunk, page tables and top page. */
 static int slot_new(uint32_t *out)
 {
-	uint64_t slot = __atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED);
+	uint64_t slot = a_fetch_add_relaxed(&next_slot, 1);
 	if (slot >= SLOTS_MAX)
 		return -ENOMEM;
-	if (!__atomic_load_n(&owners[slot / CHUNK], __ATOMIC_ACQUIRE)) {
+	if (!a_load_acquire(&owners[slot / CHUNK])) {
 		struct task **c = calloc(CHUNK, sizeof *c), **none = NULL;
 		if (!c)
 			return -ENOMEM;
-		if (!__atomic_compare_exchange_n(&owners[slot / CHUNK], &none, c, false,
-						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		if (!a_cas(&owners[slot / CHUNK], &none, c))
 			free(c);
 	}
 	uint64_t top = slot_top((uint32_t)slot);
@@ -142,10 +142,10 @@ static int big_alloc(struct task *t, size_t size)
 	big_next = lo + size;		/* spans are never reused: room for ages */
 	big[i].lo = lo;
 	big[i].hi = lo + size;
-	__atomic_store_n(&big[i].t, t, __ATOMIC_RELEASE);
+	a_store_release(&big[i].t, t);
 	spin_unlock_raw(&clean_lock);
 	if (vm_prepare_tables(lo, size) < 0) {
-		__atomic_store_n(&big[i].t, NULL, __ATOMIC_RELEASE);
+		a_store_release(&big[i].t, NULL);
 		return -ENOMEM;
 	}
 	map_top(lo + size);
@@ -190,7 +190,7 @@ static unsigned unmap_range(struct sched *s, uint64_t lo, uint64_t hi)
 			stack_flush_pending(s);
 		s->page_pending[s->npage_pending++] = pa;
 	}
-	__atomic_fetch_sub(&rt_stack_pages_mapped, n, __ATOMIC_RELAXED);
+	a_fetch_sub_relaxed(&rt_stack_pages_mapped, n);
 	return n;
 }
 
@@ -236,7 +236,7 @@ void stack_release(struct task *t)
 		unsigned i = UINT32_MAX - t->slot;
 		unmap_range(s, t->stack_low, t->stack_hi);
 		/* The span is never reused, so its entry may go at once. */
-		__atomic_store_n(&big[i].t, NULL, __ATOMIC_RELEASE);
+		a_store_release(&big[i].t, NULL);
 		return;
 	}
 	set_owner(t->slot, NULL);
@@ -266,20 +266,20 @@ static struct task *stack_owner(uint64_t addr)
 {
 	if (addr >= SLOT_BASE && addr < BIG_BASE) {
 		uint64_t slot = (addr - SLOT_BASE) / SLOT_SPAN;
-		if (slot >= __atomic_load_n(&next_slot, __ATOMIC_ACQUIRE))
+		if (slot >= a_load_acquire(&next_slot))
 			return NULL;
-		struct task **c = __atomic_load_n(&owners[slot / CHUNK], __ATOMIC_ACQUIRE);
-		return c ? __atomic_load_n(&c[slot % CHUNK], __ATOMIC_ACQUIRE) : NULL;
+		struct task **c = a_load_acquire(&owners[slot / CHUNK]);
+		return c ? a_load_acquire(&c[slot % CHUNK]) : NULL;
 	}
 	for (int i = 0; i < BIG_MAX; i++) {
-		struct task *t = __atomic_load_n(&big[i].t, __ATOMIC_ACQUIRE);
+		struct task *t = a_load_acquire(&big[i].t);
 		if (t && addr >= big[i].lo - PAGE_SIZE && addr < big[i].hi)
 			return t;
 	}
 	return NULL;
 }
 
-static bool stack_fault(struct trapframe *tf, uint64_t addr)
+bool stack_fault(struct trapframe *tf, uint64_t addr)
 {
 	if (addr < VM_TASK_STACK_BASE || addr >= VM_TASK_STACK_BASE + VM_TASK_STACK_MAX)
 		return false;
@@ -298,17 +298,11 @@ static bool stack_fault(struct trapframe *tf, uint64_t addr)
 			   (unsigned long long)t->id, t->name);
 	uint64_t page = PAGE_ROUND_DOWN(addr);
 	vm_map_prepared(page, pa, VM_W);
-	__atomic_fetch_add(&rt_stack_pages_mapped, 1, __ATOMIC_RELAXED);
-	uint64_t low = __atomic_load_n(&t->stack_low, __ATOMIC_RELAXED);
-	while (page < low && !__atomic_compare_exchange_n(&t->stack_low, &low, page, false,
-							  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	a_fetch_add_relaxed(&rt_stack_pages_mapped, 1);
+	uint64_t low = a_load_relaxed(&t->stack_low);
+	while (page < low && !a_cas_relaxed(&t->stack_low, &low, page))
 		;
 	return true;
-}
-
-void stack_init(void)
-{
-	trap_pf_hook = stack_fault;
 }
 
 /* Per-CPU arrays, made with the CPU's scheduler state. */
@@ -323,5 +317,5 @@ void stack_init_cpu(struct sched *s)
 
 uint64_t rt_stack_pages(void)
 {
-	return __atomic_load_n(&rt_stack_pages_mapped, __ATOMIC_RELAXED);
+	return a_load_relaxed(&rt_stack_pages_mapped);
 }

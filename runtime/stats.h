@@ -1,9 +1,12 @@
-/* runtime/stats.h — the scheduler's counters, for /metrics and benchmarks. */
+/* runtime/stats.h — the runtime's counters, for /metrics and benchmarks:
+   per CPU (the scheduler keeps exactly this struct), and the heap. */
 #ifndef RUNTIME_STATS_H
 #define RUNTIME_STATS_H
 
 #include <stdint.h>
 
+/* One CPU's scheduler counters. The scheduler (runtime/sched.h) counts
+   into this struct itself, on its own CPU with interrupts off. */
 struct rt_cpu_stats {
 	uint64_t tasks_run;		/* tasks switched to */
 	uint64_t switches;		/* context switches into tasks */
@@ -20,6 +23,13 @@ struct rt_cpu_stats {
    the set is not a snapshot). */
 void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out);
 unsigned rt_ncpus(void);
-/* Also in runtime.h: rt_tasks_alive(), rt_stack_pages(). */
+
+struct rt_heap_stats {
+	uint64_t in_use;		/* bytes allocated and not freed */
+	uint64_t arena;			/* bytes obtained from the system */
+};
+/* The heap's use now. Any task; allocates nothing. */
+void rt_heap_stats(struct rt_heap_stats *out);
+/* Also in runtime.h: rt_tasks_alive(), rt_stack_pages(), rt_malloc_count(). */
 
 #endif

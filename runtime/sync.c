@@ -53,7 +53,7 @@ void mutex_lock(struct mutex *m)
 
 int mutex_lock_timeout(struct mutex *m, uint64_t timeout_ns)
 {
-	return lock_slow(m, rt_now() + timeout_ns);
+	return lock_slow(m, time_ns() + timeout_ns);
 }
 
 void mutex_unlock(struct mutex *m)
@@ -119,5 +119,5 @@ void wg_wait(struct waitgroup *wg)
 
 int wg_wait_timeout(struct waitgroup *wg, uint64_t timeout_ns)
 {
-	return wg_wait_until(wg, rt_now() + timeout_ns);
+	return wg_wait_until(wg, time_ns() + timeout_ns);
 }

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/panic.h"
-#include "kernel/panic_internal.h"
 #include "kernel/time.h"
 #include "kernel/arch/ctx.h"
 #include "runtime/sched.h"
@@ -21,7 +20,6 @@
 #define TASK_BATCH 64
 
 static uint64_t next_id = 1;		/* atomic */
-extern struct _reent *(*libc_reent_alloc_hook)(void);
 
 struct task *task_alloc(void)
 {
@@ -86,13 +84,13 @@ task_t *task_spawn(const struct task_attr *attr, void (*fn)(void *), void *arg)
 		irq_restore(f);
 		return NULL;
 	}
-	t->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	t->id = a_fetch_add_relaxed(&next_id, 1);
 	t->fn = fn;
 	t->arg = arg;
 	t->pin = (int16_t)pin;
 	strncpy(t->name, attr && attr->name ? attr->name : "task", sizeof t->name - 1);
 	t->rsp = ctx_init(t->stack_hi, task_main, t);
-	__atomic_fetch_add(&rt_alive, 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&rt_alive, 1);
 	this_sched()->st.spawned++;
 	sched_enqueue(t, false);
 	irq_restore(f);
@@ -110,7 +108,6 @@ task_t *task_self(void) { return cur_task(); }
 uint64_t task_id(const task_t *t) { return t->id; }
 const char *task_name(const task_t *t) { return t->name; }
 unsigned task_cpu(void) { return cpu_id(); }
-uint64_t rt_now(void) { return time_ns(); }
 
 /* newlib state. The CPU's own reent serves the loop and interrupts. */
 static struct _reent *cpu_reent[MAX_CPUS];
@@ -126,7 +123,7 @@ void task_reent_switch(struct task *t)
 /* __getreent found no reent for the running task: make one. Allocating
    calls newlib, which asks __getreent again, so the CPU's own reent
    stands in while we do. */
-static struct _reent *reent_alloc(void)
+struct _reent *task_reent_alloc(void)
 {
 	struct cpu *c = this_cpu();
 	struct task *t = c->task;
@@ -143,17 +140,11 @@ static struct _reent *reent_alloc(void)
 	return r;
 }
 
-static void describe_task(char *buf, size_t n)
+void task_describe(char *buf, size_t n)
 {
 	struct task *t = cur_task();
 	if (t)
 		snprintf(buf, n, "task %llu \"%s\"", (unsigned long long)t->id, t->name);
 	else
 		snprintf(buf, n, "no task (scheduler)");
-}
-
-void task_init_hooks(void)
-{
-	libc_reent_alloc_hook = reent_alloc;
-	panic_task_hook = describe_task;
 }

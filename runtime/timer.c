@@ -146,7 +146,7 @@ bool task_park_until(const char *reason, void (*unlock)(void *), void *arg, uint
 
 void task_sleep(uint64_t ns)
 {
-	uint64_t deadline = rt_now() + ns;
+	uint64_t deadline = time_ns() + ns;
 	irq_disable();
 	task_park_prepare();
 	task_park_until("sleep", NULL, NULL, deadline);

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # tests/run.sh [STAGE...] — the whole `make test` run (make builds build/weft
-# and runs tools/setup.sh first).
+# and build/weft-test and runs tools/setup.sh first).
+#
+# Two kernels: the guest, million and panic stages boot the test kernel
+# (build/weft-test: the shipped code plus tests/guest/); the boot and e2e
+# stages boot what ships (build/weft), and the boot stage checks that it
+# holds no test code.
 #
 # Stages, in order (name one or more to run only those):
 #   host   host unit tests (tests/host/run.sh)                 host.*
@@ -9,7 +14,8 @@
 #   million a million tasks parked at once (6 GiB guest)      guest.million.*
 #   panic  expected panics, from tests/guest/panic_cases.txt   panic.*
 #   boot   every boot path: -kernel on pc/q35/microvm, the disk
-#          images under SeaBIOS and OVMF, command-line words   boot.*
+#          images under SeaBIOS and OVMF, command-line words;
+#          no test code in the shipped kernel                  boot.*
 #   e2e    every executable tests/e2e/*.sh                     (their names)
 #   docs   the deployment examples in docs/deploy/, read by their
 #          own tools (tests/docs/deploy.sh)                    docs.*
@@ -29,7 +35,8 @@
 #                      starts with another stage's name (e.g. "^boot\.img",
 #                      "guest.smp4") and has no "|".
 #   WEFT_GUEST_TESTS   the guest's test= selection (default all)
-#   WEFT_KERNEL        the kernel (default build/weft)
+#   WEFT_KERNEL        the shipped kernel (default build/weft)
+#   WEFT_TEST_KERNEL   the test kernel (default build/weft-test)
 #   WEFT_ACCEL         auto|kvm|tcg, passed to tools/qemu.sh
 #   WEFT_GUEST_TIMEOUT seconds for a test=all run (default 300)
 #   WEFT_E2E_TIMEOUT   seconds for one e2e script (default 600)
@@ -41,6 +48,7 @@ cd "$(dirname "$0")/.." || exit 2
 repo=$(pwd)
 
 KERNEL=${WEFT_KERNEL:-build/weft}
+TEST_KERNEL=${WEFT_TEST_KERNEL:-build/weft-test}
 QEMU=tools/qemu.sh
 LOGS=build/test/logs
 IMGDIR=build/test
@@ -114,9 +122,10 @@ qemu_run() {
 	sed -i 's/\r$//' "$log"
 }
 
-need_kernel() {
-	[ -f "$KERNEL" ] && return 0
-	fail "$1" "no kernel $KERNEL (run make first)"
+need_kernel() { # need_kernel NAME [KERNEL]
+	local k=${2:-$KERNEL}
+	[ -f "$k" ] && return 0
+	fail "$1" "no kernel $k (run make first)"
 	return 1
 }
 
@@ -155,8 +164,8 @@ guest_run() { # guest_run NCPUS [NAME MACHINE TESTS QEMU-ARGS...]
 	local log=$LOGS/$name.log
 	[[ $filter_stage != guest || ! $FILTER =~ smp[0-9] || $FILTER =~ smp$n([^0-9]|$) ]] ||
 		return 0
-	need_kernel "$name.run" || return 0
-	qemu_run "$log" --machine "$machine" --smp "$n" --kernel "$KERNEL" \
+	need_kernel "$name.run" "$TEST_KERNEL" || return 0
+	qemu_run "$log" --machine "$machine" --smp "$n" --kernel "$TEST_KERNEL" \
 		--append "test=$tests" --timeout "$GUEST_TIMEOUT" "$@"
 	local lines=$LOGS/$name.results
 	grep -E '^(PASS|FAIL) [^ ]' "$log" >"$lines"
@@ -200,6 +209,10 @@ stage_guest() {
 	guest_run 2 guest.net-q35 q35 "pci,virtio,vnet net=off" --net user
 	guest_run 2 guest.net-microvm microvm "pci,virtio,vnet net=off" --net user
 	guest_run 2 guest.net-q35-intx q35 "pci,virtio,vnet net=off" --net user -- -global virtio-net-pci.vectors=0
+	# The poller's own duties (link state, resetting a broken device),
+	# with the network stack owning the NIC, over PCI and over MMIO.
+	guest_run 2 guest.net-poller-q35 q35 poller --net user
+	guest_run 2 guest.net-poller-microvm microvm poller --net user
 }
 
 # A million tasks parked at once (issue: runtime). Its own run: it needs
@@ -209,8 +222,8 @@ stage_million() {
 	[ -z "${WEFT_SKIP_MILLION:-}" ] || return 0
 	local name=guest.million log=$LOGS/guest.million.log
 	wanted "$name.runtime.million_parked" || return 0
-	need_kernel "$name.run" || return 0
-	qemu_run "$log" --machine q35 --smp 2 --mem 6G --kernel "$KERNEL" \
+	need_kernel "$name.run" "$TEST_KERNEL" || return 0
+	qemu_run "$log" --machine q35 --smp 2 --mem 6G --kernel "$TEST_KERNEL" \
 		--append "test=runtime.million_parked" --timeout "$GUEST_TIMEOUT"
 	local lines=$LOGS/$name.results
 	grep -E '^(PASS|FAIL) [^ ]' "$log" >"$lines"
@@ -233,9 +246,9 @@ stage_panic() {
 			fail "$name" "bad line in $table (want TEST<TAB>FUNCTION<TAB>REGEX)"
 			continue
 		fi
-		need_kernel "$name" || continue
+		need_kernel "$name" "$TEST_KERNEL" || continue
 		log=$LOGS/$name.log
-		qemu_run "$log" --machine q35 --smp 2 --kernel "$KERNEL" \
+		qemu_run "$log" --machine q35 --smp 2 --kernel "$TEST_KERNEL" \
 			--append "test=$test" --timeout "$PANIC_TIMEOUT"
 		problems=()
 		if [ "$rc" -ne 2 ]; then
@@ -347,6 +360,40 @@ stage_boot() {
 			show_tail boot.cmdline-malformed "$log"
 		else
 			pass boot.cmdline-malformed
+		fi
+	fi
+	shipped_checks
+}
+
+# What ships holds no test code: no ktests section and no ktest_* symbol
+# (suites, their runner, the deliberate faults), and test= with anything
+# but "none" fails with a message instead of running something.
+shipped_checks() {
+	if wanted boot.shipped-no-test-code && need_kernel boot.shipped-no-test-code; then
+		local syms secs
+		syms=$(nm "$KERNEL" | grep -ciE 'ktest' || true)
+		secs=$(objdump -h "$KERNEL" | grep -ciE 'ktest' || true)
+		if [ "$syms" -ne 0 ] || [ "$secs" -ne 0 ]; then
+			fail boot.shipped-no-test-code "$KERNEL has $syms ktest symbols and $secs ktest sections"
+		elif [ "$(nm "$TEST_KERNEL" 2>/dev/null | grep -c ' ktest_fail$' || true)" -eq 0 ]; then
+			fail boot.shipped-no-test-code "the check cannot fail: $TEST_KERNEL has no ktest_fail either"
+		else
+			pass boot.shipped-no-test-code "$(stat -c %s "$KERNEL") bytes; test kernel $(stat -c %s "$TEST_KERNEL")"
+		fi
+	fi
+	if wanted boot.shipped-refuses-tests && need_kernel boot.shipped-refuses-tests; then
+		local log=$LOGS/boot.shipped-refuses-tests.log problems=()
+		qemu_run "$log" --machine q35 --kernel "$KERNEL" --append "test=all" \
+			--timeout "$BOOT_TIMEOUT"
+		[ "$rc" -eq 1 ] || problems+=("status $(status_name "$rc"), want fail")
+		grep -q '^FAIL all: this image holds no in-guest tests' "$log" ||
+			problems+=("no \"FAIL all: this image holds no in-guest tests\" line")
+		grep -q '^0 passed, 1 failed$' "$log" || problems+=("no \"0 passed, 1 failed\" line")
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail boot.shipped-refuses-tests "$(join "${problems[@]}") (log $log)"
+			show_tail boot.shipped-refuses-tests "$log"
+		else
+			pass boot.shipped-refuses-tests
 		fi
 	fi
 }

@@ -24,7 +24,7 @@ cd "$repo"
 say() { echo "setup: $*"; }
 die() { echo "setup: $*" >&2; exit 1; }
 
-# What each package is for (see DESIGN.md, "Dependencies"):
+# What each package is for (see docs/DESIGN.md, "Dependencies"):
 packages=(
 	build-essential             # gcc, make, binutils
 	qemu-system-x86 qemu-utils  # run and test; qemu-img for images

@@ -15,10 +15,10 @@
 #include "runtime/app.h"
 #include "runtime/runtime.h"
 
-CONFIG_KEY(key_port, "port", "TCP port of the app");
-CONFIG_KEY(key_stats_port, "stats_port", "echo: TCP port of the stats line");
-CONFIG_KEY(key_wto, "echo_write_timeout_ms", "echo: deadline of each write");
-CONFIG_KEY(key_ito, "echo_idle_timeout_ms", "echo: idle connections are closed after this");
+CMDLINE_KEY(key_port, "port", "TCP port of the app");
+CMDLINE_KEY(key_stats_port, "stats_port", "echo: TCP port of the stats line");
+CMDLINE_KEY(key_wto, "echo_write_timeout_ms", "echo: deadline of each write");
+CMDLINE_KEY(key_ito, "echo_idle_timeout_ms", "echo: idle connections are closed after this");
 
 static uint64_t write_timeout, idle_timeout;
 
@@ -27,7 +27,7 @@ static void echo_conn(void *arg)
 	struct conn *c = arg;
 	uint8_t buf[8192];
 	for (;;) {
-		conn_set_read_deadline(c, rt_now() + idle_timeout);
+		conn_set_read_deadline(c, time_ns() + idle_timeout);
 		ssize_t n = conn_read(c, buf, sizeof buf);
 		if (n <= 0) {
 			if (n == 0)
@@ -36,7 +36,7 @@ static void echo_conn(void *arg)
 				conn_abort(c);
 			return;
 		}
-		conn_set_write_deadline(c, rt_now() + write_timeout);
+		conn_set_write_deadline(c, time_ns() + write_timeout);
 		if (conn_write(c, buf, (size_t)n) < 0) {
 			conn_abort(c);		/* reset, or the peer stopped reading */
 			return;
@@ -57,7 +57,7 @@ static void stats_conn(void *arg)
 			 (unsigned long long)rt_tasks_alive() - 1, (unsigned long long)st.open - 1,
 			 (unsigned long long)st.accepted, (unsigned long long)st.refused,
 			 (unsigned long long)st.resets, (unsigned long long)st.timeouts);
-	conn_set_write_deadline(c, rt_now() + ms(2000));
+	conn_set_write_deadline(c, time_ns() + ms(2000));
 	conn_write(c, line, (size_t)n);
 	conn_close(c);
 }
@@ -87,10 +87,10 @@ static void accept_loop(void *arg)
 
 static void echo_main(void)
 {
-	uint16_t port = (uint16_t)rt_config_u64("port", 7, 1, 65535);
-	uint16_t sport = (uint16_t)rt_config_u64("stats_port", 9, 1, 65535);
-	write_timeout = ms(rt_config_u64("echo_write_timeout_ms", 5000, 1, 3600000));
-	idle_timeout = ms(rt_config_u64("echo_idle_timeout_ms", 60000, 1, 86400000));
+	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 7, 1, 65535);
+	uint16_t sport = (uint16_t)kcmdline_u64(&key_stats_port, 9, 1, 65535);
+	write_timeout = ms(kcmdline_u64(&key_wto, 5000, 1, 3600000));
+	idle_timeout = ms(kcmdline_u64(&key_ito, 60000, 1, 86400000));
 	static struct server echo = { NULL, echo_conn, "echo" }, stats = { NULL, stats_conn, "echo-stats" };
 	int r = net_listen(port, 4096, &echo.l);
 	if (r == 0)

@@ -37,53 +37,24 @@
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
-CONFIG_KEY(key_port, "port", "TCP port of the app");
-CONFIG_KEY(key_max_conns, "httpd_max_conns",
+CMDLINE_KEY(key_port, "port", "TCP port of the app");
+CMDLINE_KEY(key_max_conns, "httpd_max_conns",
 	   "httpd: connections served at once (past it: 503)");
-CONFIG_KEY(key_header_to, "httpd_header_timeout_ms",
+CMDLINE_KEY(key_header_to, "httpd_header_timeout_ms",
 	   "httpd: a request head must arrive within this (408)");
-CONFIG_KEY(key_idle_to, "httpd_idle_timeout_ms",
+CMDLINE_KEY(key_idle_to, "httpd_idle_timeout_ms",
 	   "httpd: idle keep-alive connections are closed after this");
-CONFIG_KEY(key_write_to, "httpd_write_timeout_ms",
+CMDLINE_KEY(key_write_to, "httpd_write_timeout_ms",
 	   "httpd: each write must complete within this (else reset)");
-CONFIG_KEY(key_max_requests, "httpd_max_requests",
+CMDLINE_KEY(key_max_requests, "httpd_max_requests",
 	   "httpd: requests per connection");
-CONFIG_KEY(key_max_body, "httpd_max_body",
+CMDLINE_KEY(key_max_body, "httpd_max_body",
 	   "httpd: request body bytes (past it: 413)");
-CONFIG_KEY(key_date, "date", "unix time at boot (the HTTP Date header)");
+CMDLINE_KEY(key_date, "date", "unix time at boot (the HTTP Date header)");
 
 #define CONN_STACK (128u << 10)
 #define REFUSERS 64		/* 503 tasks at once */
 #define LINGER_MS 2000
-
-/*
- * lwIP's pool statistics, if the net layer provides them: fn is called
- * once per pool, under whatever lock the net layer needs (fn only copies).
- * Weak: absent, /metrics has no lwIP families.
- */
-void net_lwip_stats(void (*fn)(void *arg, const char *pool, uint64_t used,
-			       uint64_t max, uint64_t size, uint64_t errors),
-		    void *arg) __attribute__((weak));
-
-/*
- * Heap statistics from newlib, with two quirks worked around:
- *  - newlib 3.3's mallinfo fills the struct of its mallocr.c, ten ints (40
- *    bytes), not the ten size_t's <malloc.h> declares (found on /metrics:
- *    arena and ordblks showed up packed into one 64-bit field); so it is
- *    read with the layout it really has;
- *  - mallinfo() asks for the task's struct _reent, which a task that never
- *    needed one gets allocated on the spot: /metrics would allocate once
- *    per connection. _mallinfo_r uses its reent argument only for the
- *    malloc lock, which (retargetable locking) ignores it; so NULL.
- * A heap-statistics call in the runtime would retire both.
- */
-struct newlib_mallinfo {
-	int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks,
-		fordblks, keepcost;
-};
-struct _reent;
-struct newlib_mallinfo newlib_mallinfo_r(struct _reent *r)
-	__asm__("_mallinfo_r");
 
 static uint64_t refusers;	/* 503 tasks running (atomic) */
 
@@ -135,7 +106,7 @@ static void add_pool(void *arg, const char *pool, uint64_t used,
 /* What /metrics shows from below the server. Allocates nothing. */
 static void snapshot(struct metrics_snapshot *s)
 {
-	struct newlib_mallinfo mi = newlib_mallinfo_r(NULL);
+	struct rt_heap_stats heap;
 	unsigned c;
 
 	s->ncpus = rt_ncpus();
@@ -146,14 +117,14 @@ static void snapshot(struct metrics_snapshot *s)
 	s->have_runtime = true;
 	s->tasks_alive = rt_tasks_alive();
 	s->stack_pages = rt_stack_pages();
-	s->heap_in_use = (unsigned)mi.uordblks;
-	s->heap_arena = (unsigned)mi.arena;
+	rt_heap_stats(&heap);
+	s->heap_in_use = heap.in_use;
+	s->heap_arena = heap.arena;
 	s->heap_allocs = rt_malloc_count();
 	s->have_net = true;
 	net_conn_stats(&s->net);
 	s->rx_dropped = net_rx_dropped_nopbuf();
-	if (net_lwip_stats)
-		net_lwip_stats(add_pool, s);
+	net_lwip_stats(add_pool, s);
 }
 
 _Noreturn void httpd_bug(const char *what)
@@ -183,7 +154,7 @@ static void refuse_task(void *arg)
 		conn_close(c);
 	else
 		conn_abort(c);
-	__atomic_fetch_sub(&refusers, 1, __ATOMIC_RELAXED);
+	a_fetch_sub_relaxed(&refusers, 1);
 }
 
 /* Hand c to a task of its own: a server, or over max_conns a refuser. */
@@ -200,9 +171,9 @@ static void dispatch(struct conn *c)
 		}
 		return;
 	}
-	if (__atomic_add_fetch(&refusers, 1, __ATOMIC_RELAXED) > REFUSERS ||
+	if (a_add_fetch_relaxed(&refusers, 1) > REFUSERS ||
 	    !task_spawn(&refuse_attr, refuse_task, c)) {
-		__atomic_fetch_sub(&refusers, 1, __ATOMIC_RELAXED);
+		a_fetch_sub_relaxed(&refusers, 1);
 		conn_abort(c);
 	}
 }
@@ -211,30 +182,30 @@ static void dispatch(struct conn *c)
  * Returns the port. */
 static uint16_t configure(void)
 {
-	const char *date = rt_config("date");
-	uint16_t port = (uint16_t)rt_config_u64("port", 80, 1, 65535);
+	const char *date = kcmdline_str(&key_date);
+	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 80, 1, 65535);
 
 	httpd_limits = (struct httpd_limits){
-		.max_conns = (uint32_t)rt_config_u64("httpd_max_conns", 1024,
-						     1, 1000000),
-		.header_timeout = ms(rt_config_u64("httpd_header_timeout_ms",
-						   10000, 1, 3600000)),
-		.idle_timeout = ms(rt_config_u64("httpd_idle_timeout_ms",
-						 60000, 1, 86400000)),
-		.write_timeout = ms(rt_config_u64("httpd_write_timeout_ms",
-						  10000, 1, 3600000)),
-		.max_requests = (uint32_t)rt_config_u64("httpd_max_requests",
-							1000, 1, UINT32_MAX),
-		.max_body = rt_config_u64("httpd_max_body", 1 << 20, 0,
+		.max_conns = (uint32_t)kcmdline_u64(&key_max_conns, 1024, 1,
+						     1000000),
+		.header_timeout = ms(kcmdline_u64(&key_header_to, 10000, 1,
+						  3600000)),
+		.idle_timeout = ms(kcmdline_u64(&key_idle_to, 60000, 1,
+						86400000)),
+		.write_timeout = ms(kcmdline_u64(&key_write_to, 10000, 1,
+						 3600000)),
+		.max_requests = (uint32_t)kcmdline_u64(&key_max_requests, 1000,
+							1, UINT32_MAX),
+		.max_body = kcmdline_u64(&key_max_body, 1 << 20, 0,
 					  UINT64_MAX / 2),
 		.linger = ms(LINGER_MS),
 	};
 	httpd_sys = (struct httpd_sys){
-		.now = rt_now,
+		.now = time_ns,
 		.alloc_count = rt_malloc_count,
 		.snapshot = snapshot,
-		.epoch = rt_config_u64("date", site_build_time, 0,
-				       UINT64_MAX / 2),
+		.epoch = kcmdline_u64(&key_date, site_build_time, 0,
+				      UINT64_MAX / 2),
 	};
 	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
 	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "

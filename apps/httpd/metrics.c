@@ -44,7 +44,7 @@ void metrics_snapshot(struct metrics_snapshot *s)
 
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < sizeof(httpd_counters) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+		dst[i] = a_load_relaxed(&src[i]);
 	s->uptime_ns = httpd_sys.now();
 	if (httpd_sys.snapshot)
 		httpd_sys.snapshot(s);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "net/conn.h"
+#include "runtime/runtime.h"
 #include "runtime/stats.h"
 
 struct out;
@@ -40,11 +41,11 @@ extern struct httpd_counters httpd_counters;
 
 static inline void metrics_add(uint64_t *counter, uint64_t n)
 {
-	__atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(counter, n);
 }
 static inline void metrics_sub(uint64_t *counter, uint64_t n)
 {
-	__atomic_fetch_sub(counter, n, __ATOMIC_RELAXED);
+	a_fetch_sub_relaxed(counter, n);
 }
 
 /* Count one response with this status. */

@@ -338,8 +338,7 @@ enum httpd_end httpd_serve(const struct httpd_io *io, void *c)
 
 bool httpd_admit(void)
 {
-	uint64_t open = __atomic_add_fetch(&httpd_counters.conns_open, 1,
-					   __ATOMIC_RELAXED);
+	uint64_t open = a_add_fetch_relaxed(&httpd_counters.conns_open, 1);
 
 	if (open > httpd_limits.max_conns) {
 		metrics_sub(&httpd_counters.conns_open, 1);

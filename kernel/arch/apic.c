@@ -1,9 +1,11 @@
 /* kernel/arch/apic.c — local APIC, IPIs, the local timer, IOAPIC. */
 #include <errno.h>
 #include "kernel/apic.h"
+#include "kernel/atomic.h"
 #include "kernel/acpi.h"
 #include "kernel/cpu.h"
 #include "kernel/console.h"
+#include "kernel/hooks.h"
 #include "kernel/time.h"
 #include "kernel/vm.h"
 #include "kernel/panic.h"
@@ -29,7 +31,6 @@
 static volatile uint8_t *lapic;
 static bool tsc_deadline;
 static uint64_t lapic_hz;		/* timer counts per second (divide by 16) */
-void (*timer_hook)(struct trapframe *tf);
 
 static uint32_t rd(uint32_t r) { return mmio_read32(lapic + r); }
 static void wr(uint32_t r, uint32_t v) { mmio_write32(lapic + r, v); }
@@ -46,8 +47,8 @@ static bool timer_irq(struct trapframe *tf, void *arg)
 	}
 	c->ticks++;
 	c->timer_deadline = 0;
-	if (timer_hook)
-		timer_hook(tf);
+	if (kernel_hooks.timer)
+		kernel_hooks.timer(tf);
 	return true;
 }
 
@@ -61,7 +62,7 @@ static bool error_irq(struct trapframe *tf, void *arg)
 	(void)tf, (void)arg;
 	wr(LAPIC_ESR, 0);
 	uint32_t esr = rd(LAPIC_ESR);
-	if (__atomic_fetch_add(&apic_errors, 1, __ATOMIC_RELAXED) < 10)
+	if (a_fetch_add_relaxed(&apic_errors, 1) < 10)
 		kprintf("apic: error on cpu %u: ESR %#x\n", this_cpu()->id, esr);
 	return true;
 }

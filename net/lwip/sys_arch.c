@@ -16,6 +16,7 @@
  */
 #include <stdint.h>
 #include "kernel/time.h"
+#include "kernel/atomic.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/sys.h"
 
@@ -34,7 +35,7 @@ static uint64_t mix64(uint64_t z)
 void sys_init(void)
 {
 	uint64_t t = time_ns();
-	__atomic_store_n(&rand_state, mix64(boot_tsc) ^ t, __ATOMIC_RELAXED);
+	a_store_relaxed(&rand_state, mix64(boot_tsc) ^ t);
 	isn_key[0] = mix64(t ^ 0x5157a5e1ull) ^ lwip_rand();
 	isn_key[1] = mix64(boot_tsc + t) ^ ((uint64_t)lwip_rand() << 32);
 }
@@ -50,7 +51,7 @@ u32_t sys_now(void)
    concurrent callers need no lock and never get the same number. */
 uint32_t lwip_rand(void)
 {
-	uint64_t x = __atomic_add_fetch(&rand_state, 0x9e3779b97f4a7c15ull, __ATOMIC_RELAXED);
+	uint64_t x = a_add_fetch_relaxed(&rand_state, 0x9e3779b97f4a7c15ull);
 	return (uint32_t)(mix64(x) >> 32);
 }
 

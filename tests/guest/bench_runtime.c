@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/page.h"
 #include "kernel/vm.h"
 #include "runtime/runtime.h"
@@ -31,13 +31,13 @@ KTEST_F(bench, spawn_exit, KTEST_EXPLICIT)
 	static struct waitgroup wg = WAITGROUP_INIT;
 	for (int round = 0; round < 2; round++) {	/* the first warms the caches */
 		wg_add(&wg, N);
-		uint64_t t0 = rt_now();
+		uint64_t t0 = time_ns();
 		for (int i = 0; i < N; i++)
 			if (!go(done_task, &wg))
 				wg_done(&wg);
 		wg_wait(&wg);
 		if (round)
-			BENCH("spawn_exit", (rt_now() - t0) / N, "ns/task");
+			BENCH("spawn_exit", (time_ns() - t0) / N, "ns/task");
 	}
 	BENCH_OPS("spawn_exit", 2 * N, "tasks");
 }
@@ -64,11 +64,11 @@ KTEST_F(bench, yield, KTEST_EXPLICIT)
 	p = (struct pingpong){ .rounds = 200000, .wg = WAITGROUP_INIT };
 	wg_add(&p.wg, 2);
 	struct task_attr a = { "yielder", 0, (int)task_cpu() };
-	uint64_t t0 = rt_now();
+	uint64_t t0 = time_ns();
 	task_spawn(&a, yielder, &p);
 	task_spawn(&a, yielder, &p);
 	wg_wait(&p.wg);
-	BENCH("yield", (rt_now() - t0) / (2 * (uint64_t)p.rounds), "ns/switch");
+	BENCH("yield", (time_ns() - t0) / (2 * (uint64_t)p.rounds), "ns/switch");
 	BENCH_OPS("yield", 2 * (uint64_t)p.rounds, "switches");
 }
 
@@ -87,12 +87,12 @@ KTEST_F(bench, chan_pingpong, KTEST_EXPLICIT)
 	p = (struct pingpong){ .a = chan_new(8, 0), .b = chan_new(8, 0), .rounds = 200000, .wg = WAITGROUP_INIT, .m = MUTEX_INIT };
 	wg_add(&p.wg, 1);
 	go(ponger, &p);
-	uint64_t v = 0, t0 = rt_now();
+	uint64_t v = 0, t0 = time_ns();
 	for (int i = 0; i < p.rounds; i++) {
 		chan_send(p.a, &v);
 		chan_recv(p.b, &v);
 	}
-	uint64_t dt = rt_now() - t0;
+	uint64_t dt = time_ns() - t0;
 	chan_close(p.a);
 	wg_wait(&p.wg);
 	BENCH("chan_pingpong", dt / p.rounds, "ns/roundtrip");
@@ -118,12 +118,12 @@ KTEST_F(bench, mutex_handoff, KTEST_EXPLICIT)
 	static struct pingpong p;
 	p = (struct pingpong){ .rounds = 100000, .wg = WAITGROUP_INIT, .m = MUTEX_INIT };
 	wg_add(&p.wg, 2);
-	uint64_t t0 = rt_now();
+	uint64_t t0 = time_ns();
 	go(mutex_worker, &p);
 	go(mutex_worker, &p);
 	wg_wait(&p.wg);
 	KT_EQ(p.counter, 2 * (uint64_t)p.rounds);
-	BENCH("mutex_handoff", (rt_now() - t0) / (2 * (uint64_t)p.rounds), "ns/handoff");
+	BENCH("mutex_handoff", (time_ns() - t0) / (2 * (uint64_t)p.rounds), "ns/handoff");
 	BENCH_OPS("mutex_handoff", 2 * (uint64_t)p.rounds, "handoffs");
 }
 
@@ -138,9 +138,9 @@ KTEST_F(bench, sleep_lateness, KTEST_EXPLICIT)
 	enum { N = 50 };
 	uint64_t late[N];
 	for (int i = 0; i < N; i++) {
-		uint64_t t0 = rt_now();
+		uint64_t t0 = time_ns();
 		task_sleep(ms(10));
-		late[i] = rt_now() - t0 - ms(10);
+		late[i] = time_ns() - t0 - ms(10);
 	}
 	qsort(late, N, sizeof late[0], cmp_u64);
 	BENCH("sleep10ms_late_median", late[N / 2] / 1000, "us");
@@ -180,13 +180,13 @@ KTEST_F(bench, million_spawn, KTEST_EXPLICIT)
 	enum { N = 1000000 };
 	chan_t *gate = chan_new(1, 0);
 	static struct waitgroup wg = WAITGROUP_INIT;
-	uint64_t t0 = rt_now();
+	uint64_t t0 = time_ns();
 	for (int i = 0; i < N; i++)
 		if (!go(idle_task, gate)) {
 			ktest_fail(__FILE__, __LINE__, "spawn %d failed", i);
 			break;
 		}
-	uint64_t dt = rt_now() - t0;
+	uint64_t dt = time_ns() - t0;
 	BENCH("million_spawn", dt / 1000000, "ms");
 	chan_close(gate);
 	(void)wg;

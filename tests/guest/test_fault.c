@@ -5,7 +5,7 @@
  * backtrace naming the function that faulted, non-zero exit.
  */
 #include <stdint.h>
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 
 static volatile uintptr_t opaque_zero;	/* hides the null from the compiler */
 static uint8_t data_code[16] = { 0xc3 };	/* a `ret` in a data page */

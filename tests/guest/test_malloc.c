@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
+#include "kernel/libc.h"
 #include "kernel/vm.h"
 
 #define WINDOW 64

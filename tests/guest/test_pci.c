@@ -14,18 +14,19 @@
 #include <stdio.h>
 #include <string.h>
 #include "kernel/acpi.h"
+#include "kernel/atomic.h"
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
 #include "kernel/console.h"
-#include "kernel/kmain.h"
-#include "kernel/ktest.h"
+#include "kernel/kcmdline.h"
+#include "tests/guest/ktest.h"
 #include "kernel/page.h"
 #include "kernel/pci.h"
 #include "kernel/time.h"
 #include "kernel/arch/x86.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
-#include "net/virtio_pci.h"
+#include "kernel/virtio/virtio.h"
+#include "kernel/virtio/virtio_mmio.h"
+#include "kernel/virtio/virtio_pci.h"
 
 /* Host bridges: q35 (MCH) and pc (i440FX). */
 #define Q35_HOST	0x29c0
@@ -256,8 +257,8 @@ KTEST(virtio, mmio_discovery)
 	unsigned n = virtio_mmio_find(VIRTIO_ID_NET, vd, VIRTIO_MMIO_MAX_DEVS);
 	KT_EQ(virtio_mmio_rejected(), 0);
 	if (pci_count() > 0) {
-		for (size_t i = 0; i < kcmdline.n; i++)
-			KT_ASSERT(strcmp(kcmdline.store + kcmdline.w[i].key, "virtio_mmio.device"));
+		size_t it = 0;
+		KT_ASSERT(!kcmdline_next(virtio_mmio_device_key, &it));
 		KT_EQ(n, 0);
 		return;
 	}
@@ -266,11 +267,10 @@ KTEST(virtio, mmio_discovery)
 		KT_ASSERT(virtio_mmio_source(vd[i]) != NULL);
 		KT_ASSERT(!strcmp(vd[i]->ops->transport, "mmio"));
 	}
-	for (size_t i = 0; i < kcmdline.n; i++) {
-		if (strcmp(kcmdline.store + kcmdline.w[i].key, "virtio_mmio.device"))
-			continue;
+	const char *v;
+	for (size_t it = 0; (v = kcmdline_next(virtio_mmio_device_key, &it));) {
 		struct virtio_mmio_desc d;
-		KT_EQ(virtio_mmio_parse(kcmdline.store + kcmdline.w[i].value, &d), 0);
+		KT_EQ(virtio_mmio_parse(v, &d), 0);
 		volatile uint32_t *r = (volatile uint32_t *)(uintptr_t)d.base;
 		if (r[2] != VIRTIO_ID_NET)	/* device id register (mapped by discovery) */
 			continue;
@@ -297,9 +297,9 @@ static void queue_irq(void *arg)
 {
 	unsigned q = (unsigned)(uintptr_t)arg;
 	irq_cpu[q] = cpu_id();
-	__atomic_fetch_add(&irqs[q], 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&irqs[q], 1);
 	net_dev->ops->intr_mask(net_dev, q, true);
-	__atomic_fetch_add(&masked_in_irq, 1, __ATOMIC_RELEASE);
+	a_fetch_add(&masked_in_irq, 1);
 }
 
 static struct virtio_dev *find_net(void)
@@ -431,7 +431,7 @@ KTEST(virtio, net_arp)
 	/* The interrupt may trail the ring update it announces, and a handler
 	   on another CPU counts after it bumps irqs[]: wait for all of it. */
 	while (time_ns() < limit &&
-	       !(sent && replied && irqs[0] && irqs[1] && __atomic_load_n(&masked_in_irq, __ATOMIC_ACQUIRE) >= 2)) {
+	       !(sent && replied && irqs[0] && irqs[1] && a_load_acquire(&masked_in_irq) >= 2)) {
 		uint32_t len;
 		void *tok;
 		while ((tok = vq_get_used(&tx, &len)))

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
@@ -208,9 +208,9 @@ KTEST(chan, select_ready_default_timeout)
 	/* none ready: the default case */
 	KT_EQ(chan_select(c, 2, SEL_DEFAULT), -EAGAIN);
 	/* none ready: timeout, and not early */
-	uint64_t t0 = rt_now();
+	uint64_t t0 = time_ns();
 	KT_EQ(chan_select(c, 2, ms(10)), -ETIMEDOUT);
-	KT_ASSERT(rt_now() - t0 >= ms(10));
+	KT_ASSERT(time_ns() - t0 >= ms(10));
 	/* one ready: that one */
 	KT_EQ(chan_send(b, &one), 0);
 	KT_EQ(chan_select(c, 2, SEL_FOREVER), 1);
@@ -250,7 +250,7 @@ static void spread_task(void *arg)
 	volatile uint64_t x = 0;
 	for (int i = 0; i < 200000; i++)
 		x += i;
-	__atomic_fetch_add(&sp->count[task_cpu()], 1, __ATOMIC_RELAXED);
+	a_fetch_add_relaxed(&sp->count[task_cpu()], 1);
 	wg_done(&sp->wg);
 }
 
@@ -402,9 +402,9 @@ KTEST(sync, mutex_timeout)
 KTEST(timer, sleep_is_never_short)
 {
 	for (int i = 0; i < 5; i++) {
-		uint64_t t0 = rt_now();
+		uint64_t t0 = time_ns();
 		task_sleep(ms(10));
-		KT_ASSERT(rt_now() - t0 >= ms(10));
+		KT_ASSERT(time_ns() - t0 >= ms(10));
 	}
 }
 
@@ -412,9 +412,9 @@ KTEST(timer, blocking_timeout_fires)
 {
 	chan_t *c = chan_new(1, 0);
 	uint8_t b;
-	uint64_t t0 = rt_now();
+	uint64_t t0 = time_ns();
 	KT_EQ(chan_recv_timeout(c, &b, ms(15)), -ETIMEDOUT);
-	KT_ASSERT(rt_now() - t0 >= ms(15));
+	KT_ASSERT(time_ns() - t0 >= ms(15));
 	static struct waitgroup wg = WAITGROUP_INIT;
 	wg_add(&wg, 1);
 	KT_EQ(wg_wait_timeout(&wg, ms(5)), -ETIMEDOUT);
@@ -427,14 +427,14 @@ static void sleeper(void *arg)
 {
 	uint64_t *when = arg;
 	task_sleep(ms(when[0]));
-	when[1] = rt_now();
+	when[1] = time_ns();
 }
 
 KTEST(timer, many_sleepers_wake_in_order)
 {
 	enum { N = 30 };
 	static uint64_t w[N][2];
-	uint64_t t0 = rt_now();
+	uint64_t t0 = time_ns();
 	for (int i = 0; i < N; i++) {
 		w[i][0] = 5 + (uint64_t)(N - i) * 3;	/* spawned longest first */
 		w[i][1] = 0;
@@ -593,7 +593,7 @@ KTEST_F(runtime, million_parked, KTEST_EXPLICIT)
 	KT_ASSERT(m.gate);
 	wg_add(&m.parked, N);
 	wg_add(&m.done, N);
-	uint64_t t0 = rt_now();
+	uint64_t t0 = time_ns();
 	for (int i = 0; i < N; i++) {
 		struct task_attr a = { "parked", 16u << 10, -1 };
 		if (!task_spawn(&a, million_task, &m)) {
@@ -602,14 +602,14 @@ KTEST_F(runtime, million_parked, KTEST_EXPLICIT)
 		}
 	}
 	KT_EQ(wg_wait_timeout(&m.parked, ms(600000)), 0);
-	uint64_t t1 = rt_now();
+	uint64_t t1 = time_ns();
 	KT_EQ(rt_tasks_alive(), N + alive0);
 	printf("million: %d tasks parked in %llu ms; %llu stack pages mapped\n", N,
 	       (unsigned long long)((t1 - t0) / 1000000), (unsigned long long)rt_stack_pages());
 	chan_close(m.gate);
 	KT_EQ(wg_wait_timeout(&m.done, ms(600000)), 0);
 	printf("million: all released and finished in %llu ms\n",
-	       (unsigned long long)((rt_now() - t1) / 1000000));
+	       (unsigned long long)((time_ns() - t1) / 1000000));
 	for (int i = 0; i < 1000 && rt_tasks_alive() > alive0; i++)
 		task_sleep(ms(1));
 	KT_EQ(rt_tasks_alive(), alive0);

@@ -1,15 +1,17 @@
 /* tests/guest/test_smp.c — CPUs, per-CPU data, local timers, IPIs. */
+#include <stddef.h>
 #include "kernel/acpi.h"
+#include "kernel/atomic.h"
 #include "kernel/apic.h"
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
-#include "kernel/kmain.h"
+#include "tests/guest/ktest.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 
 KTEST(smp, all_online)
 {
 	unsigned want = acpi.ncpu ? acpi.ncpu : 1;
-	uint64_t limit = kcmdline_u64("cpus", MAX_CPUS, 1, MAX_CPUS);
+	uint64_t limit = smp_max_cpus();
 	if (want > limit)
 		want = (unsigned)limit;
 	KT_EQ(ncpus_online, want);
@@ -77,7 +79,7 @@ KTEST(smp, local_timer)
 
 static void count_call(void *arg)
 {
-	__atomic_fetch_add((unsigned *)arg, 1u << (4 * this_cpu()->id % 32), __ATOMIC_RELAXED);
+	a_fetch_add_relaxed((unsigned *)arg, 1u << (4 * this_cpu()->id % 32));
 }
 
 KTEST(smp, call_all)

@@ -18,14 +18,14 @@
 #include <string.h>
 #include "kernel/console.h"
 #include "kernel/cpu.h"
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/pci.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
-#include "net/virtio.h"
-#include "net/virtio_mmio.h"
+#include "kernel/virtio/virtio.h"
+#include "kernel/virtio/virtio_mmio.h"
 #include "net/virtio_net.h"
-#include "net/virtio_pci.h"
+#include "kernel/virtio/virtio_pci.h"
 #include "runtime/runtime.h"
 
 #define WAIT_NS	5000000000ull		/* bound on every wait (TCG is slow) */
@@ -38,7 +38,7 @@ static volatile unsigned cb_calls;			/* interrupt callbacks */
 static void irq_cb(void *arg)
 {
 	(void)arg;
-	__atomic_fetch_add(&cb_calls, 1, __ATOMIC_SEQ_CST);
+	a_fetch_add(&cb_calls, 1);
 }
 
 /* The NIC, or NULL after checking that there is none. */
@@ -195,7 +195,7 @@ static unsigned drain(struct vnet *n, struct rx_log *l, int budget)
    passes. Returns whether it ran. */
 static bool wait_cb(unsigned seen, uint64_t limit)
 {
-	while (__atomic_load_n(&cb_calls, __ATOMIC_SEQ_CST) == seen && time_ns() < limit)
+	while (a_load(&cb_calls) == seen && time_ns() < limit)
 		task_sleep(ms(1));
 	return cb_calls != seen;
 }

@@ -114,6 +114,22 @@ HT_TEST(last_occurrence_wins)
 	HT_STREQ(cmdline_get(&cl, "x"), "");
 }
 
+HT_TEST(next_yields_every_occurrence_in_order)
+{
+	size_t it = 0;
+
+	HT_EQ(parse("dev=a x=1 dev=\"b c\" dev dev.x=9 dev=d"), 0);
+	HT_STREQ(cmdline_next(&cl, "dev", &it), "a");
+	HT_STREQ(cmdline_next(&cl, "dev", &it), "b c");
+	HT_STREQ(cmdline_next(&cl, "dev", &it), "");
+	HT_STREQ(cmdline_next(&cl, "dev", &it), "d");
+	HT_EQ(cmdline_next(&cl, "dev", &it), NULL);
+	HT_EQ(cmdline_next(&cl, "dev", &it), NULL);
+	it = 0;
+	HT_EQ(cmdline_next(&cl, "none", &it), NULL);
+	HT_EQ(it, cl.n);
+}
+
 HT_TEST(struct_survives_a_copy)
 {
 	static struct cmdline copy;

@@ -1,6 +1,6 @@
-// host-test-sources: net/virtqueue.c
+// host-test-sources: kernel/virtio/virtqueue.c
 /*
- * Host unit tests for net/virtqueue.c, against a fake device that takes
+ * Host unit tests for kernel/virtio/virtqueue.c, against a fake device that takes
  * chains from the available ring and posts used entries the way QEMU's
  * virtio core does (including its event-index interrupt decision).
  * page_alloc/page_free and kprintf are faked here: pages come from
@@ -15,7 +15,7 @@
 
 #include "kernel/console.h"
 #include "kernel/page.h"
-#include "net/virtqueue.h"
+#include "kernel/virtio/virtqueue.h"
 #include "tests/host/hosttest.h"
 
 /* ---- fakes for the kernel ------------------------------------------------ */

@@ -33,8 +33,9 @@
 #define NO_SYS				1
 /* The net lock serializes every entry into lwIP, so lwIP's own critical
    sections (SYS_ARCH_PROTECT) need no real protection. arch/cc.h turns
-   them into an assertion that the net lock is held instead, which catches
-   a pbuf_free() or pbuf_alloc() made outside the lock. */
+   them into an assertion that the net lock is held instead (in debug
+   builds), which catches a pbuf_free() or pbuf_alloc() made outside the
+   lock. */
 #define SYS_LIGHTWEIGHT_PROT		0
 /* Sockets and netconn need threads (NO_SYS=0); the blocking API is Weft's
    own (conn_*), built on the raw API. */
@@ -42,10 +43,11 @@
 #define LWIP_NETCONN			0
 #define LWIP_NETIF_API			0
 /* lwIP's timers (TCP, ARP, reassembly, DHCP) run from
-   sys_check_timeouts(), which net_timers_poll() calls when due. */
+   sys_check_timeouts(), which the net-timers task runs when due
+   (net_timers_poll, net/timers.c). */
 #define LWIP_TIMERS			1
-/* Every raw API entry checks that the caller holds the net lock
-   (compiled away with NET_LOCK_CHECKS 0, arch/sys_arch.h). */
+/* Every raw API entry checks that the caller holds the net lock, in
+   debug builds (NET_LOCK_CHECKS, arch/sys_arch.h). */
 #define LWIP_ASSERT_CORE_LOCKED()	NET_LWIP_ASSERT_LOCKED()
 /* RFC 6528 initial sequence numbers (net/lwip/sys_arch.c): lwIP's default
    is a global counter, predictable from outside. Being monotonic per
@@ -100,7 +102,7 @@
 /* UDP: DHCP, tests, small apps. */
 #define MEMP_NUM_UDP_PCB		16
 /* lwIP's internal timers, plus a few spare: Weft code uses the runtime's
-   timers, not sys_timeout() (see net_timers_poll in net/netlock.h). */
+   timers, not sys_timeout() (see net_timers_next_ns in net/timers.h). */
 #define MEMP_NUM_SYS_TIMEOUT		(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 /* Packets queued while ARP resolves their next hop: a burst of SYN-ACKs
    to a new gateway entry after boot or an ARP expiry. */
@@ -143,8 +145,8 @@
 #define LWIP_NETIF_HOSTNAME		1
 /* Traffic to the guest's own addresses loops back inside lwIP; lo
    (127.0.0.1) exists for the in-guest tests and local health checks.
-   Looped packets are delivered by netif_poll_all() (net_timers_poll, and
-   the poller after each RX batch). */
+   Looped packets are delivered by netif_poll_all() whenever the net lock
+   is released (net/netlock.c). */
 #define LWIP_NETIF_LOOPBACK		1
 #define LWIP_HAVE_LOOPIF		1
 
@@ -228,11 +230,12 @@
 
 /* ---- checksums ---------------------------------------------------------- */
 
-/* Generated and checked in software for now. virtio-net can offload both
-   (VIRTIO_NET_F_CSUM, GUEST_CSUM), but the device's "data valid" mark is
-   per packet while lwIP's switch is per netif; the per-netif switch is
-   compiled in so that a driver that negotiates offload can use it. The
-   loopback netif already skips them. */
+/* Generated in software (lwIP cannot leave partial checksums for
+   VIRTIO_NET_F_CSUM), and checked in software unless the device vouched:
+   the device's "data valid" mark (GUEST_CSUM) is per frame while lwIP's
+   switch is per netif, so net/netif.c clears the netif's TCP/UDP check
+   bits around the input of each vouched frame. The loopback netif skips
+   checks altogether. */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF	1
 #define CHECKSUM_GEN_IP			1
 #define CHECKSUM_GEN_UDP		1

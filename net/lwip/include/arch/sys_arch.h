@@ -17,11 +17,13 @@
 #define WEFT_LWIP_ARCH_SYS_ARCH_H
 
 #include <stdint.h>
+#include "kernel/debug.h"
 
-/* 1: every lwIP entry checks that this CPU holds the net lock (a load and
-   a compare, out of line). 0 compiles the checks away. */
+/* 1 (make DEBUG=1, kernel/debug.h): every lwIP entry checks that this CPU
+   holds the net lock (a load and a compare, out of line). 0 compiles the
+   checks away. */
 #ifndef NET_LOCK_CHECKS
-#define NET_LOCK_CHECKS 1
+#define NET_LOCK_CHECKS WEFT_DEBUG
 #endif
 
 #if NET_LOCK_CHECKS

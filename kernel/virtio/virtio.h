@@ -1,8 +1,10 @@
 /*
- * net/virtio.h — what a virtio device driver sees of a device, whichever
- * transport carries it (virtio_pci.c: modern PCI; virtio_mmio.c: MMIO
- * version 2 for microvm). Layering: virtqueue (rings) -> transport
- * (registers, interrupts) -> device driver (virtio-net).
+ * kernel/virtio/virtio.h — what a virtio device driver sees of a
+ * device, whichever transport carries it (virtio_pci.c: modern PCI;
+ * virtio_mmio.c: MMIO version 2 for microvm). Layering: virtqueue
+ * (rings) -> transport (registers, interrupts) -> device driver
+ * (virtio-net, net/virtio_net.c; a virtio-rng or virtio-blk would sit
+ * beside it on the same two layers).
  *
  * Call order for a driver (virtio 1.0 section 3.1.1):
  *   n = virtio_pci_find(VIRTIO_ID_NET, devs, max)   and virtio_mmio_find
@@ -27,13 +29,13 @@
  * Who may call what: the ops other than intr_mask belong to the driver's
  * set-up path (one caller). intr_mask may be called from any context.
  */
-#ifndef NET_VIRTIO_H
-#define NET_VIRTIO_H
+#ifndef KERNEL_VIRTIO_VIRTIO_H
+#define KERNEL_VIRTIO_VIRTIO_H
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "net/virtqueue.h"
+#include "kernel/virtio/virtqueue.h"
 #include "kernel/console.h"
 
 /* Device types (virtio 1.0 section 5). */
@@ -102,6 +104,43 @@ struct virtio_ops {
 	/* "MSI-X", "INTx", "GSI 12"...: how intr_setup wired it (for logs). */
 	const char *(*intr_kind)(struct virtio_dev *d);
 };
+
+/* The callbacks a driver gave intr_setup, as both transports keep them:
+   written by intr_setup while the device's interrupts are off, read by
+   the transport's handlers. */
+struct virtio_intr {
+	unsigned nq;
+	virtio_intr_fn *queue_fn, *config_fn;
+	void *queue_arg[VIRTIO_MAX_QUEUES], *config_arg;
+};
+
+static inline void virtio_intr_keep(struct virtio_intr *in, unsigned nq, virtio_intr_fn *queue_fn,
+				    void *const queue_arg[], virtio_intr_fn *config_fn,
+				    void *config_arg)
+{
+	in->nq = nq;
+	in->queue_fn = queue_fn;
+	in->config_fn = config_fn;
+	in->config_arg = config_arg;
+	for (unsigned q = 0; q < nq; q++)
+		in->queue_arg[q] = queue_arg ? queue_arg[q] : NULL;
+}
+
+/* Queue q's callback; every queue's; the configuration's (if any). */
+static inline void virtio_intr_queue(const struct virtio_intr *in, unsigned q)
+{
+	in->queue_fn(in->queue_arg[q]);
+}
+static inline void virtio_intr_queues(const struct virtio_intr *in)
+{
+	for (unsigned q = 0; q < in->nq; q++)
+		in->queue_fn(in->queue_arg[q]);
+}
+static inline void virtio_intr_config(const struct virtio_intr *in)
+{
+	if (in->config_fn)
+		in->config_fn(in->config_arg);
+}
 
 struct virtio_dev {
 	const struct virtio_ops *ops;

@@ -1,5 +1,6 @@
 /*
- * net/virtio_pci.c — the virtio 1.0 PCI transport (virtio 1.0 section 4.1).
+ * kernel/virtio/virtio_pci.c — the virtio 1.0 PCI transport (virtio 1.0
+ * section 4.1).
  *
  * A modern device describes its register blocks with vendor-specific PCI
  * capabilities (id 0x09), each naming a BAR, an offset and a length:
@@ -24,7 +25,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "net/virtio_pci.h"
+#include "kernel/virtio/virtio_pci.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/pci.h"
@@ -70,9 +71,7 @@ struct vpci {
 	/* Interrupts: written by intr_setup (interrupts for this device off),
 	   read by the handlers. */
 	enum plan plan;
-	unsigned nq;
-	virtio_intr_fn *queue_fn, *config_fn;
-	void *queue_arg[VIRTIO_MAX_QUEUES], *config_arg;
+	struct virtio_intr intr;
 	struct vpci_slot {
 		struct vpci *t;
 		int what;		/* queue index, or SLOT_* */
@@ -226,38 +225,26 @@ static int vpci_queue_setup(struct virtio_dev *d, struct vq *vq)
 
 /* ---- interrupts -------------------------------------------------------------- */
 
-static void all_queues(struct vpci *t)
-{
-	for (unsigned q = 0; q < t->nq; q++)
-		t->queue_fn(t->queue_arg[q]);
-}
-
-static void config_changed(struct vpci *t)
-{
-	if (t->config_fn)
-		t->config_fn(t->config_arg);
-}
-
 static bool vpci_irq(struct trapframe *tf, void *arg)
 {
 	(void)tf;
 	struct vpci_slot *s = arg;
 	struct vpci *t = s->t;
 	if (s->what >= 0) {
-		t->queue_fn(t->queue_arg[s->what]);
+		virtio_intr_queue(&t->intr, (unsigned)s->what);
 	} else if (s->what == SLOT_CONFIG) {
-		config_changed(t);
+		virtio_intr_config(&t->intr);
 	} else if (s->what == SLOT_QUEUES) {
-		all_queues(t);
+		virtio_intr_queues(&t->intr);
 	} else if (s->what == SLOT_ALL) {
-		config_changed(t);
-		all_queues(t);
+		virtio_intr_config(&t->intr);
+		virtio_intr_queues(&t->intr);
 	} else {
 		uint8_t isr = rd8(t->isr, 0);	/* read-to-clear; lowers INTx */
 		if (isr & 2)
-			config_changed(t);
+			virtio_intr_config(&t->intr);
 		if (isr & 1)
-			all_queues(t);
+			virtio_intr_queues(&t->intr);
 	}
 	return true;
 }
@@ -270,12 +257,7 @@ static int vpci_intr_setup(struct virtio_dev *d, unsigned nq, virtio_intr_fn *qu
 		return -EINVAL;
 	pci_irq_free(t->pci);		/* a second set-up after a reset */
 	t->plan = PLAN_NONE;
-	t->nq = nq;
-	t->queue_fn = queue_fn;
-	t->config_fn = config_fn;
-	t->config_arg = config_arg;
-	for (unsigned q = 0; q < nq; q++)
-		t->queue_arg[q] = queue_arg ? queue_arg[q] : NULL;
+	virtio_intr_keep(&t->intr, nq, queue_fn, queue_arg, config_fn, config_arg);
 
 	unsigned nmsix = pci_msix_count(t->pci), nvec = 1;
 	if (nmsix > PCI_MAX_VEC)

@@ -1,18 +1,21 @@
 /*
- * kernel/ktest.h — in-guest tests.
+ * tests/guest/ktest.h — in-guest tests.
  *
  * A test declares itself where it is written:
  *
  *	KTEST(suite, name) { KT_ASSERT(x == 1); }
  *
  * which places a descriptor in the `ktests` linker section; the runner
- * (test= on the command line) walks that section, so there is no list to
- * keep. KTEST_EXPECT_PANIC tests deliberately crash the machine; they run
- * only when named, each in its own guest run, and the host checks the
- * panic report.
+ * (test= on the command line, tests_run in kernel/tests.h) walks that
+ * section, so there is no list to keep. KTEST_EXPECT_PANIC tests
+ * deliberately crash the machine; they run only when named, each in its
+ * own guest run, and the host checks the panic report.
+ *
+ * All of this links only into the test kernel, build/weft-test; the
+ * shipped build/weft has no suite, no runner and no deliberate fault.
  */
-#ifndef KERNEL_KTEST_H
-#define KERNEL_KTEST_H
+#ifndef TESTS_GUEST_KTEST_H
+#define TESTS_GUEST_KTEST_H
 
 #include <stdint.h>
 
@@ -57,11 +60,5 @@ int ktest_failed(void);
 			return;							\
 		}								\
 	} while (0)
-
-/* Run the tests `spec` names: "all" (every test not marked
-   KTEST_EXPECT_PANIC), "none", or a comma-separated list of suites,
-   suite.name, or suite.* . Prints one line per test and then exactly
-   "N passed, N failed". Returns the number failed. */
-int ktest_run(const char *spec);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * net/virtio_mmio.h — the virtio-mmio transport, version 2 (virtio 1.0
- * section 4.2), as QEMU's microvm machine provides it.
+ * kernel/virtio/virtio_mmio.h — the virtio-mmio transport, version 2
+ * (virtio 1.0 section 4.2), as QEMU's microvm machine provides it.
  *
  * Where devices come from, in this order (a device found twice, by its
  * base address, is kept once):
@@ -22,10 +22,12 @@
  * acknowledges exactly those bits (lowering the line) and calls the
  * configuration callback (bit 1) and every queue callback (bit 0).
  */
-#ifndef NET_VIRTIO_MMIO_H
-#define NET_VIRTIO_MMIO_H
+#ifndef KERNEL_VIRTIO_VIRTIO_MMIO_H
+#define KERNEL_VIRTIO_VIRTIO_MMIO_H
 
-#include "net/virtio.h"
+#include "kernel/virtio/virtio.h"
+
+struct cmdline_key;
 
 #define VIRTIO_MMIO_MAX_DEVS	16
 
@@ -39,6 +41,9 @@ struct virtio_mmio_desc {
 
 /* Parse the value of one virtio_mmio.device= word. 0 or -EINVAL. */
 int virtio_mmio_parse(const char *s, struct virtio_mmio_desc *out);
+/* The declaration of that word (kernel/kcmdline.h), for tests that read
+   the line as discovery did. */
+extern const struct cmdline_key *const virtio_mmio_device_key;
 
 /* Up to max devices of `device_id` (VIRTIO_ID_*) into out[]; returns how
    many. The first call discovers (and prints one line per device). */

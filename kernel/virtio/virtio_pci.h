@@ -1,5 +1,6 @@
 /*
- * net/virtio_pci.h — the virtio 1.0 PCI transport ("modern" devices).
+ * kernel/virtio/virtio_pci.h — the virtio 1.0 PCI transport ("modern"
+ * devices).
  *
  * virtio_pci_find returns the virtio devices of one type found on PCI:
  * modern ids 0x1040 + type, and transitional ids 0x1000-0x103f (whose
@@ -15,10 +16,10 @@
  * for everything; without MSI-X, INTx (or MSI) through the ISR register,
  * which the handler reads to learn (and clear) the cause.
  */
-#ifndef NET_VIRTIO_PCI_H
-#define NET_VIRTIO_PCI_H
+#ifndef KERNEL_VIRTIO_VIRTIO_PCI_H
+#define KERNEL_VIRTIO_VIRTIO_PCI_H
 
-#include "net/virtio.h"
+#include "kernel/virtio/virtio.h"
 
 struct pci_dev;
 

@@ -1,7 +1,7 @@
 /*
- * net/virtio_mmio.c — the virtio-mmio transport, version 2 (virtio 1.0
- * section 4.2.2). virtio_mmio.h says where devices come from and how
- * their interrupts are wired.
+ * kernel/virtio/virtio_mmio.c — the virtio-mmio transport, version 2
+ * (virtio 1.0 section 4.2.2). virtio_mmio.h says where devices come from
+ * and how their interrupts are wired.
  *
  * The register window: identification (magic "virt", version 2, device
  * and vendor id), paged 32-bit feature words, a selected queue's size,
@@ -14,11 +14,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include "net/virtio_mmio.h"
+#include "kernel/virtio/virtio_mmio.h"
 #include "kernel/acpi.h"
 #include "kernel/apic.h"
 #include "kernel/console.h"
-#include "kernel/kmain.h"
+#include "kernel/kcmdline.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -28,6 +28,7 @@
 
 CMDLINE_KEY(key_vmmio, "virtio_mmio.device",
 	    "a virtio-mmio device: <size>@<base>:<gsi> (QEMU microvm adds these)");
+const struct cmdline_key *const virtio_mmio_device_key = &key_vmmio;
 
 #define R_MAGIC		0x000
 #define R_VERSION	0x004
@@ -61,9 +62,7 @@ struct vmmio {
 	volatile uint8_t *regs;
 	int vector;			/* 0 until intr_setup; kept for reuse */
 	/* Interrupts: written by intr_setup (GSI masked), read by the handler. */
-	unsigned nq;
-	virtio_intr_fn *queue_fn, *config_fn;
-	void *queue_arg[VIRTIO_MAX_QUEUES], *config_arg;
+	struct virtio_intr intr;
 	char kind[16];			/* "GSI 12" */
 };
 
@@ -185,11 +184,10 @@ static bool vmmio_irq(struct trapframe *tf, void *arg)
 	if (!st)
 		return true;
 	wr(t, R_INT_ACK, st);		/* lowers the line; a new event raises it again */
-	if ((st & 2) && t->config_fn)
-		t->config_fn(t->config_arg);
+	if (st & 2)
+		virtio_intr_config(&t->intr);
 	if (st & 1)
-		for (unsigned q = 0; q < t->nq; q++)
-			t->queue_fn(t->queue_arg[q]);
+		virtio_intr_queues(&t->intr);
 	return true;
 }
 
@@ -201,12 +199,7 @@ static int vmmio_intr_setup(struct virtio_dev *d, unsigned nq, virtio_intr_fn *q
 		return -EINVAL;
 	if (t->vector)
 		ioapic_mask(t->desc.gsi, true);
-	t->nq = nq;
-	t->queue_fn = queue_fn;
-	t->config_fn = config_fn;
-	t->config_arg = config_arg;
-	for (unsigned q = 0; q < nq; q++)
-		t->queue_arg[q] = queue_arg ? queue_arg[q] : NULL;
+	virtio_intr_keep(&t->intr, nq, queue_fn, queue_arg, config_fn, config_arg);
 	if (!t->vector) {
 		int v = trap_alloc_vector(vmmio_irq, t);
 		if (v < 0)
@@ -346,10 +339,8 @@ static void add_device(const struct virtio_mmio_desc *dsc, const char *source)
 
 static void scan_cmdline(void)
 {
-	for (size_t i = 0; i < kcmdline.n; i++) {
-		if (strcmp(kcmdline.store + kcmdline.w[i].key, "virtio_mmio.device"))
-			continue;
-		const char *v = kcmdline.store + kcmdline.w[i].value;
+	const char *v;
+	for (size_t it = 0; (v = kcmdline_next(&key_vmmio, &it));) {
 		struct virtio_mmio_desc dsc;
 		if (virtio_mmio_parse(v, &dsc))
 			kprintf("virtio-mmio: malformed virtio_mmio.device=%s ignored "

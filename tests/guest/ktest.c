@@ -1,9 +1,13 @@
-/* kernel/ktest.c — the in-guest test runner. */
+/*
+ * tests/guest/ktest.c — the in-guest test runner: tests_run (kernel/tests.h)
+ * for the test kernel, build/weft-test.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "kernel/ktest.h"
+#include "tests/guest/ktest.h"
 #include "kernel/console.h"
+#include "kernel/tests.h"
 #include "kernel/time.h"
 #include "kernel/arch/x86.h"
 
@@ -81,7 +85,7 @@ static int check_words(const char *spec)
 	return bad;
 }
 
-int ktest_run(const char *spec)
+int tests_run(const char *spec)
 {
 	int passed = 0, failed = check_words(spec);
 	for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++) {

@@ -1,5 +1,5 @@
 /*
- * net/virtqueue.c — virtio split virtqueues.
+ * kernel/virtio/virtqueue.c — virtio split virtqueues.
  *
  * Concepts. The descriptor table holds buffers (address, length, flags,
  * next); a buffer handed to the device is a chain of descriptors, named
@@ -48,8 +48,8 @@
  *      Store->load again: a full fence. Without it an entry completed in
  *      that window would raise no interrupt and not be seen by the
  *      re-check: a lost wake-up.
- *   Fields the device writes are read with __atomic loads and fields it
- *   reads are written with __atomic stores (READ_ONCE/WRITE_ONCE), so the
+ *   Fields the device writes are read with atomic loads and fields it
+ *   reads are written with atomic stores (READ_ONCE/WRITE_ONCE), so the
  *   compiler neither caches, tears nor drops them. The notify itself is
  *   an uncached MMIO write, which x86 keeps in order after the stores.
  *
@@ -88,13 +88,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
-#include "net/virtqueue.h"
+#include "kernel/virtio/virtqueue.h"
+#include "kernel/atomic.h"
 #include "kernel/console.h"
 #include "kernel/page.h"
-
-#define rd16(p)		__atomic_load_n((p), __ATOMIC_RELAXED)
-#define wr16(p, v)	__atomic_store_n((p), (uint16_t)(v), __ATOMIC_RELAXED)
-#define full_fence()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 void vq_mark_broken(struct vq *vq, const char *why)
 {
@@ -209,7 +206,7 @@ int vq_add(struct vq *vq, const struct vq_buf *b, unsigned n, void *token)
 	vq->avail_idx++;
 	vq->added_since_kick++;
 	/* Barrier 1: the chain and the slot before the index. */
-	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+	a_store_release(&vq->avail->idx, vq->avail_idx);
 	return 0;
 }
 
@@ -221,12 +218,12 @@ bool vq_kick_prepare(struct vq *vq)
 	bool many = vq->added_since_kick >= 0xffff;	/* old..new is ambiguous */
 	vq->kicked_idx = new;
 	vq->added_since_kick = 0;
-	full_fence();		/* barrier 2: avail->idx before the event read */
+	a_fence();		/* barrier 2: avail->idx before the event read */
 	bool need;
 	if (vq->event_idx)
-		need = many || vq_need_event(rd16(vq_avail_event(vq)), new, old);
+		need = many || vq_need_event(a_load_relaxed(vq_avail_event(vq)), new, old);
 	else
-		need = !(rd16(&vq->used->flags) & VRING_USED_F_NO_NOTIFY);
+		need = !(a_load_relaxed(&vq->used->flags) & VRING_USED_F_NO_NOTIFY);
 	if (!need)
 		vq->nkicks_suppressed++;
 	return need;
@@ -259,7 +256,7 @@ static void free_chain(struct vq *vq, uint16_t head)
    returns 0) when the device's index ran ahead of what is in flight. */
 static uint16_t used_pending(struct vq *vq)
 {
-	uint16_t idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);	/* barrier 3 */
+	uint16_t idx = a_load_acquire(&vq->used->idx);	/* barrier 3 */
 	uint16_t pending = (uint16_t)(idx - vq->last_used);
 	if (pending > vq->in_flight) {
 		device_broke(vq, "used idx jumped from %u to %u (%u new entries) with only %u "
@@ -275,8 +272,8 @@ void *vq_get_used(struct vq *vq, uint32_t *len)
 	if (vq->broken || used_pending(vq) == 0)
 		return NULL;
 	struct vring_used_elem *e = &vq->used->ring[vq->last_used & (vq->num - 1)];
-	uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
-	uint32_t l = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+	uint32_t id = a_load_relaxed(&e->id);
+	uint32_t l = a_load_relaxed(&e->len);
 	if (id >= vq->num) {
 		device_broke(vq, "used entry %u has id %u, out of range (ring size %u)",
 			     vq->last_used, id, vq->num);
@@ -296,8 +293,8 @@ void *vq_get_used(struct vq *vq, uint32_t *len)
 	free_chain(vq, (uint16_t)id);
 	vq->last_used++;
 	if (vq->event_idx && vq->cb_enabled) {
-		wr16(vq_used_event(vq), vq->last_used);
-		full_fence();	/* barrier 4: before the next used->idx load */
+		a_store_relaxed(vq_used_event(vq), vq->last_used);
+		a_fence();	/* barrier 4: before the next used->idx load */
 	}
 	if (len)
 		*len = l;
@@ -313,9 +310,9 @@ void vq_disable_cb(struct vq *vq)
 {
 	vq->cb_enabled = false;
 	if (vq->event_idx)
-		wr16(vq_used_event(vq), (uint16_t)(vq->last_used - 1));
+		a_store_relaxed(vq_used_event(vq), (uint16_t)(vq->last_used - 1));
 	else
-		wr16(&vq->avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
+		a_store_relaxed(&vq->avail->flags, VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 bool vq_enable_cb(struct vq *vq)
@@ -324,10 +321,10 @@ bool vq_enable_cb(struct vq *vq)
 		return false;
 	vq->cb_enabled = true;
 	if (vq->event_idx)
-		wr16(vq_used_event(vq), vq->last_used);
+		a_store_relaxed(vq_used_event(vq), vq->last_used);
 	else
-		wr16(&vq->avail->flags, 0);
-	full_fence();		/* barrier 4: the request before the re-check */
+		a_store_relaxed(&vq->avail->flags, 0);
+	a_fence();		/* barrier 4: the request before the re-check */
 	return vq_has_used(vq);
 }
 

@@ -1,5 +1,6 @@
 /*
- * net/virtqueue.h — virtio split virtqueues (virtio 1.0 section 2.4).
+ * kernel/virtio/virtqueue.h — virtio split virtqueues (virtio 1.0
+ * section 2.4).
  *
  * A virtqueue is three areas in memory shared with the device: the
  * descriptor table (buffers), the available ring (driver -> device: "these
@@ -39,8 +40,8 @@
  * VQ_MAX_NUM entries so that each area fits one page. All fields are
  * little-endian, the order of x86 and of virtio 1.0: no byte swapping.
  */
-#ifndef NET_VIRTQUEUE_H
-#define NET_VIRTQUEUE_H
+#ifndef KERNEL_VIRTIO_VIRTQUEUE_H
+#define KERNEL_VIRTIO_VIRTQUEUE_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,0 +1,104 @@
+/*
+ * net/netif.c — the netif glue: lwIP's network interface on a virtio-net
+ * device. Frames come in through netif_deliver (the poller hands it to
+ * vnet_rx_poll), are copied into a pbuf and given to lwIP's Ethernet
+ * input; frames go out through linkoutput, which gathers a pbuf chain
+ * into one device send. Everything here runs under the net lock.
+ *
+ * Checksums. A frame the device vouched for (VNET_RX_CSUM_OK: it checked
+ * the TCP/UDP checksum, or completed a partial one) is not verified again:
+ * lwIP's switch is per netif (LWIP_CHECKSUM_CTRL_PER_NETIF), the device's
+ * mark per frame, so netif_deliver clears the netif's TCP and UDP check
+ * bits for that one input call and restores them after; the call runs to
+ * completion under the net lock, so no other frame sees the change. IP
+ * header checksums are always verified (the device does not vouch for
+ * them, as on Linux), and so is every IP fragment: its datagram is
+ * checked when the last fragment arrives, and the device vouched for none
+ * of the pieces as a whole.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include "lwip/etharp.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "netif/ethernet.h"
+#include "net/net.h"
+#include "net/net_priv.h"
+#include "net/virtio_net.h"
+
+#define CHECKS_VOUCHED	(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP)
+
+static uint64_t rx_nopbuf;		/* frames dropped: no pbuf */
+
+/* Did the device vouch for this frame's TCP/UDP checksum, and is it an
+   IPv4 packet that is not a fragment? */
+static bool vouched(const uint8_t *f, size_t len, unsigned flags)
+{
+	if (!(flags & VNET_RX_CSUM_OK) || len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00)
+		return false;
+	return !(((f[20] << 8) | f[21]) & 0x3fff);	/* MF clear, offset 0 */
+}
+
+void netif_deliver(void *ctx, const void *frame, size_t len, unsigned flags)
+{
+	struct netif *n = ctx;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (!p) {
+		rx_nopbuf++;
+		return;
+	}
+	pbuf_take(p, frame, (u16_t)len);
+	u16_t checks = n->chksum_flags;
+	bool skip = vouched(frame, len, flags);
+	if (skip)
+		NETIF_SET_CHECKSUM_CTRL(n, checks & ~CHECKS_VOUCHED);
+	err_t err = n->input(p, n);
+	if (skip)
+		NETIF_SET_CHECKSUM_CTRL(n, checks);
+	if (err != ERR_OK)
+		pbuf_free(p);
+}
+
+static err_t linkoutput(struct netif *n, struct pbuf *p)
+{
+	struct vnet_frag frags[16];
+	int k = 0;
+	for (struct pbuf *q = p; q && k < 16; q = q->next)
+		if (q->len)
+			frags[k++] = (struct vnet_frag){ q->payload, q->len };
+	int r = vnet_tx(n->state, frags, k);
+	if (r == -EAGAIN) {
+		vnet_tx_reclaim(n->state);
+		r = vnet_tx(n->state, frags, k);
+	}
+	return r == 0 ? ERR_OK : ERR_IF;
+}
+
+static err_t nif_init(struct netif *n)
+{
+	n->name[0] = 'e';
+	n->name[1] = 'n';
+	n->mtu = 1500;
+	n->hwaddr_len = 6;
+	vnet_mac(n->state, n->hwaddr);
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	n->output = etharp_output;
+	n->linkoutput = linkoutput;
+	return ERR_OK;
+}
+
+void netif_glue_add(struct netif *n, struct vnet *dev)
+{
+	ip4_addr_t zero;
+	ip4_addr_set_zero(&zero);
+	netif_add(n, &zero, &zero, &zero, dev, nif_init, ethernet_input);
+	netif_set_default(n);
+	netif_set_up(n);
+	if (vnet_link_up(dev))
+		netif_set_link_up(n);
+}
+
+uint64_t net_rx_dropped_nopbuf(void)
+{
+	return rx_nopbuf;
+}

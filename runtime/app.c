@@ -1,0 +1,28 @@
+/*
+ * runtime/app.c — the app registry: every APP() of the image, in the
+ * "apps" linker section, and the choice among them by app=.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "runtime/app.h"
+
+CMDLINE_KEY(key_app, "app", "the application to start (httpd, echo)");
+
+extern const struct app __start_apps[], __stop_apps[];
+
+void app_run(void)
+{
+	const char *name = kcmdline_str(&key_app);
+	if (!name)
+		name = "httpd";
+	for (const struct app *a = __start_apps; a < __stop_apps; a++)
+		if (!strcmp(a->name, name)) {
+			printf("weft: starting app %s\n", name);
+			a->main();
+			return;
+		}
+	printf("weft: no app named \"%s\" in this image (have:", name);
+	for (const struct app *a = __start_apps; a < __stop_apps; a++)
+		printf(" %s", a->name);
+	printf("); idle\n");
+}
