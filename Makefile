@@ -1,8 +1,8 @@
 # Weft — the build. README.md explains the targets; the short version:
 #   make run     set up what is missing, build, boot the appliance in QEMU
 #   make test    set up what is missing, build, run every test
-# Everything built lands in build/. Third-party code (newlib, lwIP) is
-# fetched from Debian's packages by tools/setup.sh, never committed.
+# Everything built lands in build/. Third-party code (newlib, lwIP, BearSSL)
+# is fetched from Debian's packages by tools/setup.sh, never committed.
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -10,6 +10,7 @@ SHELL := /bin/bash
 
 BUILD   ?= build
 NEWLIB  := $(BUILD)/newlib
+BEARSSL := $(BUILD)/bearssl/kernel
 CMDLINE ?= app=httpd
 Q       ?= @
 
@@ -29,7 +30,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -fcf-protection=none \
 	--param=min-pagesize=0 \
 	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCCINC) -I. \
-	-D__DYNAMIC_REENT__ -DWEFT_DEBUG=$(DEBUG) -MMD -MP
+	-isystem $(BEARSSL)/include -D__DYNAMIC_REENT__ -DWEFT_DEBUG=$(DEBUG) -MMD -MP
 KASFLAGS := -nostdinc -I. -D__ASSEMBLY__ -MMD -MP
 # --wrap: every heap allocation, newlib's own included, goes through
 # kernel/libc.c's counters (the request path must allocate nothing).
@@ -55,7 +56,10 @@ KASM := $(sort $(wildcard boot/*.S kernel/arch/*.S runtime/*.S))
 KOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(KSRC) $(KASM))
 TOBJ := $(patsubst %,$(BUILD)/obj/%.o,$(TSRC))
 NOTESTS_OBJ := $(BUILD)/obj/kernel/notests.c.o
-LIBS := $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
+# BearSSL (TLS and the kernel's DRBG) is a library like libc: any layer
+# may include <bearssl.h>; tools/build-bearssl.sh says how it is built.
+# Both images link it.
+LIBS := $(BEARSSL)/lib/libbearssl.a $(NEWLIB)/lib/libc.a $(NEWLIB)/lib/libm.a
 
 # Makefile fragments of layers with their own build needs (lwIP from
 # Debian's source package, the static site of the HTTP server). Each may
@@ -71,8 +75,8 @@ $(shell mkdir -p $(BUILD)/obj && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = "DEB
 	echo "DEBUG=$(DEBUG)" > $(FLAGS_STAMP); })
 $(KOBJ) $(TOBJ): $(FLAGS_STAMP)
 
-.PHONY: all setup newlib image run test test-debug test-host fuzz bench-runtime bench-net bench \
-	profile insn-plugin clean distclean
+.PHONY: all setup newlib image run test test-debug test-host test-kvm fuzz bench-runtime bench-net \
+	bench bench-kvm profile insn-plugin clean distclean
 
 all: $(BUILD)/weft $(BUILD)/weft-test
 
@@ -85,7 +89,12 @@ $(NEWLIB)/lib/libc.a: tools/build-newlib.sh
 
 newlib: $(NEWLIB)/lib/libc.a
 
-$(BUILD)/obj/%.c.o: %.c | $(NEWLIB)/lib/libc.a
+# The script's stamp decides whether anything is rebuilt.
+$(BEARSSL)/lib/libbearssl.a: tools/build-bearssl.sh $(NEWLIB)/lib/libc.a
+	$(Q)tools/build-bearssl.sh kernel $(BEARSSL)
+	$(Q)touch $@
+
+$(BUILD)/obj/%.c.o: %.c | $(NEWLIB)/lib/libc.a $(BEARSSL)/lib/libbearssl.a
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
@@ -136,13 +145,19 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
 
+# The KVM lane alone (make test runs it too): Weft under real KVM inside
+# an outer Linux guest under TCG (tools/kvm-lane/, tests/kvm/stage.sh).
+test-kvm: setup
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/run.sh kvm
+
 # The in-guest suites and expected panics again, on both images built with
-# DEBUG=1 in $(BUILD)/debug (sharing newlib and lwIP's tree): every
-# invariant check of kernel/debug.h on.
+# DEBUG=1 in $(BUILD)/debug (sharing newlib, BearSSL and lwIP's tree):
+# every invariant check of kernel/debug.h on.
 test-debug: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)mkdir -p $(BUILD)/debug && ln -sfn ../deps $(BUILD)/debug/deps && \
-		ln -sfn ../newlib $(BUILD)/debug/newlib
+		ln -sfn ../newlib $(BUILD)/debug/newlib && ln -sfn ../bearssl $(BUILD)/debug/bearssl
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/debug DEBUG=1 all
 	$(Q)WEFT_KERNEL=$(BUILD)/debug/weft WEFT_TEST_KERNEL=$(BUILD)/debug/weft-test \
 		tests/run.sh guest panic
@@ -150,6 +165,7 @@ test-debug: setup
 # Fuzz for real: FUZZ_SECONDS per target (default 600).
 fuzz: setup
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/run.sh 1000000000
+	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/dns.sh 1000000000
 
 bench-runtime: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft-test
@@ -176,6 +192,11 @@ profile: setup
 # bench-runtime and profile build for themselves.
 insn-plugin:
 	$(Q)tools/insn/build.sh
+
+# KVM exits per request, Weft beside nginx, inside the KVM lane
+# (bench/kvm.sh; it builds the bench image and the Linux peer).
+bench-kvm: setup
+	$(Q)bench/kvm.sh
 
 test-host:
 	$(Q)tests/host/run.sh

@@ -182,6 +182,11 @@ static void parse_fadt(const struct sdt *t)
 	memcpy(&acpi.pm_timer, p + 76, 4);
 	memcpy(&flags, p + 112, 4);
 	acpi.pm_timer_32 = flags & (1u << 8);
+	acpi.rtc_century_index = p[108];
+	uint16_t boot_arch;			/* IAPC_BOOT_ARCH (ACPI 2.0+) */
+	memcpy(&boot_arch, p + 109, 2);
+	if (t->rev >= 2)
+		acpi.rtc_absent = boot_arch & (1u << 5);
 	if (t->len >= 148)
 		memcpy(&dsdt, p + 140, 8);
 	if (!dsdt)

@@ -32,6 +32,10 @@ struct acpi_info {
 	uint8_t slp_typa, slp_typb;
 	uint32_t pm_timer;		/* PM timer port, 0 when none */
 	bool pm_timer_32;
+	/* The CMOS clock: the index of its century register (0 when the
+	   FADT names none), and the FADT's "CMOS RTC not present" flag. */
+	uint8_t rtc_century_index;
+	bool rtc_absent;
 };
 
 extern struct acpi_info acpi;

@@ -13,13 +13,20 @@
  *   2. memory: physical pages, the page tables (W^X), this CPU's
  *      interrupt stacks;
  *   3. the platform: ACPI (CPUs, interrupt routing), the APICs, PCI, the
- *      clock (TSC) and the per-CPU timer;
- *   4. the runtime (rt_init), whose hooks the kernel now calls
+ *      clock (TSC) and the per-CPU timer, then the wall clock (date=,
+ *      kvmclock or the CMOS RTC: needs the TSC and the FADT's century);
+ *   4. entropy (kernel/entropy.h): the DRBG seeded from RDSEED/RDRAND
+ *      (entropy_init), then from the first virtio-rng device
+ *      (virtio_rng_init: it needs PCI or the MMIO devices and the clock,
+ *      and polls, so it runs here, alone on the BSP), and one console line
+ *      saying what seeded it — before anything that may ask for random
+ *      bytes;
+ *   5. the runtime (rt_init), whose hooks the kernel now calls
  *      (kernel_hooks_install, kernel/hooks.h) — before any other CPU
  *      starts, so every AP enters the runtime's scheduler;
- *   5. the other CPUs (smp_init);
- *   6. the network (net_init): lwIP, the NIC, the address, the poller;
- *   7. rt_start: kmain_body as the first task — the tests test= names
+ *   6. the other CPUs (smp_init);
+ *   7. the network (net_init): lwIP, the NIC, the address, the poller;
+ *   8. rt_start: kmain_body as the first task — the tests test= names
  *      (kernel/tests.h), or the app — and the BSP becomes a scheduler.
  * Nothing runs by itself: there are no init sections and no hooks
  * assigned from other files.
@@ -33,6 +40,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/entropy.h"
 #include "kernel/exit.h"
 #include "kernel/hooks.h"
 #include "kernel/kcmdline.h"
@@ -43,7 +51,9 @@
 #include "kernel/pci.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
+#include "kernel/virtio/virtio_rng.h"
 #include "kernel/vm.h"
+#include "kernel/wallclock.h"
 #include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/rt.h"
@@ -59,7 +69,7 @@ static void print_memory(void)
 }
 
 /* What the machine is for: the tests named by test=, or the app. The
-   first task (step 7). */
+   first task (step 8). */
 static void kmain_body(void)
 {
 	const char *spec = kcmdline_str(&key_test);
@@ -99,16 +109,21 @@ void kmain(uint32_t magic, uint64_t info)
 	lapic_timer_calibrate();
 	printf("cpu: TSC %llu MHz (from %s), timer %s\n", (unsigned long long)(tsc_hz / 1000000),
 	       tsc_source, lapic_has_tsc_deadline() ? "TSC-deadline" : "APIC one-shot");
-	/* 4. the runtime, and the kernel's hooks into it */
+	wallclock_init();
+	/* 4. entropy: the CPU's sources, then a virtio-rng device's */
+	entropy_init();
+	virtio_rng_init();
+	entropy_log();
+	/* 5. the runtime, and the kernel's hooks into it */
 	rt_init();
 	kernel_hooks_install(&rt_kernel_hooks);
-	/* 5. the other CPUs, each into the runtime's scheduler */
+	/* 6. the other CPUs, each into the runtime's scheduler */
 	smp_init();
-	/* 6. the network */
+	/* 7. the network */
 	net_init();
 	uint64_t ready_tsc = rdtsc();
 	printf("smp: %u CPUs online (%u in the MADT)\n", ncpus_online, acpi.ncpu ? acpi.ncpu : 1);
 	printf("weft: ready in %llu us\n", (unsigned long long)(tsc_to_ns(ready_tsc - boot_tsc) / 1000));
-	/* 7. the first task; the BSP's scheduler loop */
+	/* 8. the first task; the BSP's scheduler loop */
 	rt_start(kmain_body);
 }

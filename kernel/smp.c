@@ -21,6 +21,7 @@
 #include "kernel/panic_internal.h"
 #include "kernel/spinlock.h"
 #include "kernel/trap.h"
+#include "kernel/exit.h"
 #include "boot/boot.h"
 
 #define AP_STACK_SIZE (32 * 1024)
@@ -39,11 +40,43 @@ static struct spinlock call_lock = SPINLOCK_INIT;
    sender for good. */
 #define IPI_RESEND_NS 2000000ull
 
-/* Wait until *flag reads NULL, re-sending `vector` to cpu c now and then. */
+static void tlb_serve(struct cpu *c);
+static void run_call(struct cpu *c);
+
+/* A CPU that spins with interrupts off, waiting for another CPU, must
+   still do what other CPUs may be waiting for from it: its TLB shootdown
+   request, and (when it holds no call_lock) a pending cpu_call. Otherwise
+   two waiters can wait on each other for good: CPU A in cpu_call_all
+   waiting for B to run its call while B, in vm_flush_all, waits for A's
+   TLB ack; or A waiting for B's call while B spins on call_lock. It
+   needs only that both CPUs run now and then; a vCPU that the host
+   deschedules (overcommit) just makes the wait longer. */
+static void serve_self(bool calls)
+{
+	bool f = irq_save();		/* this_cpu() must not change under us */
+	struct cpu *me = this_cpu();
+	tlb_serve(me);
+	if (calls)
+		run_call(me);
+	irq_restore(f);
+}
+
+/* call_lock, serving this CPU's requests while it waits. */
+static void call_lock_take(void)
+{
+	while (!spin_trylock_raw(&call_lock)) {
+		serve_self(true);
+		cpu_relax();
+	}
+}
+
+/* Wait until *flag reads NULL, re-sending `vector` to cpu c now and then.
+   The caller holds call_lock (nobody can post this CPU a call). */
 static void wait_clear(struct cpu *c, void *volatile *flag, uint8_t vector)
 {
 	uint64_t resend = rdtsc() + ns_to_tsc(IPI_RESEND_NS);
 	while (a_load_acquire(flag)) {
+		serve_self(false);
 		cpu_relax();
 		if (rdtsc() > resend) {
 			lapic_send_ipi(c->apic_id, vector);
@@ -149,7 +182,7 @@ void cpu_call(unsigned id, void (*fn)(void *), void *arg)
 	struct cpu *c = &cpus[id];
 	if (!c->online)
 		panic("cpu_call: cpu %u is not online", id);
-	spin_lock_raw(&call_lock);
+	call_lock_take();
 	c->call_arg = arg;
 	a_store_release(&c->call_fn, fn);
 	lapic_send_ipi(c->apic_id, VEC_IPI_WAKE);
@@ -161,7 +194,7 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 {
 	bool f = irq_save();		/* the local share runs here, unmigrated */
 	unsigned me = cpu_id();
-	spin_lock_raw(&call_lock);
+	call_lock_take();
 	for (unsigned i = 0; i < ncpus; i++) {
 		struct cpu *c = &cpus[i];
 		if (i == me || !c->online)
@@ -178,9 +211,16 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 	irq_restore(f);
 }
 
+/* An AP the BSP gave up waiting for (start_ap timed out). If it starts
+   after all it must not go online: nothing expects it, and its struct cpu
+   is not set up for the scheduler. */
+static struct cpu *volatile ap_abandoned;
+
 void ap_entry(struct cpu *c);
 void ap_entry(struct cpu *c)
 {
+	if (c == ap_abandoned)
+		cpu_halt_forever();
 	cpu_init_local(c);
 	lapic_init_local();
 	c->reent = calloc(1, sizeof(struct _reent));
@@ -194,7 +234,9 @@ void ap_entry(struct cpu *c)
 	idle_loop();
 }
 
-/* Start one AP (already sent INIT) and wait up to 200 ms for it. */
+/* Start one AP (already sent INIT) and wait up to 1 s for it: its vCPU
+   may not run for a while on a busy host. A second SIPI is ignored by an
+   AP that took the first. */
 static bool start_ap(struct cpu *c)
 {
 	uint8_t *page = (uint8_t *)AP_TRAMP_BASE;
@@ -207,7 +249,7 @@ static bool start_ap(struct cpu *c)
 	a_fence();
 	for (int sipi = 0; sipi < 2 && !c->online; sipi++) {
 		lapic_send_sipi(c->apic_id, AP_TRAMP_BASE >> 12);
-		uint64_t end = rdtsc() + ns_to_tsc(sipi ? 200000000 : 1000000);
+		uint64_t end = rdtsc() + ns_to_tsc(sipi ? 1000000000 : 1000000);
 		while (!a_load_acquire(&c->online) && rdtsc() < end)
 			cpu_relax();
 	}
@@ -249,9 +291,14 @@ void smp_init(void)
 		cpu_alloc_ist(c);
 		ncpus = n + 1;
 		if (!start_ap(c)) {
-			kprintf("smp: cpu with APIC id %u did not start\n", c->apic_id);
+			/* The trampoline's parameters stay this AP's: starting
+			   another would hand them over while it may still come. */
+			ap_abandoned = c;
+			a_fence();
+			kprintf("smp: cpu with APIC id %u did not start; no more APs started\n",
+				c->apic_id);
 			ncpus = n;
-			continue;
+			break;
 		}
 		n++;
 	}

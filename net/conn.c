@@ -1,18 +1,56 @@
 /*
- * net/conn.c — blocking connections on lwIP's raw API.
+ * net/conn.c — blocking connections on lwIP's raw API: listeners,
+ * accepted connections, reads, writes, deadlines and the end of a
+ * connection. Outgoing connections are dial.c; both use the connection
+ * of conn_priv.h.
  *
- * lwIP runs its callbacks (recv, sent, err, accept) under the net lock,
- * from the poller or from a task's own lwIP call; they never block: they
- * attach data, record state and ready the parked task. A task blocks the
- * park/ready way (runtime/park.h): it holds the net lock while it checks
- * the connection and queues its waiter, and the lock is released only
- * once the task is parked, so a callback can never miss it.
+ * lwIP runs its callbacks (recv, sent, err, accept, connected) under the
+ * net lock, from the poller or from a task's own lwIP call; they never
+ * block: they attach data, record state and ready the parked task. A task
+ * blocks the park/ready way (runtime/park.h): it holds the net lock while
+ * it checks the connection and queues its waiter, and the lock is
+ * released only once the task is parked, so a callback can never miss it.
  *
  * Flow control: received pbufs stay queued on the connection and the
  * receive window is reopened (tcp_recved) only as the task reads them, so
  * a slow reader slows the sender instead of filling memory. Writes queue
  * what the send buffer takes and park until lwIP reports acknowledged
  * data (sent callback).
+ *
+ * References and the end of a connection. Go lets any goroutine Close a
+ * net.Conn while another is blocked in Read; C must also say when the
+ * memory goes. The protocol, all under the net lock:
+ *   - c->refs counts references: 1 from accept or dial, +1 per conn_ref.
+ *     Every reference is given back by one conn_close, conn_abort or
+ *     conn_release (which ends the connection only as the last one).
+ *   - The first close (c->closed false → true) ends the connection: the
+ *     pcb is let go (tcp_close, or tcp_abort), unread data is freed, and
+ *     the parked reader and writer are woken. Every call checks c->closed
+ *     first thing after taking the lock, and again each time it wakes, so
+ *     a woken or later call returns -EBADF and touches nothing else.
+ *   - The close that takes refs to 0 puts c back in the pool.
+ * A task inside conn_read holds a reference of its own (the rule of
+ * conn.h: a task uses c only while it holds one), so the connection it
+ * sleeps on cannot be freed under it: a close from another task drops
+ * that task's reference only. Nothing else holds a pointer to c: lwIP's
+ * tcp_arg is cleared by the first close, and waiters live on the parked
+ * tasks' stacks.
+ *
+ * Deadlines set while a call is blocked. A reader parks with the deadline
+ * it read (a timer wakes it then); a setter that moves the deadline must
+ * make it look again. Setters do not take the net lock when no one is
+ * parked (the common case: httpd sets a deadline before each read), so
+ * the two sides meet as in a Dekker handshake, with sequentially
+ * consistent operations:
+ *	reader (lock held)                   setter (no lock)
+ *	queue waiter; rd_parked = 1          rd_deadline = d
+ *	if (rd_deadline != dl) don't park    if (rd_parked) lock, wake reader
+ * At least one side sees the other's store: either the reader sees the
+ * new deadline and loops instead of parking, or the setter sees the flag
+ * and wakes it (under the lock, which the reader holds until it is fully
+ * parked, so the wake-up cannot be lost). A woken reader re-reads the
+ * deadline at the top of its loop: past → -ETIMEDOUT, otherwise it parks
+ * again with the new one.
  *
  * Connections come from a fixed pool (no heap on the data path); an
  * exhausted pool refuses new connections with a reset, counted.
@@ -21,25 +59,12 @@
 #include <string.h>
 #include "kernel/panic.h"
 #include "lwip/tcp.h"
-#include "net/conn.h"
+#include "net/addr_lwip.h"
+#include "net/conn_priv.h"
+#include "net/net_priv.h"
 #include "net/netlock.h"
-#include "runtime/park.h"
 
 #define CONN_MAX 16384
-
-struct conn {
-	struct tcp_pcb *pcb;		/* NULL once lwIP freed it or we let go */
-	struct pbuf *rx;		/* received, not yet read */
-	uint16_t rx_off;		/* bytes of rx's first pbuf already read */
-	bool rx_eof;			/* the peer sent FIN */
-	bool wr_shut;			/* we sent FIN */
-	bool in_use;
-	int err;			/* sticky error from lwIP, negative errno */
-	struct waitq rdq, wrq;		/* the parked reader / writer */
-	uint64_t rd_deadline, wr_deadline;
-	struct conn *next;		/* accept queue or free list */
-	struct listener *lst;		/* while waiting in an accept queue */
-};
 
 struct listener {
 	struct tcp_pcb *pcb;
@@ -53,7 +78,7 @@ struct listener {
 static struct conn pool[CONN_MAX];
 static struct conn *free_list;
 static bool pool_ready;
-static struct net_conn_stats stats;
+struct net_conn_stats net_stats;
 
 static void pool_init(void)
 {
@@ -64,7 +89,7 @@ static void pool_init(void)
 	pool_ready = true;
 }
 
-static struct conn *conn_get(void)
+struct conn *conn_get(void)
 {
 	if (!pool_ready)
 		pool_init();
@@ -74,30 +99,42 @@ static struct conn *conn_get(void)
 	free_list = c->next;
 	memset(c, 0, sizeof *c);
 	c->in_use = true;
-	stats.open++;
+	c->refs = 1;
+	net_stats.open++;
 	return c;
 }
 
-static void conn_put(struct conn *c)
+static void free_rx(struct conn *c)
 {
 	if (c->rx)
 		pbuf_free(c->rx);
 	c->rx = NULL;
+}
+
+void conn_put(struct conn *c)
+{
+	if (!c->in_use)
+		panic("conn_put: connection %p is not in use", (void *)c);
+	free_rx(c);
 	c->in_use = false;
 	c->next = free_list;
 	free_list = c;
-	stats.open--;
+	net_stats.open--;
 }
 
-static int lwip_errno(err_t e)
+int conn_errno(err_t e)
 {
 	switch (e) {
 	case ERR_RST: return -ECONNRESET;
 	case ERR_ABRT: return -ECONNABORTED;
 	case ERR_CLSD: return -EPIPE;
 	case ERR_MEM: return -ENOMEM;
+	case ERR_BUF: return -ENOBUFS;
 	case ERR_CONN: return -ENOTCONN;
 	case ERR_TIMEOUT: return -ETIMEDOUT;
+	case ERR_RTE: return -ENETUNREACH;
+	case ERR_USE: return -EADDRINUSE;
+	case ERR_VAL: case ERR_ARG: return -EINVAL;
 	default: return -EIO;
 	}
 }
@@ -107,6 +144,44 @@ static void wake_all(struct waitq *q)
 	struct waiter *w;
 	while ((w = waitq_claim(q)))
 		task_wake(w->t);
+}
+
+void conn_wait(struct waitq *q, const uint64_t *dlp, uint64_t dl, uint8_t *parked,
+	       const char *why)
+{
+	struct waiter w = { .t = task_self(), .seq = task_park_prepare() };
+	waitq_push(q, &w);
+	a_store(parked, 1);
+	if (a_load(dlp) == dl) {	/* else a setter moved it: look again */
+		if (dl)
+			task_park_until(why, net_park_unlock, NULL, dl);
+		else
+			task_park(why, net_park_unlock, NULL);
+		net_lock();
+	}
+	a_store(parked, 0);
+	waitq_remove(q, &w);
+}
+
+/* A deadline moved: make a parked reader or writer look at it. */
+static void set_deadline(uint64_t *dlp, uint8_t *parked, struct waitq *q, uint64_t d)
+{
+	a_store(dlp, d);
+	if (!a_load(parked))
+		return;
+	net_lock();
+	wake_all(q);
+	net_unlock();
+}
+
+void conn_set_read_deadline(struct conn *c, uint64_t d)
+{
+	set_deadline(&c->rd_deadline, &c->rd_parked, &c->rdq, d);
+}
+
+void conn_set_write_deadline(struct conn *c, uint64_t d)
+{
+	set_deadline(&c->wr_deadline, &c->wr_parked, &c->wrq, d);
 }
 
 /* ---- lwIP callbacks (net lock held) ---- */
@@ -150,8 +225,14 @@ static void on_err(void *arg, err_t err)
 	if (!c)
 		return;
 	c->pcb = NULL;
-	c->err = lwip_errno(err);
-	stats.resets++;
+	if (c->connecting) {		/* a dial's answer: dial.c sorts it out */
+		c->err = err == ERR_RST ? -ECONNREFUSED : err == ERR_ABRT ? -ETIMEDOUT
+								      : conn_errno(err);
+		wake_all(&c->wrq);
+		return;
+	}
+	c->err = conn_errno(err);
+	net_stats.resets++;
 	if (c->lst) {			/* not accepted yet: just mark it */
 		wake_all(&c->lst->acq);
 		return;
@@ -160,7 +241,7 @@ static void on_err(void *arg, err_t err)
 	wake_all(&c->wrq);
 }
 
-static void attach(struct conn *c, struct tcp_pcb *pcb)
+void conn_attach(struct conn *c, struct tcp_pcb *pcb)
 {
 	c->pcb = pcb;
 	tcp_arg(pcb, c);
@@ -170,6 +251,20 @@ static void attach(struct conn *c, struct tcp_pcb *pcb)
 	tcp_nagle_disable(pcb);		/* request/response traffic */
 }
 
+void conn_detach(struct conn *c, bool reset)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	if (!pcb)
+		return;
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	if (reset || tcp_close(pcb) != ERR_OK)
+		tcp_abort(pcb);
+	c->pcb = NULL;
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct listener *l = arg;
@@ -177,11 +272,11 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_VAL;
 	struct conn *c = l->closed || l->qlen >= l->backlog ? NULL : conn_get();
 	if (!c) {
-		stats.refused++;
+		net_stats.refused++;
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
-	attach(c, pcb);
+	conn_attach(c, pcb);
 	c->lst = l;
 	if (l->tail)
 		l->tail->next = c;
@@ -193,32 +288,21 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-/* ---- waiting ---- */
+/* ---- listeners ---- */
 
-/* Park on q until woken or `deadline`; the net lock is held on entry and
-   on return. Returns true when the deadline passed first. */
-static bool wait_on(struct waitq *q, uint64_t deadline, const char *why)
+/* Park on q until woken or the deadline; the net lock is held on entry
+   and on return. */
+static void wait_plain(struct waitq *q, uint64_t deadline, const char *why)
 {
 	struct waiter w = { .t = task_self(), .seq = task_park_prepare() };
 	waitq_push(q, &w);
-	bool timed_out;
 	if (deadline)
-		timed_out = task_park_until(why, net_park_unlock, NULL, deadline);
-	else {
+		task_park_until(why, net_park_unlock, NULL, deadline);
+	else
 		task_park(why, net_park_unlock, NULL);
-		timed_out = false;
-	}
 	net_lock();
 	waitq_remove(q, &w);
-	return timed_out;
 }
-
-static bool past(uint64_t deadline)
-{
-	return deadline && time_ns() >= deadline;
-}
-
-/* ---- listeners ---- */
 
 int net_listen(uint16_t port, int backlog, struct listener **out)
 {
@@ -228,16 +312,16 @@ int net_listen(uint16_t port, int backlog, struct listener **out)
 	for (int i = 0; i < 16 && !l; i++)
 		if (!listeners[i].pcb)
 			l = &listeners[i];
-	struct tcp_pcb *pcb = l ? tcp_new_ip_type(IPADDR_TYPE_V4) : NULL;
+	struct tcp_pcb *pcb = l ? tcp_new_ip_type(IPADDR_TYPE_ANY) : NULL;
 	if (!pcb) {
 		net_unlock();
 		return -ENOMEM;
 	}
-	err_t e = tcp_bind(pcb, IP4_ADDR_ANY, port);
+	err_t e = tcp_bind(pcb, IP_ANY_TYPE, port);
 	if (e != ERR_OK) {
 		tcp_close(pcb);
 		net_unlock();
-		return e == ERR_USE ? -EADDRINUSE : lwip_errno(e);
+		return conn_errno(e);
 	}
 	struct tcp_pcb *lp = tcp_listen_with_backlog(pcb, backlog > 255 ? 255 : (u8_t)backlog);
 	if (!lp) {
@@ -267,7 +351,7 @@ int net_accept_until(struct listener *l, struct conn **out, uint64_t deadline)
 			l->qlen--;
 			c->next = NULL;
 			c->lst = NULL;
-			stats.accepted++;
+			net_stats.accepted++;
 			net_unlock();
 			*out = c;
 			return 0;
@@ -276,10 +360,11 @@ int net_accept_until(struct listener *l, struct conn **out, uint64_t deadline)
 			net_unlock();
 			return -EBADF;
 		}
-		if (past(deadline) || wait_on(&l->acq, deadline, "accept")) {
+		if (conn_past(deadline)) {
 			net_unlock();
 			return -ETIMEDOUT;
 		}
+		wait_plain(&l->acq, deadline, "accept");
 	}
 }
 
@@ -293,10 +378,7 @@ void net_listener_close(struct listener *l)
 	while (l->head) {
 		struct conn *c = l->head;
 		l->head = c->next;
-		if (c->pcb) {
-			tcp_arg(c->pcb, NULL);
-			tcp_abort(c->pcb);
-		}
+		conn_detach(c, true);
 		conn_put(c);
 	}
 	l->tail = NULL;
@@ -329,40 +411,56 @@ static size_t take(struct conn *c, uint8_t *buf, size_t len)
 	}
 	if (n && c->pcb)
 		tcp_recved(c->pcb, (u16_t)n);
-	stats.bytes_in += n;
+	net_stats.bytes_in += n;
 	return n;
+}
+
+/* What a read of c returns now (into *r), or false when it must wait. */
+static bool read_now(struct conn *c, void *buf, size_t len, uint64_t dl, ssize_t *r)
+{
+	if (c->closed)
+		*r = -EBADF;
+	else if (conn_past(dl))
+		*r = -ETIMEDOUT, net_stats.timeouts++;
+	else if (c->rx)
+		*r = (ssize_t)take(c, buf, len);
+	else if (c->rx_eof || len == 0)
+		*r = 0;
+	else if (c->err || !c->pcb)
+		*r = c->err ? c->err : -ENOTCONN;
+	else
+		return false;
+	return true;
 }
 
 ssize_t conn_read(struct conn *c, void *buf, size_t len)
 {
 	if (len > 0xffff)
 		len = 0xffff;		/* tcp_recved takes 16 bits */
+	ssize_t r;
 	net_lock();
 	for (;;) {
-		if (c->rx) {
-			size_t n = take(c, buf, len);
-			net_unlock();
-			return (ssize_t)n;
-		}
-		if (c->rx_eof) {
-			net_unlock();
-			return 0;
-		}
-		if (c->err || !c->pcb) {
-			int e = c->err ? c->err : -ENOTCONN;
-			net_unlock();
-			return e;
-		}
-		if (len == 0) {
-			net_unlock();
-			return 0;
-		}
-		if (past(c->rd_deadline) || wait_on(&c->rdq, c->rd_deadline, "conn read")) {
-			stats.timeouts++;
-			net_unlock();
-			return -ETIMEDOUT;
-		}
+		uint64_t dl = a_load(&c->rd_deadline);
+		if (read_now(c, buf, len, dl, &r))
+			break;
+		conn_wait(&c->rdq, &c->rd_deadline, dl, &c->rd_parked, "conn read");
 	}
+	net_unlock();
+	return r;
+}
+
+/* Why c cannot take more data now: a negative errno, or 0. */
+static int write_state(struct conn *c, uint64_t dl)
+{
+	if (c->closed)
+		return -EBADF;
+	if (c->err || !c->pcb || c->wr_shut)
+		return c->err ? c->err : -EPIPE;
+	if (conn_past(dl)) {
+		net_stats.timeouts++;
+		return -ETIMEDOUT;
+	}
+	return 0;
 }
 
 ssize_t conn_write(struct conn *c, const void *buf, size_t len)
@@ -371,10 +469,11 @@ ssize_t conn_write(struct conn *c, const void *buf, size_t len)
 	size_t done = 0;
 	net_lock();
 	while (done < len) {
-		if (c->err || !c->pcb || c->wr_shut) {
-			int e = c->err ? c->err : -EPIPE;
+		uint64_t dl = a_load(&c->wr_deadline);
+		int st = write_state(c, dl);
+		if (st < 0) {
 			net_unlock();
-			return e;
+			return st;
 		}
 		size_t room = tcp_sndbuf(c->pcb);
 		if (room && tcp_sndqueuelen(c->pcb) < TCP_SND_QUEUELEN) {
@@ -385,23 +484,19 @@ ssize_t conn_write(struct conn *c, const void *buf, size_t len)
 					    TCP_WRITE_FLAG_COPY | (done + k < len ? TCP_WRITE_FLAG_MORE : 0));
 			if (e == ERR_OK) {
 				done += k;
-				stats.bytes_out += k;
+				net_stats.bytes_out += k;
 				continue;
 			}
 			if (e != ERR_MEM) {
 				net_unlock();
-				return lwip_errno(e);
+				return conn_errno(e);
 			}
 		}
 		/* Full: push out what is queued and wait for acknowledgments. */
 		tcp_output(c->pcb);
-		if (past(c->wr_deadline) || wait_on(&c->wrq, c->wr_deadline, "conn write")) {
-			stats.timeouts++;
-			net_unlock();
-			return -ETIMEDOUT;
-		}
+		conn_wait(&c->wrq, &c->wr_deadline, dl, &c->wr_parked, "conn write");
 	}
-	if (c->pcb)
+	if (c->pcb && !c->closed)
 		tcp_output(c->pcb);
 	net_unlock();
 	return (ssize_t)len;
@@ -411,54 +506,74 @@ int conn_shutdown_write(struct conn *c)
 {
 	net_lock();
 	int r = 0;
-	if (c->pcb && !c->wr_shut) {
+	if (c->closed) {
+		r = -EBADF;
+	} else if (c->pcb && !c->wr_shut) {
 		err_t e = tcp_shutdown(c->pcb, 0, 1);
-		r = e == ERR_OK ? 0 : lwip_errno(e);
+		r = e == ERR_OK ? 0 : conn_errno(e);
 	}
-	c->wr_shut = true;
+	if (!c->closed)
+		c->wr_shut = true;
 	net_unlock();
 	return r;
 }
 
-static void release(struct conn *c, bool reset)
+/* ---- references and the end ---- */
+
+struct conn *conn_ref(struct conn *c)
 {
 	net_lock();
-	if (c->pcb) {
-		struct tcp_pcb *pcb = c->pcb;
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_err(pcb, NULL);
-		if (reset || tcp_close(pcb) != ERR_OK)
-			tcp_abort(pcb);
-		c->pcb = NULL;
+	if (!c->in_use || !c->refs)
+		panic("conn_ref: connection %p is not in use", (void *)c);
+	c->refs++;
+	net_unlock();
+	return c;
+}
+
+/* Give back a reference; end the connection first when `end` (or when
+   this is the last reference). */
+static void release(struct conn *c, bool end, bool reset)
+{
+	net_lock();
+	if (!c->in_use || !c->refs)
+		panic("conn_close: connection %p closed more often than referenced", (void *)c);
+	if (!c->closed && (end || c->refs == 1)) {
+		c->closed = true;
+		conn_detach(c, reset);
+		free_rx(c);
+		wake_all(&c->rdq);
+		wake_all(&c->wrq);
 	}
-	conn_put(c);
+	if (--c->refs == 0)
+		conn_put(c);
 	net_unlock();
 }
 
-void conn_close(struct conn *c) { release(c, false); }
-void conn_abort(struct conn *c) { release(c, true); }
+void conn_close(struct conn *c) { release(c, true, false); }
+void conn_abort(struct conn *c) { release(c, true, true); }
+void conn_release(struct conn *c) { release(c, false, false); }
 
-void conn_set_read_deadline(struct conn *c, uint64_t d) { c->rd_deadline = d; }
-void conn_set_write_deadline(struct conn *c, uint64_t d) { c->wr_deadline = d; }
-
-int conn_peer(struct conn *c, uint32_t *addr, uint16_t *port)
+static int conn_addr(struct conn *c, struct net_addr *out, bool peer)
 {
 	net_lock();
 	int r = -ENOTCONN;
-	if (c->pcb) {
-		*addr = ip4_addr_get_u32(ip_2_ip4(&c->pcb->remote_ip));
-		*port = c->pcb->remote_port;
+	if (c->pcb && !c->closed) {
+		if (peer)
+			addr_from_lwip(&c->pcb->remote_ip, c->pcb->remote_port, out);
+		else
+			addr_from_lwip(&c->pcb->local_ip, c->pcb->local_port, out);
 		r = 0;
 	}
 	net_unlock();
 	return r;
 }
 
+int conn_peer(struct conn *c, struct net_addr *out) { return conn_addr(c, out, true); }
+int conn_local(struct conn *c, struct net_addr *out) { return conn_addr(c, out, false); }
+
 void net_conn_stats(struct net_conn_stats *out)
 {
 	net_lock();
-	*out = stats;
+	*out = net_stats;
 	net_unlock();
 }

@@ -4,7 +4,7 @@
 # at build/deps/lwip); none of it is committed. Its objects are built here
 # into build/obj/lwip/, with the kernel's flags plus Weft's port
 # (net/lwip/include: lwipopts.h, arch/cc.h, arch/sys_arch.h). Only the raw
-# API core: no api/ (sockets, netconn need threads), no PPP, no IPv6.
+# API core, IPv4 and IPv6: no api/ (sockets, netconn need threads), no PPP.
 # The port's own C files (net/lwip/*.c) are ours and built like any kernel
 # file, with our warnings intact.
 
@@ -15,6 +15,8 @@ LWIP_SRC := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c \
 		tcp_out.c timeouts.c udp.c) \
 	$(addprefix core/ipv4/,autoip.c dhcp.c etharp.c icmp.c igmp.c ip4.c \
 		ip4_addr.c ip4_frag.c) \
+	$(addprefix core/ipv6/,dhcp6.c ethip6.c icmp6.c inet6.c ip6.c ip6_addr.c \
+		ip6_frag.c mld6.c nd6.c) \
 	netif/ethernet.c
 LWIP_OBJ := $(patsubst %.c,$(BUILD)/obj/lwip/%.o,$(LWIP_SRC))
 LWIP_PORT_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(sort $(wildcard net/lwip/*.c)))

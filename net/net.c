@@ -11,8 +11,9 @@
  *      and the in-guest lwIP suites use it.
  *   2. the NIC: the first virtio-net device vnet_probe brought up (in
  *      poll mode, its interrupt masked: nothing flows yet);
- *   3. the netif on it (netif.c), and its address (ipconfig.c): ip=/gw=
- *      or DHCP — both under the net lock, as every lwIP call;
+ *   3. the netif on it (netif.c), and its addresses: IPv4 (ipconfig.c,
+ *      ip=/gw= or DHCP) and IPv6 (ipconfig6.c: link-local, SLAAC,
+ *      ip6=/gw6=) — under the net lock, as every lwIP call;
  *   4. the poller (poller.c): registered with the runtime, the device's
  *      interrupt callback set, a first pass kicked that enables the
  *      interrupt — from here frames flow;
@@ -40,6 +41,7 @@ void net_init(void)
 	sys_init();
 	lwip_init();
 	net_unlock();
+	dns_start();
 	const char *opt = kcmdline_str(&key_net);
 	if (opt && !strcmp(opt, "off")) {
 		printf("net: off (net=off)\n");
@@ -54,6 +56,7 @@ void net_init(void)
 	net_lock();
 	netif_glue_add(&nif, devs[0]);
 	ipconfig_start(&nif);
+	ipconfig6_start(&nif);
 	net_unlock();
 	poller_start(devs[0], &nif);
 	net_timers_start(&nif);

@@ -1,19 +1,33 @@
 /*
  * net/net.h — the network layer, as the rest of the system sees it: its
- * bring-up and its counters. net.c brings it up at boot: lwIP, then the
- * first virtio-net device, addressed by ip=/gw= or DHCP, drained by the
- * integrated poller. Connections are net/conn.h.
+ * bring-up, the NIC's addresses and its counters. net.c brings it up at
+ * boot: lwIP, then the first virtio-net device, addressed by ip=/gw= or
+ * DHCP and by IPv6 (link-local, SLAAC, ip6=/gw6=), drained by the
+ * integrated poller. Connections and dial are net/conn.h, UDP net/udp.h,
+ * names net/dns.h, addresses net/addr.h.
  */
 #ifndef NET_NET_H
 #define NET_NET_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "net/addr.h"
 
 /* Bring the network up (net.c has the steps): lwIP always, then, unless
    net=off, the first NIC with its netif, address, poller and timers.
    Once, by kmain, with every CPU online; do not hold the net lock. */
 void net_init(void);
+
+/* One address of the NIC (Go's net.InterfaceAddrs). */
+struct net_ifaddr {
+	struct net_addr addr;		/* port 0; link-local ones zoned */
+	uint8_t prefix;			/* on-link prefix length */
+	char origin[12];		/* "dhcp", "static", "slaac", "link-local" */
+};
+/* The NIC's usable addresses now (IPv4, then each valid IPv6 one): how
+   many were written (0 without a NIC or before any is configured). Any
+   task; do not hold the net lock. */
+int net_addrs(struct net_ifaddr *out, int max);
 
 /* Frames dropped because no pbuf was free. */
 uint64_t net_rx_dropped_nopbuf(void);

@@ -5,7 +5,13 @@
  * net/conn.h and net/netlock.h.
  *
  *   netif.c     the netif glue: frames between lwIP and the device
- *   ipconfig.c  the address: ip=/gw= or DHCP, and the line that reports it
+ *   ipconfig.c  the IPv4 address: ip=/gw= or DHCP, and the lines that
+ *               report addresses
+ *   ipconfig6.c IPv6: link-local, SLAAC, ip6=/gw6=
+ *   dns.c       the resolver (its servers: dns=, DHCP, RDNSS)
+ *   route.c     is there a route, did the next hop answer (for dial)
+ *   conn.c, dial.c, udp.c   connections, dials, UDP sockets (their own
+ *               headers), sharing net_stats
  *   poller.c    the integrated poller (and its lost-interrupt watchdog)
  *   timers.c    lwIP's timers, in the net-timers task
  *   stats.c     lwIP's pool statistics for /metrics
@@ -19,6 +25,8 @@
 
 struct netif;
 struct vnet;
+struct ip_addr;
+struct net_conn_stats;
 
 /* netif.c. Add the one netif, on device dev, and set it up (link as the
    device reports it). Net lock held. */
@@ -35,6 +43,42 @@ void ipconfig_start(struct netif *n);
    gateway, so the timers task prints the settled result). Any task; do
    not hold the lock. */
 void ipconfig_report(struct netif *n);
+
+/* ipconfig6.c. Give n its link-local address, turn SLAAC on and add
+   ip6=/gw6=. Net lock held. */
+void ipconfig6_start(struct netif *n);
+/* Print a line for each IPv6 address that became valid, or failed its
+   duplicate check, since the last call ("net: fd77::1/64 (slaac)").
+   Called by ipconfig_report; do not hold the lock. */
+void ipconfig6_report(struct netif *n);
+/* n's valid IPv6 addresses into out (at most max): how many. Net lock
+   held. */
+struct net_ifaddr;
+int ipconfig6_addrs(struct netif *n, struct net_ifaddr *out, int max);
+/* Is there a default router for IPv6 (advertised, or gw6=)? Net lock
+   held. */
+bool ipconfig6_have_router(struct netif *n);
+
+/* dns.c. Read dns= (once, at bring-up; the lock not held). */
+void dns_start(void);
+/* Print "net: dns SERVER..." when the servers in use changed. Do not hold
+   the lock. */
+void dns_report(void);
+
+/* route.c (under the lock): 0 or -ENETUNREACH — is there a way out for
+   dst at all? Is its next hop resolved (ARP, neighbor cache)? Should a
+   dial try IPv6 first (a global IPv6 address is preferred)? */
+int route_check(const struct ip_addr *dst);
+bool route_next_hop_known(const struct ip_addr *dst);
+bool route_prefer_ipv6(void);
+
+/* conn.c: the counters of net_conn_stats (net/conn.h), which conn.c,
+   dial.c, udp.c and dns.c bump under the net lock. */
+extern struct net_conn_stats net_stats;
+
+/* timers.c: true while sys_check_timeouts runs (lwIP's timer path);
+   under the net lock. The resolver tells a timeout from an answer by it. */
+extern bool net_in_timers;
 
 /* poller.c. Register the poller with the runtime and arm dev's interrupt
    for it: from here on frames flow. Do not hold the lock. */

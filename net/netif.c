@@ -15,10 +15,17 @@
  * them, as on Linux), and so is every IP fragment: its datagram is
  * checked when the last fragment arrives, and the device vouched for none
  * of the pieces as a whole.
+ *
+ * IPv6 rides the same device: ethip6_output resolves neighbors and sends
+ * through linkoutput, and the device stays in QEMU's default receive mode
+ * (every multicast frame reaches us, so neighbor solicitations and router
+ * advertisements arrive without a MAC filter); MLD reports still go out
+ * for switches that snoop them.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "netif/ethernet.h"
@@ -31,12 +38,17 @@
 static uint64_t rx_nopbuf;		/* frames dropped: no pbuf */
 
 /* Did the device vouch for this frame's TCP/UDP checksum, and is it an
-   IPv4 packet that is not a fragment? */
+   IPv4 packet that is not a fragment, or an IPv6 packet whose TCP or UDP
+   header follows the fixed header (a fragment has a fragment header)? */
 static bool vouched(const uint8_t *f, size_t len, unsigned flags)
 {
-	if (!(flags & VNET_RX_CSUM_OK) || len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00)
+	if (!(flags & VNET_RX_CSUM_OK))
 		return false;
-	return !(((f[20] << 8) | f[21]) & 0x3fff);	/* MF clear, offset 0 */
+	if (len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00)
+		return !(((f[20] << 8) | f[21]) & 0x3fff);	/* MF clear, offset 0 */
+	if (len >= 14 + 40 && f[12] == 0x86 && f[13] == 0xdd)
+		return f[20] == 6 || f[20] == 17;		/* next header */
+	return false;
 }
 
 void netif_deliver(void *ctx, const void *frame, size_t len, unsigned flags)
@@ -81,8 +93,10 @@ static err_t nif_init(struct netif *n)
 	n->mtu = 1500;
 	n->hwaddr_len = 6;
 	vnet_mac(n->state, n->hwaddr);
-	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		   NETIF_FLAG_MLD6;
 	n->output = etharp_output;
+	n->output_ip6 = ethip6_output;
 	n->linkoutput = linkoutput;
 	return ERR_OK;
 }

@@ -1,10 +1,14 @@
 /*
  * net/timers.c — lwIP's timers (TCP's fast and slow timers, ARP, IP
- * reassembly, DHCP), run by the net-timers task.
+ * reassembly, DHCP, neighbor discovery, MLD, DNS retries), run by the
+ * net-timers task.
  *
  * The task sleeps until the next lwIP timeout is due, takes the net lock,
  * runs sys_check_timeouts() and sleeps again; each round also runs the
- * poller's watchdog and prints a settled address change. The due time is
+ * poller's watchdog and prints a settled address change (and a change of
+ * DNS servers). net_in_timers is set while lwIP's timers run, so that the
+ * resolver can tell "every server stayed silent" (lwIP's DNS timer ends
+ * the query) from an answer. The due time is
  * cached in timers_due_ns, so that a round with nothing due (an early
  * wake-up, or a test that calls net_timers_poll in a loop) need not take
  * the lock to learn it. The cache can only be early, never late: it is at
@@ -30,6 +34,7 @@
 
 static uint64_t timers_due_ns;		/* atomic; written under the lock */
 static uint64_t rounds;			/* under the lock */
+bool net_in_timers;			/* under the lock */
 
 uint64_t net_timers_next_ns(void)
 {
@@ -47,8 +52,10 @@ uint64_t net_timers_rounds(void)
 /* Caller holds the lock. */
 static void run_timers(void)
 {
+	net_in_timers = true;
 	sys_check_timeouts();		/* also frees out-of-order data when
 					   PBUF_POOL ran dry */
+	net_in_timers = false;
 	u32_t sleep = sys_timeouts_sleeptime();
 	if (sleep > NET_TIMER_MAX_SLEEP_MS)
 		sleep = NET_TIMER_MAX_SLEEP_MS;
@@ -74,6 +81,7 @@ static void timers_task(void *arg)
 		poller_watchdog();
 		net_timers_poll();
 		ipconfig_report(nif);
+		dns_report();
 		uint64_t next = net_timers_next_ns(), now = time_ns();
 		task_sleep(next > now ? next - now : 0);
 	}

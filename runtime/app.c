@@ -6,7 +6,7 @@
 #include <string.h>
 #include "runtime/app.h"
 
-CMDLINE_KEY(key_app, "app", "the application to start (httpd, echo)");
+CMDLINE_KEY(key_app, "app", "the application to start (httpd, echo, dns)");
 
 extern const struct app __start_apps[], __stop_apps[];
 

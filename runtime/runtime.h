@@ -63,6 +63,15 @@ unsigned task_cpu(void);
 /* Time: time_ns() (kernel/time.h, included here) is the one clock,
    nanoseconds since boot from the TSC; every deadline in the runtime and
    in net/ is on its scale. */
+/* Unix time now in nanoseconds (Go's time.Now), or 0 when the machine has
+   no wall clock: kernel/wallclock.h says where it comes from (date=,
+   kvmclock, the CMOS RTC). */
+uint64_t rt_unix_ns(void);
+/* Unix time in nanoseconds at time_ns() == 0 (so rt_unix_ns() is this plus
+   time_ns()), or 0 when the machine has no wall clock. */
+uint64_t rt_unix_boot_ns(void);
+/* Where the wall clock came from: "date=", "kvmclock", "CMOS RTC", "none". */
+const char *rt_wallclock_source(void);
 static inline uint64_t ms(uint64_t n) { return n * 1000000ull; }
 static inline uint64_t us(uint64_t n) { return n * 1000ull; }
 

@@ -19,6 +19,9 @@
 #   e2e    every executable tests/e2e/*.sh                     (their names)
 #   docs   the deployment examples in docs/deploy/, read by their
 #          own tools (tests/docs/deploy.sh)                    docs.*
+#   kvm    the KVM lane: Weft under real KVM inside an outer
+#          Linux guest under TCG (tests/kvm/stage.sh says what
+#          runs there); `tests/run.sh kvm` runs it alone        kvm.*
 #
 # Output: one line per result on stdout, `PASS <name>[ (detail)]` or
 # `FAIL <name>: <reason>`; for a failed guest run, the last 30 lines of its
@@ -40,7 +43,8 @@
 #   WEFT_ACCEL         auto|kvm|tcg, passed to tools/qemu.sh
 #   WEFT_GUEST_TIMEOUT seconds for a test=all run (default 300)
 #   WEFT_E2E_TIMEOUT   seconds for one e2e script (default 600)
-# e2e scripts get WEFT_KERNEL, WEFT_QEMU (tools/qemu.sh), WEFT_TEST_LOGS and
+# e2e scripts get WEFT_KERNEL, WEFT_TEST_KERNEL (for test-only apps, such
+# as net.sh's app=nettest), WEFT_QEMU (tools/qemu.sh), WEFT_TEST_LOGS and
 # WEFT_TEST_FILTER in their environment, and run from the repository root.
 
 set -uo pipefail
@@ -108,7 +112,7 @@ join() { # join ITEMS...: "a; b; c"
 # Skipping whole runs when the filter names another stage (see the header).
 filter_stage=""
 if [ -n "$FILTER" ] && [[ $FILTER != *"|"* ]]; then
-	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e|docs)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
+	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e|docs|kvm)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
 fi
 runs_stage() { [ -z "$filter_stage" ] || [ "$filter_stage" = "$1" ]; }
 
@@ -145,14 +149,15 @@ stage_host() {
 stage_fuzz() {
 	runs_stage fuzz || return 0
 	local f out rc name
-	for f in tests/fuzz/run.sh; do
+	for f in tests/fuzz/run.sh tests/fuzz/dns.sh; do
 		[ -x "$f" ] || continue
-		out=$LOGS/fuzz.out
-		"$f" >"$out" 2>"$LOGS/fuzz.err"
+		name=$(basename "$f" .sh)
+		out=$LOGS/fuzz.$name.out
+		"$f" >"$out" 2>"$LOGS/fuzz.$name.err"
 		rc=$?
 		forward "" "$out"
 		if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
-			fail fuzz.run "$f exited with status $rc (see $LOGS/fuzz.err)"
+			fail fuzz.run "$f exited with status $rc (see $LOGS/fuzz.$name.err)"
 		fi
 	done
 }
@@ -167,7 +172,14 @@ guest_run() { # guest_run NCPUS [NAME MACHINE TESTS QEMU-ARGS...]
 	need_kernel "$name.run" "$TEST_KERNEL" || return 0
 	qemu_run "$log" --machine "$machine" --smp "$n" --kernel "$TEST_KERNEL" \
 		--append "test=$tests" --timeout "$GUEST_TIMEOUT" "$@"
-	local lines=$LOGS/$name.results
+	guest_check "$name" "$n" "$log" "$rc" "guest.smp$n"
+}
+# guest_check NAME NCPUS LOG STATUS [CPUS-NAME]: a suite run's results and
+# its own verdicts (NAME.run; NAME.cpus-online when NAME is CPUS-NAME and
+# NCPUS > 1), from its console LOG and tools/qemu.sh's STATUS.
+guest_check() {
+	local name=$1 n=$2 log=$3 rc=$4 cpus_name=${5:-}
+	local lines=${log%.log}.results
 	grep -E '^(PASS|FAIL) [^ ]' "$log" >"$lines"
 	forward "$name." "$lines"
 	local np nf total problems=()
@@ -191,7 +203,7 @@ guest_run() { # guest_run NCPUS [NAME MACHINE TESTS QEMU-ARGS...]
 	else
 		pass "$name.run" "$np tests"
 	fi
-	if [ "$n" -gt 1 ] && [ "$name" = "guest.smp$n" ]; then
+	if [ "$n" -gt 1 ] && [ "$name" = "$cpus_name" ]; then
 		if grep -q "^smp: $n CPUs online" "$log"; then
 			pass "$name.cpus-online"
 		else
@@ -250,23 +262,29 @@ stage_panic() {
 		log=$LOGS/$name.log
 		qemu_run "$log" --machine q35 --smp 2 --kernel "$TEST_KERNEL" \
 			--append "test=$test" --timeout "$PANIC_TIMEOUT"
-		problems=()
-		if [ "$rc" -ne 2 ]; then
-			local why
-			why=$(grep -m1 -E '^FAIL ' "$log" | sed 's/^FAIL //')
-			problems+=("status $(status_name "$rc"), want panic${why:+ (guest: $why)}")
-		fi
-		grep -q 'PANIC on cpu' "$log" || problems+=("no \"PANIC on cpu\" line")
-		grep -q 'backtrace:' "$log" || problems+=("no \"backtrace:\" line")
-		grep -qE "#[0-9]+ +0x[0-9a-fA-F]+ +$fn\+0x" "$log" ||
-			problems+=("backtrace does not name $fn")
-		grep -qE -- "$regex" "$log" || problems+=("no match for /$regex/")
-		if [ ${#problems[@]} -gt 0 ]; then
-			fail "$name" "$(join "${problems[@]}") (log $log)"
-		else
-			pass "$name"
-		fi
+		panic_check "$name" "$fn" "$regex" "$log" "$rc"
 	done <"$table"
+}
+
+# panic_check NAME FUNCTION REGEX LOG STATUS: the run must have panicked
+# with a backtrace naming FUNCTION, and LOG must match REGEX.
+panic_check() {
+	local name=$1 fn=$2 regex=$3 log=$4 rc=$5 problems=()
+	if [ "$rc" -ne 2 ]; then
+		local why
+		why=$(grep -m1 -E '^FAIL ' "$log" | sed 's/^FAIL //')
+		problems+=("status $(status_name "$rc"), want panic${why:+ (guest: $why)}")
+	fi
+	grep -q 'PANIC on cpu' "$log" || problems+=("no \"PANIC on cpu\" line")
+	grep -q 'backtrace:' "$log" || problems+=("no \"backtrace:\" line")
+	grep -qE "#[0-9]+ +0x[0-9a-fA-F]+ +$fn\+0x" "$log" ||
+		problems+=("backtrace does not name $fn")
+	grep -qE -- "$regex" "$log" || problems+=("no match for /$regex/")
+	if [ ${#problems[@]} -gt 0 ]; then
+		fail "$name" "$(join "${problems[@]}") (log $log)"
+	else
+		pass "$name"
+	fi
 }
 
 # ---- d. boot paths ----------------------------------------------------------
@@ -275,11 +293,17 @@ stage_panic() {
 # echo CMDLINE exactly.
 unknown_word_logs=()
 boot_check() {
-	local name=$1 by=$2 cmdline=$3 log=$LOGS/$1.log problems=() echoed
+	local name=$1 by=$2 cmdline=$3 log=$LOGS/$1.log
 	shift 3
 	local t=$BOOT_TIMEOUT
 	[[ " $* " != *" --disk "* ]] || t=$IMG_TIMEOUT
 	qemu_run "$log" "$@" --timeout "$t"
+	boot_verify "$name" "$by" "$cmdline" "$log" "$rc"
+}
+# boot_verify NAME BOOTED_BY CMDLINE LOG STATUS: boot_check's verdict on a
+# boot that ran (its console LOG, tools/qemu.sh's STATUS).
+boot_verify() {
+	local name=$1 by=$2 cmdline=$3 log=$4 rc=$5 problems=() echoed
 	[ "$rc" -eq 0 ] || problems+=("status $(status_name "$rc")")
 	grep -q '^0 passed, 0 failed$' "$log" || problems+=("no \"0 passed, 0 failed\" line")
 	grep -q "^weft: booted by $by" "$log" || problems+=("no \"weft: booted by $by\" line")
@@ -360,6 +384,22 @@ stage_boot() {
 			show_tail boot.cmdline-malformed "$log"
 		else
 			pass boot.cmdline-malformed
+		fi
+	fi
+	# ip= without its prefix is malformed (a silent /24 would be a guess):
+	# a message, and DHCP instead.
+	if wanted boot.cmdline-ip-needs-prefix && need_kernel boot.cmdline-ip-needs-prefix; then
+		local log=$LOGS/boot.cmdline-ip-needs-prefix.log problems=()
+		qemu_run "$log" --machine q35 --kernel "$KERNEL" --net user \
+			--append "test=none ip=10.0.2.99 gw=10.0.2.2" --timeout "$BOOT_TIMEOUT"
+		[ "$rc" -eq 0 ] || problems+=("status $(status_name "$rc")")
+		grep -q 'net: cannot use ip=10.0.2.99 gw=10.0.2.2 (want ip=ADDR/PREFIX gw=ADDR: ip= needs its prefix length); using DHCP' "$log" ||
+			problems+=("no \"ip= needs its prefix length ... using DHCP\" message")
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail boot.cmdline-ip-needs-prefix "$(join "${problems[@]}") (log $log)"
+			show_tail boot.cmdline-ip-needs-prefix "$log"
+		else
+			pass boot.cmdline-ip-needs-prefix
 		fi
 	fi
 	shipped_checks
@@ -444,8 +484,8 @@ stage_e2e() {
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
 		name=$(basename "$f" .sh)
 		out=$LOGS/e2e.$name.out
-		WEFT_KERNEL=$(realpath "$KERNEL") WEFT_QEMU=$repo/$QEMU WEFT_TEST_LOGS=$repo/$LOGS \
-			WEFT_TEST_FILTER=$FILTER \
+		WEFT_KERNEL=$(realpath "$KERNEL") WEFT_TEST_KERNEL=$(realpath "$TEST_KERNEL") \
+			WEFT_QEMU=$repo/$QEMU WEFT_TEST_LOGS=$repo/$LOGS WEFT_TEST_FILTER=$FILTER \
 			timeout -k 10 "$E2E_TIMEOUT" "$f" </dev/null >"$out"
 		rc=$?
 		forward "" "$out"
@@ -474,8 +514,12 @@ stage_docs() {
 	fi
 }
 
+# ---- g. the KVM lane ------------------------------------------------------------
+# shellcheck source=tests/kvm/stage.sh
+. tests/kvm/stage.sh
+
 # ---- main -------------------------------------------------------------------
-all_stages=(host fuzz guest million panic boot e2e docs)
+all_stages=(host fuzz guest million panic boot e2e docs kvm)
 if [ $# -eq 0 ]; then set -- "${all_stages[@]}"; fi
 for s in "$@"; do
 	[[ " ${all_stages[*]} " == *" $s "* ]] ||

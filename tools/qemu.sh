@@ -20,7 +20,8 @@
 #                              checksum and segmentation offloads; off: plain
 #                              frames, no offloads (for a tap whose other side
 #                              is a userspace relay that cannot handle them)
-#   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT   (repeatable; implies --net user)
+#   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT   (repeatable; implies --net user;
+#                              in the KVM lane's outer guest also 10.0.2.15)
 #   --accel auto|kvm|tcg       (default auto, or $WEFT_ACCEL)
 #   --log FILE                 also write the console (and QEMU's messages) to FILE
 #   --gdb                      gdb stub on 127.0.0.1:${WEFT_GDB_PORT:-1234}, CPUs
@@ -116,8 +117,14 @@ if [ "$machine" = microvm ]; then
 	[ "$firmware" = bios ] || die "microvm has no UEFI firmware"
 fi
 # Network safety: the guest is reached only through 127.0.0.1 forwards.
+# The one exception is inside the KVM lane's outer guest (its init sets
+# WEFT_KVM_LANE=1; tools/kvm-lane/): there 10.0.2.15 is the outer guest's
+# own address on its outer QEMU's private user network, the only way in
+# from the host's 127.0.0.1 forward, so an inner forward may bind it.
+fwd_addrs='127\.0\.0\.1'
+[ "${WEFT_KVM_LANE:-0}" != 1 ] || fwd_addrs='(127\.0\.0\.1|10\.0\.2\.15)'
 for f in "${hostfwds[@]+"${hostfwds[@]}"}"; do
-	[[ $f =~ ^tcp:127\.0\.0\.1:[0-9]{1,5}-:[0-9]{1,5}$ ]] ||
+	[[ $f =~ ^tcp:$fwd_addrs:[0-9]{1,5}-:[0-9]{1,5}$ ]] ||
 		die "--hostfwd must look like tcp:127.0.0.1:HOSTPORT-:GUESTPORT (got $f)"
 done
 if [ ${#hostfwds[@]} -gt 0 ]; then
@@ -275,7 +282,10 @@ nic_args() { # the virtio-net device on netdev n0: MMIO on microvm, PCI elsewher
 	if [ "$machine" = microvm ]; then
 		args+=(-device virtio-net-device,netdev=n0)   # virtio-mmio
 	else
-		args+=(-device virtio-net-pci,netdev=n0)
+		# romfile= (none): the NIC's iPXE option ROM is for booting from the
+		# network, which Weft never does; without it QEMU runs where the ROM
+		# files are not installed (the KVM lane's outer guest has none).
+		args+=(-device virtio-net-pci,netdev=n0,romfile=)
 	fi
 }
 if [ "$net" = user ]; then

@@ -13,7 +13,11 @@
 #      build/deps/lwip. apt-get source needs deb-src entries; when there are
 #      none, tools/deb-src.sh adds a weft-deb-src.sources file mirroring the
 #      Debian `deb` entries (third-party repositories are not mirrored).
-#   3. newlib 3.3.0 built for the kernel (tools/build-newlib.sh, cached).
+#   3. BearSSL 0.6 source: `apt-get source bearssl`, linked as build/deps/bearssl
+#      (the same way).
+#   4. newlib 3.3.0 built for the kernel (tools/build-newlib.sh, cached).
+#   5. BearSSL built three ways: for the kernel, the host tests and the fuzz
+#      targets (tools/build-bearssl.sh, cached).
 # Needs root to install anything; without root it names what is missing and
 # exits 1.
 set -euo pipefail
@@ -33,12 +37,14 @@ packages=(
 	newlib-source               # the kernel's C library, built by build-newlib.sh
 	dpkg-dev                    # dpkg-source, which apt-get source unpacks with
 	python3                     # small helpers (free port probe)
+	openssl                     # TLS: the generated localhost certificate (net/tls.mk), e2e s_client
 	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
 	clang                       # fuzz targets (libFuzzer)
 	libclang-rt-14-dev          # libFuzzer's runtime (only a Recommends of clang)
 	qemu-user                   # bench: Go's runtime under the same TCG as the guest
 	iproute2 dnsmasq-base       # tap devices in a test network namespace
 	iputils-ping                # e2e: ping the guest over a tap
+	bind9-dnsutils              # e2e: dig against app=dns
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots
 	shellcheck yamllint python3-yaml golang-github-hashicorp-hcl-v2-dev  # docs/deploy checks
@@ -84,24 +90,44 @@ lwip_version() { # prints MAJOR.MINOR.REVISION from init.h
 	           print ma "." mi "." re }' "$h"
 }
 
-if [ ! -f "$lwip/src/core/tcp.c" ]; then
-	is_root || die "missing lwIP source in $lwip (run tools/setup.sh as root)"
+# fetch_source PKG DIRGLOB LINK FILE: `apt-get source PKG` into LINK-src,
+# with LINK a symlink to the unpacked DIRGLOB directory; only when LINK/FILE
+# is missing.
+fetch_source() {
+	local pkg=$1 glob=$2 link=$3 file=$4 dir
+	[ -f "$link/$file" ] && return 0
+	is_root || die "missing $pkg source in $link (run tools/setup.sh as root)"
 	mkdir -p "$deps"
-	tools/deb-src.sh lwip || exit 1
-	say "lwip: fetching with apt-get source"
-	rm -rf "$deps/lwip-src"
-	mkdir -p "$deps/lwip-src"
-	(cd "$deps/lwip-src" && apt-get source -q lwip >apt-source.log 2>&1) ||
-		die "apt-get source lwip failed (see $deps/lwip-src/apt-source.log)"
-	dir=$(find "$deps/lwip-src" -mindepth 1 -maxdepth 1 -type d -name 'lwip-2.1.3*' | head -n 1)
-	[ -n "$dir" ] || die "apt-get source lwip unpacked no lwip-2.1.3* directory"
-	rm -rf "$lwip"
-	ln -s "lwip-src/$(basename "$dir")" "$lwip"
-	[ -f "$lwip/src/core/tcp.c" ] || die "$dir has no src/core/tcp.c"
-fi
+	"$repo/tools/deb-src.sh" "$pkg" || exit 1
+	say "$pkg: fetching with apt-get source"
+	rm -rf "$link-src"
+	mkdir -p "$link-src"
+	(cd "$link-src" && apt-get source -q "$pkg" >apt-source.log 2>&1) ||
+		die "apt-get source $pkg failed (see $link-src/apt-source.log)"
+	dir=$(find "$link-src" -mindepth 1 -maxdepth 1 -type d -name "$glob" | head -n 1)
+	[ -n "$dir" ] || die "apt-get source $pkg unpacked no $glob directory"
+	rm -rf "$link"
+	ln -s "$(basename "$link")-src/$(basename "$dir")" "$link"
+	[ -f "$link/$file" ] || die "$dir has no $file"
+}
+
+fetch_source lwip 'lwip-2.1.3*' "$lwip" src/core/tcp.c
 v=$(lwip_version "$lwip") || die "$lwip has no src/include/lwip/init.h"
 [ "$v" = 2.1.3 ] || die "$lwip is lwIP $v, want 2.1.3"
 say "lwip: $v in $lwip"
 
-# ---- 3. newlib --------------------------------------------------------------
+# ---- 3. BearSSL source ------------------------------------------------------
+bearssl=$deps/bearssl
+fetch_source bearssl 'bearssl-0.6*' "$bearssl" src/ssl/ssl_engine.c
+head -n 1 "$bearssl/debian/changelog" 2>/dev/null | grep -q '^bearssl (0\.6' ||
+	die "$bearssl is not BearSSL 0.6 (see its debian/changelog)"
+say "bearssl: 0.6 in $bearssl"
+
+# ---- 4. newlib --------------------------------------------------------------
 tools/build-newlib.sh build/newlib
+
+# ---- 5. BearSSL for the kernel, the host tests and the fuzz targets ----------
+for f in kernel host fuzz; do
+	tools/build-bearssl.sh "$f"
+done
+say "bearssl: built for kernel, host and fuzz in build/bearssl"

@@ -17,8 +17,8 @@
  *                              is reset (10000)
  *   httpd_max_requests=N       requests per connection (1000)
  *   httpd_max_body=N           request body bytes (1048576): else 413
- *   date=N                     unix time at boot, for the Date header;
- *                              without it, the image's build time
+ * The Date header comes from the machine's wall clock (date=, kvmclock or
+ * the CMOS clock: kernel/wallclock.h), or the image's build time without.
  *
  * One task per connection (a 128 KiB stack reservation, of which a
  * request touches a few pages). A connection over max_conns is answered
@@ -28,10 +28,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "apps/httpd/httpd.h"
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/site.h"
 #include "net/conn.h"
+#include "net/dns.h"
 #include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/runtime.h"
@@ -50,7 +52,6 @@ CMDLINE_KEY(key_max_requests, "httpd_max_requests",
 	   "httpd: requests per connection");
 CMDLINE_KEY(key_max_body, "httpd_max_body",
 	   "httpd: request body bytes (past it: 413)");
-CMDLINE_KEY(key_date, "date", "unix time at boot (the HTTP Date header)");
 
 #define CONN_STACK (128u << 10)
 #define REFUSERS 64		/* 503 tasks at once */
@@ -103,6 +104,33 @@ static void add_pool(void *arg, const char *pool, uint64_t used,
 							      size, errors };
 }
 
+/* The NIC's addresses and the DNS servers, as text. */
+static void addresses(struct metrics_snapshot *s)
+{
+	struct net_ifaddr a[METRICS_MAX_ADDRS];
+	struct net_addr d[METRICS_MAX_DNS];
+	int n = net_addrs(a, METRICS_MAX_ADDRS);
+	for (int i = 0; i < n; i++) {
+		char *t = s->addr[i].address;
+		int len = net_ip_format(&a[i].addr, t, METRICS_ADDR_LEN);
+		unsigned p = a[i].prefix;	/* "/N" by hand: snprintf may allocate */
+		t += len > 0 ? len : 0;
+		*t++ = '/';
+		if (p >= 100)
+			*t++ = (char)('0' + p / 100);
+		if (p >= 10)
+			*t++ = (char)('0' + p / 10 % 10);
+		*t++ = (char)('0' + p % 10);
+		*t = 0;
+		memcpy(s->addr[i].origin, a[i].origin, sizeof a[i].origin);
+	}
+	s->naddrs = (unsigned)n;
+	n = net_dns_servers(d, METRICS_MAX_DNS);
+	for (int i = 0; i < n; i++)
+		net_ip_format(&d[i], s->dns[i], METRICS_ADDR_LEN);
+	s->ndns = (unsigned)n;
+}
+
 /* What /metrics shows from below the server. Allocates nothing. */
 static void snapshot(struct metrics_snapshot *s)
 {
@@ -125,6 +153,7 @@ static void snapshot(struct metrics_snapshot *s)
 	net_conn_stats(&s->net);
 	s->rx_dropped = net_rx_dropped_nopbuf();
 	net_lwip_stats(add_pool, s);
+	addresses(s);
 }
 
 _Noreturn void httpd_bug(const char *what)
@@ -178,11 +207,18 @@ static void dispatch(struct conn *c)
 	}
 }
 
+/* Unix time in nanoseconds at time_ns() == 0, for the Date header: the
+ * machine's wall clock, or the site's build time when it has none. */
+static uint64_t boot_unix_ns(void)
+{
+	uint64_t boot_ns = rt_unix_boot_ns();
+	return boot_ns ? boot_ns : site_build_time * 1000000000ull;
+}
+
 /* Read the settings and print them, defaults included, in one line.
  * Returns the port. */
 static uint16_t configure(void)
 {
-	const char *date = kcmdline_str(&key_date);
 	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 80, 1, 65535);
 
 	httpd_limits = (struct httpd_limits){
@@ -204,8 +240,7 @@ static uint16_t configure(void)
 		.now = time_ns,
 		.alloc_count = rt_malloc_count,
 		.snapshot = snapshot,
-		.epoch = kcmdline_u64(&key_date, site_build_time, 0,
-				      UINT64_MAX / 2),
+		.epoch_ns = boot_unix_ns(),
 	};
 	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
 	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "
@@ -216,8 +251,8 @@ static uint16_t configure(void)
 	       (unsigned long long)(httpd_limits.write_timeout / ms(1)),
 	       httpd_limits.max_requests,
 	       (unsigned long long)httpd_limits.max_body,
-	       (unsigned long long)httpd_sys.epoch,
-	       date ? "date=" : "build time");
+	       (unsigned long long)(httpd_sys.epoch_ns / 1000000000u),
+	       rt_unix_ns() ? rt_wallclock_source() : "no wall clock: the image's build time");
 	return port;
 }
 

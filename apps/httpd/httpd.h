@@ -79,9 +79,9 @@ struct httpd_sys {
 	/* Fill the numbers /metrics shows from below the server (scheduler,
 	   heap, network); NULL: only the server's own. */
 	void (*snapshot)(struct metrics_snapshot *s);
-	/* Unix time at now() == 0, for the Date header (no wall clock: the
-	   `date=` word of the command line, else the image's build time). */
-	uint64_t epoch;
+	/* Unix time in nanoseconds at now() == 0, for the Date header: the
+	   machine's wall clock (rt_unix_ns), else the image's build time. */
+	uint64_t epoch_ns;
 };
 
 extern struct httpd_limits httpd_limits;

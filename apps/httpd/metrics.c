@@ -52,6 +52,8 @@ void metrics_snapshot(struct metrics_snapshot *s)
 		httpd_bug("metrics_snapshot: ncpus over METRICS_MAX_CPUS");
 	if (s->npools > METRICS_MAX_POOLS)
 		httpd_bug("metrics_snapshot: npools over METRICS_MAX_POOLS");
+	if (s->naddrs > METRICS_MAX_ADDRS || s->ndns > METRICS_MAX_DNS)
+		httpd_bug("metrics_snapshot: addresses over METRICS_MAX_ADDRS/DNS");
 }
 
 /* ---- Rendering ---- */
@@ -191,6 +193,26 @@ static const struct family net[] = {
 	  "TCP payload bytes queued by applications." },
 	{ "weft_net_rx_dropped_total", COUNTER, SNAP(rx_dropped),
 	  "Received frames dropped because no pbuf was free." },
+	{ "weft_net_dials_total", COUNTER, SNAP(net.dialed),
+	  "Outgoing TCP connections established (net_dial)." },
+	{ "weft_net_dial_errors_total", COUNTER, SNAP(net.dial_errors),
+	  "Dials that failed: refused, timed out, unreachable, no such host." },
+	{ "weft_udp_sockets_open", GAUGE, SNAP(net.udp_open),
+	  "UDP sockets not yet closed." },
+	{ "weft_udp_received_datagrams_total", COUNTER, SNAP(net.udp_rx),
+	  "UDP datagrams read by applications." },
+	{ "weft_udp_sent_datagrams_total", COUNTER, SNAP(net.udp_tx),
+	  "UDP datagrams sent by applications." },
+	{ "weft_udp_dropped_datagrams_total", COUNTER, SNAP(net.udp_rx_dropped),
+	  "UDP datagrams dropped on arrival: the socket's queue was full." },
+	{ "weft_udp_send_errors_total", COUNTER, SNAP(net.udp_tx_errors),
+	  "UDP sends that failed (no buffer, no route)." },
+	{ "weft_dns_lookups_total", COUNTER, SNAP(net.dns_lookups),
+	  "DNS queries the resolver sent (one per name and family)." },
+	{ "weft_dns_not_found_total", COUNTER, SNAP(net.dns_not_found),
+	  "DNS queries answered: no such host (or an error)." },
+	{ "weft_dns_timeouts_total", COUNTER, SNAP(net.dns_timeouts),
+	  "DNS queries no server answered." },
 };
 
 #define CPU(f) offsetof(struct rt_cpu_stats, f)
@@ -284,6 +306,33 @@ static void pools(struct out *o, const struct metrics_snapshot *s)
 	}
 }
 
+/* The NIC's addresses and the resolver's servers, as info families: one
+   sample of value 1 per address, the address in a label. */
+static void addresses(struct out *o, const struct metrics_snapshot *s)
+{
+	static const struct family fa = {
+		"weft_net_address_info", GAUGE, 0,
+		"An address of the NIC (value 1), with how it was configured."
+	}, fd = {
+		"weft_dns_server_info", GAUGE, 0,
+		"A DNS server the resolver asks (value 1), in order."
+	};
+	unsigned i;
+
+	header(o, &fa);
+	for (i = 0; i < s->naddrs; i++) {
+		out_str(o, fa.name);
+		out_str(o, "{address=\"");
+		label_value(o, s->addr[i].address);
+		out_str(o, "\",origin=\"");
+		label_value(o, s->addr[i].origin);
+		out_str(o, "\"} 1\n");
+	}
+	header(o, &fd);
+	for (i = 0; i < s->ndns; i++)
+		sample(o, &fd, "address", s->dns[i], 1);
+}
+
 void metrics_render(struct out *o, const struct metrics_snapshot *s)
 {
 	responses(o, s);
@@ -292,8 +341,10 @@ void metrics_render(struct out *o, const struct metrics_snapshot *s)
 		scalars(o, s, runtime, N(runtime));
 		per_cpu(o, s);
 	}
-	if (s->have_net)
+	if (s->have_net) {
 		scalars(o, s, net, N(net));
+		addresses(o, s);
+	}
 	if (s->npools)
 		pools(o, s);
 }

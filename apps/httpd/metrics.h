@@ -54,6 +54,16 @@ void metrics_response(int status);
 #define METRICS_MAX_CPUS 64
 #define METRICS_MAX_POOLS 32
 
+#define METRICS_MAX_ADDRS 8
+#define METRICS_MAX_DNS 4
+#define METRICS_ADDR_LEN 72	/* "ADDR/PREFIX" of the longest IPv6 text */
+
+/* One address of the NIC, as text, and how it was configured. */
+struct metrics_addr {
+	char address[METRICS_ADDR_LEN];	/* "10.0.2.15/24", "fe80::1%2/64" */
+	char origin[12];		/* "dhcp", "static", "slaac", "link-local" */
+};
+
 /* One lwIP memory pool (or the heap), as the net layer reports it. */
 struct metrics_pool {
 	const char *name;	/* static, e.g. "TCP_PCB" */
@@ -74,6 +84,9 @@ struct metrics_snapshot {
 	uint64_t rx_dropped;		/* frames dropped: no pbuf free */
 	unsigned npools;		/* entries of pool[] filled */
 	struct metrics_pool pool[METRICS_MAX_POOLS];
+	unsigned naddrs, ndns;		/* entries of addr[], dns[] filled */
+	struct metrics_addr addr[METRICS_MAX_ADDRS];
+	char dns[METRICS_MAX_DNS][METRICS_ADDR_LEN];	/* resolver's servers */
 };
 
 /* Take a snapshot: the server's counters, uptime, and httpd_sys.snapshot. */

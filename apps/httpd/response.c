@@ -7,8 +7,9 @@
  * clear of newlib's stdio (and of any buffer it might want), and the
  * formatting is a few lines.
  *
- * Date: there is no wall clock. Unix time is httpd_sys.epoch plus the
- * uptime, and the civil date comes from Howard Hinnant's days-to-civil
+ * Date: Unix time is httpd_sys.epoch_ns (the wall clock at boot, see
+ * httpd.c) plus the uptime, in nanoseconds (rounding each to seconds
+ * first could put Date a second early), and the civil date comes from Howard Hinnant's days-to-civil
  * algorithm (integer only, exact for every date after 1970).
  */
 #include "apps/httpd/response.h"
@@ -188,7 +189,7 @@ void http_date(char out[HTTP_DATE_LEN + 1], uint64_t t)
 
 void resp_start(struct out *o, int status)
 {
-	uint64_t sec = httpd_sys.epoch + httpd_sys.now() / 1000000000u;
+	uint64_t sec = (httpd_sys.epoch_ns + httpd_sys.now()) / 1000000000u;
 	char line[48], *p;
 
 	if (sec != o->date_sec || o->date[0] == '\0') {

@@ -39,9 +39,13 @@ static bool timer_irq(struct trapframe *tf, void *arg)
 {
 	(void)arg;
 	struct cpu *c = this_cpu();
-	/* The one-shot count aims a little early (lapic_timer_arm): if the
-	   deadline is still ahead, wait out the rest silently. */
-	if (!tsc_deadline && c->timer_deadline && rdtsc() < c->timer_deadline) {
+	/* Early: the one-shot count aims a little early (lapic_timer_arm),
+	   and in either mode this may be the interrupt of an earlier deadline
+	   that was already pending (interrupts off, or the vCPU descheduled)
+	   when a later one replaced it: re-arming does not take back an
+	   interrupt the APIC has accepted. If the deadline is still ahead,
+	   wait out the rest silently. */
+	if (c->timer_deadline && rdtsc() < c->timer_deadline) {
 		lapic_timer_arm(c->timer_deadline);
 		return true;
 	}

@@ -3,8 +3,8 @@
  * device, whichever transport carries it (virtio_pci.c: modern PCI;
  * virtio_mmio.c: MMIO version 2 for microvm). Layering: virtqueue
  * (rings) -> transport (registers, interrupts) -> device driver
- * (virtio-net, net/virtio_net.c; a virtio-rng or virtio-blk would sit
- * beside it on the same two layers).
+ * (virtio-net, net/virtio_net.c; virtio-rng, kernel/virtio/virtio_rng.c;
+ * a virtio-blk would sit beside them on the same two layers).
  *
  * Call order for a driver (virtio 1.0 section 3.1.1):
  *   n = virtio_pci_find(VIRTIO_ID_NET, devs, max)   and virtio_mmio_find

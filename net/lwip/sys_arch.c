@@ -15,9 +15,10 @@
  * real source should seed sys_init() when the kernel has one.
  */
 #include <stdint.h>
+#include <string.h>
 #include "kernel/time.h"
 #include "kernel/atomic.h"
-#include "lwip/ip4_addr.h"
+#include "lwip/ip_addr.h"
 #include "lwip/sys.h"
 
 static uint64_t rand_state;		/* splitmix64 counter, atomic */
@@ -64,26 +65,42 @@ uint32_t lwip_rand(void)
 		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
 	} while (0)
 
-/* SipHash-2-4 of a 12-byte message given as a first 8-byte word and a
-   last 4 bytes (little-endian packing, length 12 in the top byte). */
-static uint64_t siphash12(const uint64_t key[2], uint64_t m0, uint32_t m1)
+/* SipHash-2-4 of the n bytes at m. */
+static uint64_t siphash(const uint64_t key[2], const uint8_t *m, size_t n)
 {
 	uint64_t v0 = key[0] ^ 0x736f6d6570736575ull, v1 = key[1] ^ 0x646f72616e646f6dull;
 	uint64_t v2 = key[0] ^ 0x6c7967656e657261ull, v3 = key[1] ^ 0x7465646279746573ull;
-	uint64_t b = (12ull << 56) | m1;
-
-	v3 ^= m0;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= m0;
+	uint64_t b = (uint64_t)n << 56;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, m + i, 8);	/* little-endian, as SipHash reads */
+		v3 ^= w;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= w;
+	}
+	for (size_t k = 0; i + k < n; k++)
+		b |= (uint64_t)m[i + k] << (8 * k);
 	v3 ^= b;
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
 	v0 ^= b;
 	v2 ^= 0xff;
-	for (int i = 0; i < 4; i++)
+	for (int r = 0; r < 4; r++)
 		SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/* The address bytes of ip (4 or 16) at p; returns how many. */
+static size_t ip_bytes(uint8_t *p, const ip_addr_t *ip)
+{
+	if (IP_IS_V6(ip)) {
+		memcpy(p, ip_2_ip6(ip)->addr, 16);
+		return 16;
+	}
+	memcpy(p, &ip_2_ip4(ip)->addr, 4);
+	return 4;
 }
 
 /* RFC 6528: ISN = M + F(local, remote, secret), M a 4-microsecond clock.
@@ -91,11 +108,14 @@ static uint64_t siphash12(const uint64_t key[2], uint64_t m0, uint32_t m1)
    pair, so a new connection's SYN lands beyond the old one's sequence
    space, which is what lets a TIME_WAIT (ours or the peer's) give way to
    it. */
-uint32_t lwip_hook_tcp_isn(const struct ip4_addr *local_ip, uint16_t local_port,
-			   const struct ip4_addr *remote_ip, uint16_t remote_port)
+uint32_t lwip_hook_tcp_isn(const ip_addr_t *local_ip, uint16_t local_port,
+			   const ip_addr_t *remote_ip, uint16_t remote_port)
 {
-	uint64_t m0 = (uint64_t)local_ip->addr | ((uint64_t)remote_ip->addr << 32);
-	uint32_t m1 = (uint32_t)local_port | ((uint32_t)remote_port << 16);
+	uint8_t m[36];
+	size_t n = ip_bytes(m, local_ip);
+	n += ip_bytes(m + n, remote_ip);
+	memcpy(m + n, &local_port, 2);
+	memcpy(m + n + 2, &remote_port, 2);
 	uint32_t clock4us = (uint32_t)(time_ns() / 4000u);
-	return clock4us + (uint32_t)siphash12(isn_key, m0, m1);
+	return clock4us + (uint32_t)siphash(isn_key, m, n + 4);
 }

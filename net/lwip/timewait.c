@@ -19,7 +19,7 @@
  *    BSDs instead reopen the connection when the SYN's sequence number is
  *    beyond what the old one received (RFC 1122 4.2.2.13), which is safe
  *    because no segment of the old connection can be taken for the new
- *    one. This file does the same: lwip_hook_ip4_input sees the SYN
+ *    one. This file does the same: lwip_hook_ip4_input (and _ip6_) sees the SYN
  *    before lwIP does, and aborts the matching TIME_WAIT pcb (silently: a
  *    TIME_WAIT abort sends nothing), so the SYN reaches the listener.
  *    RFC 6528 ISNs (sys_arch.c) make the same work for peers when Weft
@@ -38,13 +38,19 @@
  * connections whose final data is still being retransmitted on a lossy
  * path. And patching lwIP's tcp_input: no third-party source is changed.
  *
- * All of it runs under the net lock, from ip4_input.
+ * Both families: the hooks see IPv4 and IPv6 packets (a v6 SYN is
+ * recognised when TCP follows the fixed header directly).
+ *
+ * All of it runs under the net lock, from ip4_input and ip6_input.
  */
+#include <stdbool.h>
 #include "lwip/ip4.h"
+#include "lwip/ip6.h"
 #include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/prot/ip.h"
 #include "lwip/prot/ip4.h"
+#include "lwip/prot/ip6.h"
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 
@@ -53,22 +59,59 @@
 struct net_tw_stats net_tw_stats;
 unsigned net_tw_max = NET_TW_MAX;
 
-/* p's TCP header if p is a plain SYN (no ACK, RST or FIN) whose IP and TCP
-   headers are whole in its first pbuf; NULL otherwise. */
-static const struct tcp_hdr *plain_syn(const struct pbuf *p, const struct ip_hdr **iphp)
+/* A plain SYN's address pair, either family. */
+struct syn {
+	ip_addr_t src, dst;
+	uint16_t sport, dport;		/* host order */
+	uint32_t seqno;
+};
+
+/* Is th (with `room` bytes of p's first pbuf from it) a plain SYN (no
+   ACK, RST or FIN)? Fills the ports and sequence number. */
+static bool plain_syn(const struct tcp_hdr *th, size_t room, struct syn *k)
+{
+	if (room < TCP_HLEN || (TCPH_FLAGS(th) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
+		return false;
+	k->sport = lwip_ntohs(th->src);
+	k->dport = lwip_ntohs(th->dest);
+	k->seqno = lwip_ntohl(th->seqno);
+	return true;
+}
+
+/* An IPv4 plain SYN whose IP and TCP headers are whole in p's first pbuf. */
+static bool syn4(const struct pbuf *p, struct syn *k)
 {
 	const struct ip_hdr *iph = p->payload;
 	if (p->len < IP_HLEN || IPH_V(iph) != 4 || IPH_PROTO(iph) != IP_PROTO_TCP)
-		return NULL;
+		return false;
 	uint16_t hl = IPH_HL_BYTES(iph);
-	if (hl < IP_HLEN || p->len < hl + TCP_HLEN ||
-	    (IPH_OFFSET(iph) & PP_HTONS(IP_OFFMASK | IP_MF)))
-		return NULL;
-	const struct tcp_hdr *th = (const struct tcp_hdr *)((const uint8_t *)iph + hl);
-	if ((TCPH_FLAGS(th) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
-		return NULL;
-	*iphp = iph;
-	return th;
+	if (hl < IP_HLEN || p->len < hl || (IPH_OFFSET(iph) & PP_HTONS(IP_OFFMASK | IP_MF)))
+		return false;
+	ip_addr_copy_from_ip4(k->src, iph->src);
+	ip_addr_copy_from_ip4(k->dst, iph->dest);
+	return plain_syn((const struct tcp_hdr *)((const uint8_t *)iph + hl), p->len - hl, k);
+}
+
+/* The same for IPv6, TCP right after the fixed header (a SYN with
+   extension headers is left to stock lwIP). */
+static bool syn6(const struct pbuf *p, struct syn *k)
+{
+	const struct ip6_hdr *h = p->payload;
+	if (p->len < IP6_HLEN || IP6H_V(h) != 6 || IP6H_NEXTH(h) != IP6_NEXTH_TCP)
+		return false;
+	ip_addr_copy_from_ip6_packed(k->src, h->src);
+	ip_addr_copy_from_ip6_packed(k->dst, h->dest);
+	return plain_syn((const struct tcp_hdr *)((const uint8_t *)h + IP6_HLEN), p->len - IP6_HLEN, k);
+}
+
+/* A pcb's address against a packet's (which has no zone). */
+static bool same_ip(const ip_addr_t *pcb_ip, const ip_addr_t *pkt)
+{
+	if (IP_GET_TYPE(pcb_ip) != IP_GET_TYPE(pkt))
+		return false;
+	if (IP_IS_V6(pkt))
+		return ip6_addr_cmp_zoneless(ip_2_ip6(pcb_ip), ip_2_ip6(pkt));
+	return ip4_addr_cmp(ip_2_ip4(pcb_ip), ip_2_ip4(pkt));
 }
 
 static uint32_t tw_age(const struct tcp_pcb *pcb)
@@ -83,17 +126,13 @@ struct tw_scan {
 	unsigned n;
 };
 
-static void tw_scan(struct tw_scan *s, const struct ip_hdr *iph, const struct tcp_hdr *th)
+static void tw_scan(struct tw_scan *s, const struct syn *k)
 {
-	uint16_t sport = lwip_ntohs(th->src), dport = lwip_ntohs(th->dest);
-	uint32_t src = iph->src.addr, dst = iph->dest.addr;
-
 	*s = (struct tw_scan){ NULL, { NULL, NULL }, 0 };
 	for (struct tcp_pcb *pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
 		s->n++;
-		if (pcb->local_port == dport && pcb->remote_port == sport &&
-		    ip4_addr_get_u32(&pcb->local_ip) == dst &&
-		    ip4_addr_get_u32(&pcb->remote_ip) == src)
+		if (pcb->local_port == k->dport && pcb->remote_port == k->sport &&
+		    same_ip(&pcb->local_ip, &k->dst) && same_ip(&pcb->remote_ip, &k->src))
 			s->match = pcb;
 		/* >=: the list is newest first, so ties go to the older */
 		if (!s->oldest[0] || tw_age(pcb) >= tw_age(s->oldest[0])) {
@@ -107,11 +146,11 @@ static void tw_scan(struct tw_scan *s, const struct ip_hdr *iph, const struct tc
 
 /* A SYN arrived: recycle its address pair's TIME_WAIT pcb if the SYN is
    newer than the old connection, and trim the list above the cap. */
-static void tw_on_syn(const struct ip_hdr *iph, const struct tcp_hdr *th)
+static void tw_on_syn(const struct syn *k)
 {
 	struct tw_scan s;
-	tw_scan(&s, iph, th);
-	if (s.match && TCP_SEQ_GT(lwip_ntohl(th->seqno), s.match->rcv_nxt)) {
+	tw_scan(&s, k);
+	if (s.match && TCP_SEQ_GT(k->seqno, s.match->rcv_nxt)) {
 		for (int i = 0; i < 2; i++)
 			if (s.oldest[i] == s.match)
 				s.oldest[i] = NULL;
@@ -130,10 +169,18 @@ static void tw_on_syn(const struct ip_hdr *iph, const struct tcp_hdr *th)
 
 int lwip_hook_ip4_input(struct pbuf *p, struct netif *inp)
 {
-	const struct ip_hdr *iph;
-	const struct tcp_hdr *th = plain_syn(p, &iph);
+	struct syn k;
 	(void)inp;
-	if (th && tcp_tw_pcbs)
-		tw_on_syn(iph, th);
+	if (tcp_tw_pcbs && syn4(p, &k))
+		tw_on_syn(&k);
+	return 0;
+}
+
+int lwip_hook_ip6_input(struct pbuf *p, struct netif *inp)
+{
+	struct syn k;
+	(void)inp;
+	if (tcp_tw_pcbs && syn6(p, &k))
+		tw_on_syn(&k);
 	return 0;
 }

@@ -64,7 +64,7 @@
 # the host's kernel, which drops them; the clients see connections that
 # hang for seconds (wrk "timeout", ab stalls and failures) that never
 # reached the guest. So QEMU runs with a small LD_PRELOAD shim (built here
-# with cc, from the source below) that raises the backlog of its listen()
+# with cc, from listen_backlog.c) that raises the backlog of its listen()
 # calls to $WEFT_E2E_SLIRP_BACKLOG (default 1024; 0: no shim, slirp as it
 # is). The guest is untouched; the boot results say which was used.
 #
@@ -123,20 +123,8 @@ build_shim() {
 	[ "$SLIRP_BACKLOG" != 0 ] || return 0
 	local cc=${CC:-cc} so=$E2E_TMP/listen_backlog.so
 	command -v "$cc" >/dev/null 2>&1 || cc=gcc
-	if "$cc" -shared -fPIC -O2 -DMIN_BACKLOG="$SLIRP_BACKLOG" -o "$so" -x c - -ldl \
-		>"$E2E_TMP/shim.err" 2>&1 <<'EOF'; then
-/* listen() with a backlog of at least MIN_BACKLOG (tests/e2e/httpd.sh). */
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <sys/socket.h>
-int listen(int fd, int backlog)
-{
-	static int (*real)(int, int);
-	if (!real)
-		real = (int (*)(int, int))dlsym(RTLD_NEXT, "listen");
-	return real(fd, backlog < MIN_BACKLOG ? MIN_BACKLOG : backlog);
-}
-EOF
+	if "$cc" -shared -fPIC -O2 -DMIN_BACKLOG="$SLIRP_BACKLOG" -o "$so" "$E2E_DIR/listen_backlog.c" -ldl \
+		>"$E2E_TMP/shim.err" 2>&1; then
 		SHIM=$so
 	else
 		SHIM_NOTE="slirp's own listen backlog: the shim did not build ($(head -n 2 "$E2E_TMP/shim.err" | e2e_oneline))"
@@ -471,7 +459,7 @@ run_b() {
 	fi
 	local line want
 	line=$(e2e_log_line "$GUEST_LOG" '^httpd: port 80 ')
-	want='^httpd: port 80 max_conns 1024 header_timeout_ms 10000 idle_timeout_ms 60000 write_timeout_ms 10000 max_requests 1000 max_body 1048576 date [0-9]+ \(build time\)$'
+	want='^httpd: port 80 max_conns 1024 header_timeout_ms 10000 idle_timeout_ms 60000 write_timeout_ms 10000 max_requests 1000 max_body 1048576 date [0-9]+ \(CMOS RTC\)$'
 	if ! grep -q '^weft: starting app httpd' <(tr -d '\r' <"$GUEST_LOG"); then
 		fail load.boot "no \"weft: starting app httpd\" line: without app= the default app is not httpd"
 	elif grep -qE -- "$want" <<<"$line"; then

@@ -292,3 +292,42 @@ e2e_client() {
 	sed 's/^/    /' "$err" | tail -n 20 >&2
 	return 1
 }
+
+# ---- a private network namespace with a dual-stack tap -----------------------
+# e2e_netns_up NS: make namespace NS (deleted again at exit, with all in it)
+# with lo up and tap0 = 10.77.0.1/24 and fd77::1/64 (no duplicate address
+# detection, no router advertisements accepted), and set E2E_WRAP and
+# E2E_WRAP_CLIENT to run in it. Returns 1 with E2E_NETNS_WHY set on failure.
+# The checks of what the machine needs: e2e_netns_missing (sets E2E_NETNS_WHY).
+E2E_TEST_KERNEL=${WEFT_TEST_KERNEL:-$E2E_REPO/build/weft-test}
+e2e_netns_missing() {
+	local m=()
+	[ "$(id -u)" -eq 0 ] || m+=("not root (namespaces and tap devices need root)")
+	command -v ip >/dev/null || m+=("no ip(8) (package iproute2)")
+	command -v dnsmasq >/dev/null || m+=("no dnsmasq (package dnsmasq-base)")
+	[ -c /dev/net/tun ] || m+=("no /dev/net/tun")
+	E2E_NETNS_WHY=$(IFS=';'; echo "${m[*]}")
+	[ ${#m[@]} -gt 0 ]
+}
+e2e_netns_up() {
+	local ns=$1 err
+	if ! err=$(ip netns add "$ns" 2>&1); then
+		E2E_NETNS_WHY="cannot create a network namespace: $err"
+		return 1
+	fi
+	e2e_on_exit "ip netns del $ns 2>/dev/null"
+	if ! err=$({
+		ip netns exec "$ns" ip link set lo up &&
+			ip netns exec "$ns" ip tuntap add dev tap0 mode tap &&
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.tap0.disable_ipv6=0 &&
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.tap0.accept_ra=0 &&
+			ip netns exec "$ns" ip addr add 10.77.0.1/24 dev tap0 &&
+			ip netns exec "$ns" ip addr add fd77::1/64 dev tap0 nodad &&
+			ip netns exec "$ns" ip link set tap0 up
+	} 2>&1); then
+		E2E_NETNS_WHY="cannot set up tap0 in namespace $ns: $err"
+		return 1
+	fi
+	E2E_WRAP=(ip netns exec "$ns")
+	E2E_WRAP_CLIENT=(ip netns exec "$ns")
+}

@@ -1,20 +1,26 @@
 #!/bin/sh
-# Build and run the libFuzzer target for the HTTP request parser.
+# Build and run the libFuzzer targets.
 #
-#   tests/fuzz/run.sh [ITERATIONS]      default 20000: a few seconds, for
-#                                       make test; make fuzz passes more
+#   tests/fuzz/run.sh [ITERATIONS]      default 20000 per target: a few
+#                                       seconds, for make test; make fuzz
+#                                       passes more
 #
-# Builds build/fuzz/fuzz_http_parse with clang (libFuzzer, ASan, UBSan),
-# refreshes the corpus build/fuzz/corpus/http from the committed seeds in
-# tests/fuzz/seeds/http/ (what the fuzzer adds there is kept between runs),
-# runs ITERATIONS inputs and prints "PASS fuzz.http_parse (N runs)" or
-# "FAIL fuzz.http_parse: why", exiting 0 or 1. A crashing input is saved
-# as build/fuzz/crash-* (or leak-*, timeout-*); rerun it with
-#   build/fuzz/fuzz_http_parse build/fuzz/crash-...
-#
-# The parser's limits are built small here (head 1024 bytes, target 256,
-# 16 headers) so that inputs of a few KB reach them: the code that
-# enforces them is the same at any size.
+# Targets, each built as build/fuzz/fuzz_NAME with clang (libFuzzer, ASan,
+# UBSan), with its corpus build/fuzz/corpus/NAME refreshed from the
+# committed seeds in tests/fuzz/seeds/NAME/ (what the fuzzer adds there is
+# kept between runs):
+#   http_parse  the HTTP request parser. Its limits are built small here
+#               (head 1024 bytes, target 256, 16 headers) so that inputs of
+#               a few KB reach them: the code that enforces them is the
+#               same at any size.
+#   tls_record  what a client sends to the TLS port, into a server engine
+#               configured as the kernel's (net/tls/tls_engine.c), BearSSL
+#               itself built with coverage and sanitizers (build/bearssl/
+#               fuzz, by tools/build-bearssl.sh fuzz).
+# Each prints "PASS fuzz.NAME (N runs)" or "FAIL fuzz.NAME: why"; the exit
+# status is 1 if any failed. A crashing input is saved as
+# build/fuzz/NAME-crash-* (or -leak-*, -timeout-*); rerun it with
+#   build/fuzz/fuzz_NAME build/fuzz/NAME-crash-...
 #
 # Environment: CLANG (default clang), FUZZ_ARGS (more libFuzzer options,
 # e.g. "-max_total_time=600 -jobs=4").
@@ -25,35 +31,49 @@ cd "$(dirname "$0")/../.." || exit 2
 RUNS=${1:-20000}
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
-BIN=$OUT/fuzz_http_parse
-CORPUS=$OUT/corpus/http
-LOG=$OUT/http_parse.log
-DICT=$OUT/http.dict
+CFLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -Werror -I."
 
 case $RUNS in
 '' | *[!0-9]*)
-	echo "FAIL fuzz.http_parse: ITERATIONS must be a number, not '$RUNS'"
+	echo "FAIL fuzz: ITERATIONS must be a number, not '$RUNS'"
 	exit 2
 	;;
 esac
-mkdir -p "$CORPUS"
+mkdir -p "$OUT"
 
-if ! "$CLANG" -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -I. \
-	-DHTTP_MAX_HEAD=1024 -DHTTP_MAX_URI=256 -DHTTP_MAX_HEADERS=16 \
-	-o "$BIN" tests/fuzz/fuzz_http_parse.c apps/httpd/http_parse.c \
-	apps/httpd/http_body.c apps/httpd/http_path.c \
-	>"$OUT/build.log" 2>&1; then
-	echo "FAIL fuzz.http_parse: build failed (is clang's libFuzzer installed?)"
-	sed 's/^/    /' "$OUT/build.log" >&2
-	exit 1
-fi
+# fuzz NAME SEEDS DICT MAXLEN -- CLANG-ARGS...: build and run one target.
+fuzz() {
+	name=$1 seeds=$2 dict=$3 maxlen=$4
+	shift 5
+	bin=$OUT/fuzz_$name corpus=$OUT/corpus/$name log=$OUT/$name.log
+	mkdir -p "$corpus"
+	# shellcheck disable=SC2086 # CFLAGS is a list of flags
+	if ! "$CLANG" $CFLAGS -o "$bin" "$@" >"$OUT/$name.build.log" 2>&1; then
+		echo "FAIL fuzz.$name: build failed (is clang's libFuzzer installed?)"
+		sed 's/^/    /' "$OUT/$name.build.log" >&2
+		return 1
+	fi
+	for seed in "$seeds"/*; do
+		[ -f "$seed" ] && cp "$seed" "$corpus/seed-$(basename "$seed")"
+	done
+	# shellcheck disable=SC2086 # FUZZ_ARGS is a list of options
+	"$bin" -runs="$RUNS" ${dict:+-dict="$dict"} -max_len="$maxlen" -timeout=10 \
+		-artifact_prefix="$OUT/$name-" -print_final_stats=1 ${FUZZ_ARGS:-} \
+		"$corpus" >"$log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$log" | tail -n 1)
+	if [ "$rc" -eq 0 ]; then
+		echo "PASS fuzz.$name (${runs:-$RUNS} runs)"
+		return 0
+	fi
+	artifact=$(sed -n 's/.*Test unit written to \([^ ]*\).*/\1/p' "$log" | tail -n 1)
+	why=$(grep -m 1 -E 'invariant broken|ERROR: (AddressSanitizer|libFuzzer)|runtime error' "$log")
+	echo "FAIL fuzz.$name: ${why:-exit status $rc}${artifact:+ (input: $artifact)}"
+	tail -n 40 "$log" | sed 's/^/    /' >&2
+	return 1
+}
 
-for seed in tests/fuzz/seeds/http/*; do
-	[ -f "$seed" ] && cp "$seed" "$CORPUS/seed-$(basename "$seed")"
-done
-
-cat >"$DICT" <<'EOF'
+cat >"$OUT/http.dict" <<'DICT'
 "GET"
 "HEAD"
 "POST"
@@ -87,22 +107,38 @@ cat >"$DICT" <<'EOF'
 "0\x0d\x0a\x0d\x0a"
 ";ext=\"v\""
 "ffffffffffffffff"
-EOF
+DICT
 
-# shellcheck disable=SC2086 # FUZZ_ARGS is a list of options
-"$BIN" -runs="$RUNS" -dict="$DICT" -max_len=4096 -timeout=10 \
-	-artifact_prefix="$OUT/" -print_final_stats=1 ${FUZZ_ARGS:-} \
-	"$CORPUS" >"$LOG" 2>&1
-rc=$?
+# Record headers, handshake types, extension codes (SNI, ALPN, groups,
+# signature algorithms, renegotiation info, max fragment length).
+cat >"$OUT/tls.dict" <<'DICT'
+"\x16\x03\x01"
+"\x16\x03\x03"
+"\x15\x03\x03\x00\x02"
+"\x14\x03\x03\x00\x01\x01"
+"\x17\x03\x03"
+"\x01\x00"
+"\x00\x00"
+"\x00\x10"
+"\x00\x0a"
+"\x00\x0d"
+"\xff\x01"
+"\x00\x01"
+"\x00\x17"
+"\xc0\x2b"
+"\xc0\x2f"
+"\xcc\xa9"
+"\x08http/1.1"
+"\x02h2"
+"localhost"
+DICT
 
-runs=$(sed -n 's/^stat::number_of_executed_units:[[:space:]]*//p' "$LOG" |
-	tail -n 1)
-if [ "$rc" -eq 0 ]; then
-	echo "PASS fuzz.http_parse (${runs:-$RUNS} runs)"
-	exit 0
-fi
-artifact=$(sed -n 's/.*Test unit written to \([^ ]*\).*/\1/p' "$LOG" | tail -n 1)
-why=$(grep -m 1 -E 'invariant broken|ERROR: (AddressSanitizer|libFuzzer)|runtime error' "$LOG")
-echo "FAIL fuzz.http_parse: ${why:-exit status $rc}${artifact:+ (input: $artifact)}"
-tail -n 40 "$LOG" | sed 's/^/    /' >&2
-exit 1
+status=0
+fuzz http_parse tests/fuzz/seeds/http "$OUT/http.dict" 4096 -- \
+	-DHTTP_MAX_HEAD=1024 -DHTTP_MAX_URI=256 -DHTTP_MAX_HEADERS=16 \
+	tests/fuzz/fuzz_http_parse.c apps/httpd/http_parse.c \
+	apps/httpd/http_body.c apps/httpd/http_path.c || status=1
+fuzz tls_record tests/fuzz/seeds/tls "$OUT/tls.dict" 8192 -- \
+	-isystem build/bearssl/fuzz/include tests/fuzz/fuzz_tls_record.c \
+	net/tls/tls_engine.c net/tls/tls_cert.c build/bearssl/fuzz/lib/libbearssl.a || status=1
+exit $status

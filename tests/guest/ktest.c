@@ -10,6 +10,7 @@
 #include "kernel/tests.h"
 #include "kernel/time.h"
 #include "kernel/arch/x86.h"
+#include "runtime/runtime.h"
 
 extern const struct ktest __start_ktests[], __stop_ktests[];
 
@@ -30,6 +31,13 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 int ktest_failed(void)
 {
 	return cur_failed;
+}
+
+uint64_t ktest_wait_tasks(uint64_t alive, unsigned timeout_ms)
+{
+	for (unsigned i = 0; i < timeout_ms && rt_tasks_alive() > alive; i++)
+		task_sleep(ms(1));
+	return rt_tasks_alive();
 }
 
 /* Does `word` (one item of the spec) select t? */

@@ -43,6 +43,12 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int ktest_failed(void);
 
+/* Wait up to timeout_ms until at most `alive` tasks exist (what
+   rt_tasks_alive said before the test spawned any), so that a test's
+   tasks are gone, not just done, before later tests count tasks or stack
+   pages. Returns rt_tasks_alive() at the end: KT_EQ it with `alive`. */
+uint64_t ktest_wait_tasks(uint64_t alive, unsigned timeout_ms);
+
 #define KT_ASSERT(c)								\
 	do {									\
 		if (!(c)) {							\

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/cpu.h"
+#include "kernel/vm.h"
 #include "tests/guest/ktest.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
@@ -45,9 +46,7 @@ KTEST(runtime, hundred_thousand_tasks)
 	KT_EQ(sum, (uint64_t)(N - 1) * N * (2 * (uint64_t)N - 1) / 6);
 	chan_free(out);
 	free(jobs);
-	for (int i = 0; i < 200 && rt_tasks_alive() > alive0; i++)
-		task_sleep(ms(1));
-	KT_EQ(rt_tasks_alive(), alive0);	/* every spawned task is gone */
+	KT_EQ(ktest_wait_tasks(alive0, 200), alive0);	/* every spawned task is gone */
 }
 
 /* A pipeline keeps order: a buffered chain of stages passes 1..N through
@@ -255,14 +254,16 @@ static void spread_task(void *arg)
 }
 
 /* Spawns every task from CPU 0 (a task pinned there), as the issue asks:
-   the others must come and steal. */
+   the others must come and steal. Where it runs is noted first: once the
+   last task is spawned the waiter may see the group done before the
+   spawner runs again (its vCPU may be descheduled on a busy host). */
 static void spawn_from_cpu0(void *arg)
 {
 	struct spread *sp = arg;
+	sp->spawner_cpu = task_cpu();
 	for (int i = 0; i < 400; i++)
 		if (!go(spread_task, sp))
 			wg_done(&sp->wg);
-	sp->spawner_cpu = task_cpu();
 }
 
 KTEST(sched, tasks_spread_to_every_cpu)
@@ -449,44 +450,64 @@ KTEST(timer, many_sleepers_wake_in_order)
 
 /* ---- stacks ---- */
 
-static volatile uintptr_t lowest_frame;
-
-/* About 1 KiB of stack per level. */
-static __attribute__((noinline)) uint64_t recurse(int depth, volatile uint8_t *prev)
+/* About 1 KiB of stack per level; *low (if given) ends as the lowest
+   frame's address. Each caller passes its own, so tasks recursing at once
+   do not mix up their depths. */
+static __attribute__((noinline)) uint64_t recurse(int depth, volatile uint8_t *prev,
+						  uintptr_t *low)
 {
 	volatile uint8_t frame[1024];
 	frame[0] = (uint8_t)depth;
-	if ((uintptr_t)frame < lowest_frame)
-		lowest_frame = (uintptr_t)frame;
+	if (low && (uintptr_t)frame < *low)
+		*low = (uintptr_t)frame;
 	frame[1023] = prev ? prev[0] : 0;
 	if (depth == 0)
 		return frame[0] + frame[1023];
-	return recurse(depth - 1, frame) + frame[0];
+	return recurse(depth - 1, frame, low) + frame[0];
 }
+
+/* What deep_task saw of its own stack: depth is written last (release),
+   so a reader that sees it non-zero sees the page counts too. */
+struct deep {
+	uint64_t spanned, mapped;	/* pages from the deepest frame to the top */
+	uint64_t depth;			/* bytes */
+};
 
 static void deep_task(void *arg)
 {
-	uint64_t *r = arg;
+	struct deep *d = arg;
 	volatile uint8_t top;
-	lowest_frame = UINTPTR_MAX;
-	recurse(200, NULL);			/* ~200 KiB of frames */
-	*r = (uintptr_t)&top - lowest_frame;	/* how deep it went */
+	uintptr_t low = UINTPTR_MAX;
+	recurse(200, NULL, &low);		/* ~200 KiB of frames */
+	/* This task's own pages, counted while they are still its own: the
+	   global count (rt_stack_pages) moves whenever another task exits. */
+	uint64_t spanned = 0, mapped = 0;
+	for (uint64_t a = PAGE_ROUND_DOWN(low); a <= (uintptr_t)&top; a += PAGE_SIZE) {
+		spanned++;
+		mapped += vm_translate(a) != (uint64_t)-1;
+	}
+	d->spanned = spanned;
+	d->mapped = mapped;
+	a_store_release(&d->depth, (uint64_t)((uintptr_t)&top - low));
 }
 
+/* Every page the recursion reached was mapped on demand. */
 KTEST(stack, grows_to_200k)
 {
-	uint64_t r = 0, pages0 = rt_stack_pages();
-	KT_ASSERT(go(deep_task, &r));
-	for (int i = 0; i < 2000 && !r; i++)
+	static struct deep d;
+	d = (struct deep){ 0 };
+	KT_ASSERT(go(deep_task, &d));
+	for (int i = 0; i < 2000 && !a_load_acquire(&d.depth); i++)
 		task_sleep(ms(1));
-	KT_ASSERT(r >= 200u << 10);
-	KT_ASSERT(rt_stack_pages() >= pages0);
+	KT_ASSERT(d.depth >= 200u << 10);
+	KT_ASSERT(d.spanned >= (200u << 10) / PAGE_SIZE);
+	KT_EQ(d.mapped, d.spanned);
 }
 
 static void overflow_task(void *arg)
 {
 	(void)arg;
-	recurse(300, NULL);			/* ~300 KiB: past 256 KiB */
+	recurse(300, NULL, NULL);		/* ~300 KiB: past 256 KiB */
 }
 
 KTEST_F(stack, overflow_panics, KTEST_EXPECT_PANIC)
@@ -500,21 +521,21 @@ KTEST_F(stack, overflow_panics, KTEST_EXPECT_PANIC)
 static void small_stack_task(void *arg)
 {
 	uint64_t *r = arg;
-	*r = recurse(20, NULL) + 1;		/* ~21 KiB */
+	*r = recurse(20, NULL, NULL) + 1;	/* ~21 KiB */
 }
 
 KTEST(stack, size_is_settable)
 {
 	uint64_t r = 0;
 	struct task_attr big = { "big-stack", 1u << 20, -1 };
-	static uint64_t deep;
-	deep = 0;
+	static struct deep deep;
+	deep = (struct deep){ 0 };
 	KT_ASSERT(task_spawn(&big, deep_task, &deep));	/* 1 MiB stack */
 	struct task_attr small = { "small-stack", 32u << 10, -1 };
 	KT_ASSERT(task_spawn(&small, small_stack_task, &r));
-	for (int i = 0; i < 2000 && (!r || !deep); i++)
+	for (int i = 0; i < 2000 && (!r || !a_load_acquire(&deep.depth)); i++)
 		task_sleep(ms(1));
-	KT_ASSERT(r != 0 && deep != 0);
+	KT_ASSERT(r != 0 && deep.depth >= 200u << 10);
 	struct task_attr huge = { "too-big", (size_t)TASK_STACK_MAX + 4096, -1 };
 	KT_ASSERT(task_spawn(&huge, small_stack_task, &r) == NULL);
 }
@@ -610,8 +631,6 @@ KTEST_F(runtime, million_parked, KTEST_EXPLICIT)
 	KT_EQ(wg_wait_timeout(&m.done, ms(600000)), 0);
 	printf("million: all released and finished in %llu ms\n",
 	       (unsigned long long)((time_ns() - t1) / 1000000));
-	for (int i = 0; i < 1000 && rt_tasks_alive() > alive0; i++)
-		task_sleep(ms(1));
-	KT_EQ(rt_tasks_alive(), alive0);
+	KT_EQ(ktest_wait_tasks(alive0, 1000), alive0);
 	chan_free(m.gate);
 }

@@ -3,7 +3,9 @@
 #
 # Each tests/host/test_X.c is linked with the harness and with the code it
 # tests: the files named on a "// host-test-sources: a.c b.c" line among
-# its first lines (paths from the repo root), or else kernel/X.c. Binaries
+# its first lines (paths from the repo root; a library such as
+# build/bearssl/host/lib/libbearssl.a may be among them: BearSSL's headers
+# are on the include path), or else kernel/X.c. Binaries
 # go to build/host/. The tests' PASS/FAIL lines are forwarded; a binary
 # that fails to build or dies without finishing adds a FAIL line of its
 # own and its stderr. Exits non-zero if anything failed. The top-level
@@ -35,7 +37,7 @@ for test in tests/host/test_*.c; do
 
 	bin="$OUT/$name"
 	# shellcheck disable=SC2086 # word splitting of flag and source lists
-	if ! $CC $CFLAGS -I. -o "$bin" $HARNESS "$test" $sources \
+	if ! $CC $CFLAGS -I. -isystem build/bearssl/host/include -o "$bin" $HARNESS "$test" $sources \
 		>"$bin.build.log" 2>&1; then
 		echo "FAIL host.$stem.build: compile failed (sources: $sources)"
 		sed 's/^/    /' "$bin.build.log" >&2

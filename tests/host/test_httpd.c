@@ -230,7 +230,7 @@ static void setup(void)
 		.now = now_fn,
 		.alloc_count = allocs_fn,
 		.snapshot = snapshot_fn,
-		.epoch = 784111777, /* Sun, 06 Nov 1994 08:49:37 GMT */
+		.epoch_ns = 784111777000000000ull, /* Sun, 06 Nov 1994 08:49:37 GMT */
 	};
 }
 

@@ -13,13 +13,20 @@
  *     .bss): memory is bounded, known at link time, and the request path
  *     never calls malloc (DESIGN.md: "per-connection data comes from fixed
  *     pools"). Memory cost, measured (`nm -S build/weft`):
- *       TCP PCBs       12,288 x   280 B    3.3 MiB
+ *       TCP PCBs       12,288 x   320 B    3.8 MiB   (dual-stack addresses)
  *       TCP segments   32,768 x    32 B    1.0 MiB
- *       PBUF_POOL       8,192 x 1,552 B   12.1 MiB   (RX, unread data)
+ *       PBUF_POOL       8,192 x 1,576 B   12.3 MiB   (RX, unread data)
  *       heap (MEM_SIZE)                   16.0 MiB   (TX data, headers)
  *       pbuf headers    4,096 x    24 B    0.1 MiB
- *     32.5 MiB of .bss in all (zeroed at boot in well under a
- *     millisecond), none of it in the image file.
+ *       IPv6 (neighbors, destinations, ND queue, reassembly, MLD),
+ *       DNS (32 names, 16 requests), 64 UDP pcbs:  ~25 KiB
+ *     33.2 MiB of .bss in all (zeroed at boot in well under a
+ *     millisecond), none of it in the image file. Dual stack and DNS
+ *     added 0.7 MiB of it: 40 B more per TCP pcb (ip_addr_t holds either
+ *     family), 24 B more per PBUF_POOL buffer (room for the IPv6 header),
+ *     the rest the tables above. net/'s own pools sit beside them:
+ *     16,384 connections x 104 B (1.6 MiB), 4,096 UDP queue nodes x 48 B
+ *     (192 KiB), 32 UDP sockets.
  *   - TIME_WAIT never stalls accept: see MEMP_NUM_TCP_PCB and TCP_MSL
  *     below, and net/lwip/timewait.c.
  */
@@ -56,7 +63,7 @@
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) lwip_hook_tcp_isn(lip, lport, rip, rport)
 /* A SYN that hits a TIME_WAIT pcb starts a new connection instead of
    being answered with an ACK (net/lwip/timewait.c); the hook sees every
-   IPv4 packet before lwIP parses it. */
+   IPv4 packet before lwIP parses it (LWIP_HOOK_IP6_INPUT below: IPv6). */
 #define LWIP_HOOK_IP4_INPUT(p, inp)	lwip_hook_ip4_input(p, inp)
 
 /* ---- memory ------------------------------------------------------------- */
@@ -87,9 +94,10 @@
    (SYN_RCVD). TIME_WAIT never exhausts the pool: when it is empty,
    tcp_alloc() aborts the oldest TIME_WAIT pcb, then the oldest LAST_ACK,
    then the oldest CLOSING one, before it fails (it never kills an
-   established connection of equal priority). 280 B each: 3.3 MiB. */
+   established connection of equal priority). 320 B each: 3.8 MiB. */
 #define MEMP_NUM_TCP_PCB		12288
-/* Listening sockets: a few apps (echo, http, metrics) and the tests. */
+/* Listening sockets: a few apps (echo, http, metrics) and the tests.
+   A dual-stack listener is one pcb. */
 #define MEMP_NUM_TCP_PCB_LISTEN		16
 /* Queued TCP segments (unsent, unacknowledged, out of order) across all
    connections: on average ~3 per connection at 10,000 connections, or
@@ -99,20 +107,18 @@
    fragments and zero-copy references. With LWIP_NETIF_TX_SINGLE_PBUF,
    TCP copies instead, so few are in use. */
 #define MEMP_NUM_PBUF			4096
-/* UDP: DHCP, tests, small apps. */
-#define MEMP_NUM_UDP_PCB		16
 /* lwIP's internal timers, plus a few spare: Weft code uses the runtime's
    timers, not sys_timeout() (see net_timers_next_ns in net/timers.h). */
 #define MEMP_NUM_SYS_TIMEOUT		(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 /* Packets queued while ARP resolves their next hop: a burst of SYN-ACKs
    to a new gateway entry after boot or an ARP expiry. */
 #define MEMP_NUM_ARP_QUEUE		64
-/* Receive buffers. PBUF_POOL_BUFSIZE comes out at 1,528 bytes (MSS +
-   headers + PBUF_LINK_ENCAPSULATION_HLEN): one holds a whole 1514-byte
+/* Receive buffers. PBUF_POOL_BUFSIZE comes out at 1,552 bytes (MSS + the
+   IPv6 and TCP headers + PBUF_LINK_ENCAPSULATION_HLEN): one holds a whole 1514-byte
    frame and its 12-byte virtio-net header, so a driver may post pool
    pbufs to the RX ring directly or copy each frame into one. A
    connection's unread data stays in them until conn_read takes it.
-   8,192 x 1,552 B is 12 MiB: at 10,000 connections most hold nothing
+   8,192 x 1,576 B is 12.3 MiB: at 10,000 connections most hold nothing
    unread at any moment; when the pool runs out, frames are dropped and
    TCP retransmits (out-of-order data is given back first). */
 #define PBUF_POOL_SIZE			8192
@@ -153,23 +159,72 @@
 /* ---- IP, ICMP, UDP, DHCP ------------------------------------------------ */
 
 #define LWIP_IPV4			1
-/* IPv4 only (the issue): IPv6 would double the code and the pcb size. */
-#define LWIP_IPV6			0
+/* Dual stack: IPv6 beside IPv4 on the one netif (ip_addr_t holds either;
+   listeners bound to IP_ANY_TYPE take both). Link-local address from the
+   MAC, SLAAC from router advertisements (LWIP_IPV6_AUTOCONFIG, router
+   solicitations at link up), static ip6=/gw6= (net/ipconfig6.c). Three
+   addresses: link-local, one from SLAAC, one static. */
+#define LWIP_IPV6			1
+#define LWIP_IPV6_NUM_ADDRESSES		3
+#define LWIP_IPV6_AUTOCONFIG		1
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT	1
+#define LWIP_IPV6_FORWARD		0
+/* Reassembly keeps its bookkeeping (pointers: 8 bytes here) apart from
+   the fragment header, which is too small for it on 64-bit. */
+#define IPV6_FRAG_COPYHEADER		1
+/* Neighbor discovery. Clients of a server mostly sit behind one router,
+   but a LAN of them is on-link: 32 neighbors, like the ARP table. The
+   destination cache has one entry per remote address (the least recently
+   used is recycled when it is full): 64 x 48 B (nd6.c indexes it with an
+   s8_t: 127 at most). Packets wait in
+   MEMP_NUM_ND6_QUEUE while a neighbor resolves, as in MEMP_NUM_ARP_QUEUE. */
+#define LWIP_ND6_NUM_NEIGHBORS		32
+#define LWIP_ND6_NUM_DESTINATIONS	64
+#define LWIP_ND6_QUEUEING		1
+#define MEMP_NUM_ND6_QUEUE		64
+/* MLD groups: all-nodes and one solicited-node group per address. */
+#define MEMP_NUM_MLD6_GROUP		8
+/* DNS servers from router advertisements (RDNSS, RFC 8106): cheap, and
+   what SLAAC-only networks give. No DHCPv6 (stateless DHCPv6 would only
+   add the same). */
+#define LWIP_ND6_RDNSS_MAX_DNS_SERVERS	2
+#define LWIP_IPV6_DHCP6			0
+/* gw6=: the static default router, asked for off-link destinations when
+   no router advertised itself (net/ipconfig6.c). */
+#define LWIP_HOOK_ND6_GET_GW(netif, dest) ipconfig6_gateway(netif, dest)
+/* TIME_WAIT recycling sees IPv6 SYNs too (net/lwip/timewait.c). */
+#define LWIP_HOOK_IP6_INPUT(p, inp)	lwip_hook_ip6_input(p, inp)
 /* Answer ping; nothing in Weft sends raw IP, so no raw pcbs. */
 #define LWIP_ICMP			1
 #define LWIP_RAW			0
 #define LWIP_UDP			1
+/* UDP pcbs: the apps' sockets (net/udp.c), the resolver's random source
+   ports (DNS_MAX_SOURCE_PORTS), DHCP. */
+#define MEMP_NUM_UDP_PCB		64
 /* The guest configures itself with DHCP when the command line has no
    ip= word, as a cloud VM must. */
 #define LWIP_DHCP			1
 /* Skip the ARP probe for the offered address: on a virtual network the
    DHCP server is authoritative, and the probe costs half a second of boot. */
 #define DHCP_DOES_ARP_CHECK		0
-/* No link-local fallback, no multicast, no name resolution: a server
-   appliance is configured with an address and answers clients. */
+/* DNS servers from the lease (slots 0-1 of the resolver's list; RDNSS
+   writes the same slots: the later one wins). */
+#define LWIP_DHCP_MAX_DNS_SERVERS	2
+/* No link-local IPv4 fallback, no IPv4 multicast. */
 #define LWIP_AUTOIP			0
 #define LWIP_IGMP			0
-#define LWIP_DNS			0
+/* The resolver (net/dns.c): lwIP's DNS client, A and AAAA. Its table is
+   the cache and the queries in flight: net/dns.c lets at most
+   NET_DNS_INFLIGHT (16) requests in at once, so 32 entries always leave
+   room; each is ~290 B (the name). Random transaction ids and source
+   ports (LWIP_DNS_SECURE's default), a UDP pcb per port; answers are kept
+   at most an hour. */
+#define LWIP_DNS			1
+#define DNS_TABLE_SIZE			32
+#define DNS_MAX_REQUESTS		16
+#define DNS_MAX_SERVERS			4
+#define DNS_MAX_SOURCE_PORTS		16
+#define DNS_MAX_TTL			3600
 
 /* ---- TCP ---------------------------------------------------------------- */
 
@@ -245,6 +300,8 @@
 #define CHECKSUM_CHECK_UDP		1
 #define CHECKSUM_CHECK_TCP		1
 #define CHECKSUM_CHECK_ICMP		1
+#define CHECKSUM_GEN_ICMP6		1
+#define CHECKSUM_CHECK_ICMP6		1
 
 /* ---- statistics --------------------------------------------------------- */
 

@@ -9,6 +9,8 @@
  *   lwip_rand()            LWIP_RAND: DHCP xids, first ephemeral ports
  *   lwip_hook_tcp_isn()    LWIP_HOOK_TCP_ISN: RFC 6528 sequence numbers
  *   lwip_hook_ip4_input()  LWIP_HOOK_IP4_INPUT: TIME_WAIT recycling
+ *   lwip_hook_ip6_input()  LWIP_HOOK_IP6_INPUT: the same for IPv6
+ *   ipconfig6_gateway()    LWIP_HOOK_ND6_GET_GW: gw6= (net/ipconfig6.c)
  *   net_lwip_assert_locked()  the net-lock check behind
  *                          LWIP_ASSERT_CORE_LOCKED and SYS_ARCH_PROTECT
  * Only standard types here: lwIP includes this before its own typedefs.
@@ -33,7 +35,8 @@ void net_lwip_assert_locked(void);
 #define NET_LWIP_ASSERT_LOCKED()	do { } while (0)
 #endif
 
-struct ip4_addr;
+struct ip_addr;
+struct ip6_addr;
 struct pbuf;
 struct netif;
 
@@ -41,11 +44,16 @@ struct netif;
 uint32_t lwip_rand(void);
 /* Initial sequence number for a connection between these endpoints
    (ports in host order). Under the net lock. */
-uint32_t lwip_hook_tcp_isn(const struct ip4_addr *local_ip, uint16_t local_port,
-			   const struct ip4_addr *remote_ip, uint16_t remote_port);
-/* Sees each IPv4 packet first (p->payload at the IP header). Returns 0:
-   lwIP goes on with the packet (it never consumes one). Under the lock. */
+uint32_t lwip_hook_tcp_isn(const struct ip_addr *local_ip, uint16_t local_port,
+			   const struct ip_addr *remote_ip, uint16_t remote_port);
+/* See each IPv4 / IPv6 packet first (p->payload at the IP header).
+   Return 0: lwIP goes on with the packet (they never consume one). Under
+   the lock. */
 int lwip_hook_ip4_input(struct pbuf *p, struct netif *inp);
+int lwip_hook_ip6_input(struct pbuf *p, struct netif *inp);
+/* The static IPv6 default router (gw6=) for an off-link dest, or NULL.
+   Under the lock. */
+const struct ip6_addr *ipconfig6_gateway(struct netif *n, const struct ip6_addr *dest);
 
 /* TIME_WAIT recycling counters (net/lwip/timewait.c), under the net lock. */
 struct net_tw_stats {
