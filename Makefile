@@ -76,7 +76,7 @@ $(shell mkdir -p $(BUILD)/obj && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = "DEB
 $(KOBJ) $(TOBJ): $(FLAGS_STAMP)
 
 .PHONY: all setup newlib image run test test-debug test-host test-kvm fuzz bench-runtime bench-net \
-	bench bench-kvm clean distclean
+	bench bench-kvm profile insn-plugin clean distclean
 
 all: $(BUILD)/weft $(BUILD)/weft-test
 
@@ -181,6 +181,17 @@ bench-net: setup
 # builds its own image (serving the same page as the Linux guest).
 bench: setup
 	$(Q)bench/http.sh
+
+# Where Weft's guest instructions go under a load (root, a tap in a private
+# netns): PROFILE_LOAD=http-keepalive|http-close|echo, PROFILE_CLIENTS (8),
+# PROFILE_SECONDS (10), PROFILE_SMP (1), PROFILE_TOP (30); see bench/profile.sh.
+profile: setup
+	$(Q)bench/profile.sh
+
+# QEMU's instruction-count plugin (tools/insn/), which make bench,
+# bench-runtime and profile build for themselves.
+insn-plugin:
+	$(Q)tools/insn/build.sh
 
 # KVM exits per request, Weft beside nginx, inside the KVM lane
 # (bench/kvm.sh; it builds the bench image and the Linux peer).

@@ -7,7 +7,12 @@
 # status is 1 only when a server could not be measured).
 #
 # usage: bench/http.sh           (as root; WEFT_ACCEL=kvm|tcg to choose)
-#   BENCH_SMPS ("1 2")   vCPU counts;  BENCH_WRK_SECONDS (10)
+#   BENCH_SMPS ("1 2")   vCPU counts of the timed runs;  BENCH_WRK_SECONDS (10)
+#   BENCH_INSN_SMPS ("1") vCPU counts of the instruction counts
+#   BENCH_PARTS ("timed insn")  which parts to run: the timed runs (req/s,
+#                        latency, boot) and/or the instruction counts; the
+#                        table shows a part not run from its last run
+#   BENCH_INSN_*         the counted loads, see bench/http_insn.sh
 #
 # The page: all three serve the same 612 bytes, bench/linux/index.html (or
 # $LINUX_PEER_PAGE, as bench/linux/build.sh). Weft gets it from a bench
@@ -35,6 +40,14 @@
 #           many-connection case; -d10s: enough requests to smooth the
 #           scheduler noise of a shared machine, short enough to run all six
 #           configurations in a few minutes.
+#   insns   guest instructions per request: a boot of its own with QEMU's
+#           instruction-count plugin (under the plugin TCG runs slower, so
+#           it is never the timed boot, and it is always TCG: plugins need
+#           it), 1 vCPU, wrk -t1 -c8 keep-alive; the difference of a 10000-
+#           and a 2000-request window over the 8000 extra requests, three
+#           pairs in the boot: median and spread. The method and what the
+#           figure means: bench/http_insn.sh. "vs nginx" beside it is the
+#           ratio to nginx's count.
 # Weft runs with httpd_max_requests=1000000 (its default closes a
 # keep-alive connection after 1000 requests; nginx.conf allows 1000000,
 # Go's server has no limit), so no server pays for reconnects.
@@ -46,16 +59,25 @@
 # booted (bench/linux/run.sh): no decompressor time in either boot.
 #
 # Writes under build/bench/: http.dat (one line per server and vCPU count),
-# http.txt (the table), http.md (the table in markdown, for README.md),
-# http.png (gnuplot: req/s and boot time), http-*.log (consoles).
-# Takes about 4 minutes under TCG.
+# http-insn.dat (the instruction counts: one line per server and vCPU
+# count, with every pair), http.txt (the table), http.md (the table in
+# markdown, for README.md), http.png (gnuplot: req/s and boot time),
+# http-*.log (consoles). Takes about 5 minutes under TCG.
 set -euo pipefail
 BENCH_ME=bench
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tools/insn/lib.sh
+. "$(dirname "$0")/../tools/insn/lib.sh"
+# shellcheck source=bench/http_insn.sh
+. "$(dirname "$0")/http_insn.sh"
 cd "$BENCH_REPO"
 
 SMPS=${BENCH_SMPS:-"1 2"}
+INSN_SMPS=${BENCH_INSN_SMPS:-1}
+PARTS=" ${BENCH_PARTS:-timed insn} "
+[[ $PARTS == *" timed "* ]] || SMPS=""
+[[ $PARTS == *" insn "* ]] || INSN_SMPS=""
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 mkdir -p "$BENCH_OUT"
 start_s=$(date +%s)
@@ -65,17 +87,7 @@ bench_need_tools wrk:wrk gnuplot:gnuplot-nox curl:curl ip:iproute2 python3:pytho
 # ---- the images -----------------------------------------------------------------
 page=${LINUX_PEER_PAGE:-bench/linux/index.html}
 [ -f "$page" ] || bench_die "no page $page"
-site=$BENCH_OUT/site
-mkdir -p "$site"
-find "$site" -mindepth 1 ! -name index.html -exec rm -rf {} + 2>/dev/null || true
-cmp -s "$page" "$site/index.html" || cp "$page" "$site/index.html"
-weft=$BENCH_OUT/weft/weft
-# Its own make (not the jobserver of a `make bench` above it, whose pipe
-# this script does not inherit).
-env -u MAKEFLAGS -u MFLAGS make --no-print-directory -j"$(nproc)" BUILD="$BENCH_OUT/weft" \
-	NEWLIB=build/newlib LWIP_DIR=build/deps/lwip SITE="$site" all >&2 ||
-	bench_die "building the bench image failed"
-[ -f "$weft" ] || bench_die "no $weft"
+weft=$(bench_weft_image "$page")
 bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
 BENCH_ACCEL=$(bench_accel "$weft")
 
@@ -85,7 +97,7 @@ weft_stripped=$(stat -c %s "$BENCH_TMP/weft.stripped")
 linux_size=$(($(stat -c %s build/bench/linux/vmlinuz) + $(stat -c %s build/bench/linux/initramfs.cpio.gz)))
 
 bench_ns_setup
-bench_note "namespace $BENCH_NS, accel $BENCH_ACCEL, q35, vCPUs: $SMPS; wrk -t2 -c64 -d${WRK_SECONDS}s"
+bench_note "namespace $BENCH_NS, accel $BENCH_ACCEL, q35, vCPUs: ${SMPS:--}; wrk -t2 -c64 -d${WRK_SECONDS}s; instruction counts at vCPUs: ${INSN_SMPS:--}"
 
 cat >"$BENCH_TMP/report.lua" <<'EOF'
 -- wrk's done() hook: one line of numbers (latencies in microseconds)
@@ -98,30 +110,38 @@ done = function(summary, latency, requests)
 end
 EOF
 
+# A part that is not run keeps its file from the last run that ran it, so
+# the table shows the last figures of both.
 dat=$BENCH_OUT/http.dat
-{
+if [ -n "$SMPS" ] || [ ! -f "$dat" ]; then {
 	echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ), accel $BENCH_ACCEL, q35, wrk -t2 -c64 -d${WRK_SECONDS}s keep-alive, $(stat -c %s "$page")-byte page"
 	echo "# host: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 	echo "# image bytes: Weft = the stripped kernel ELF ($weft_size unstripped); Linux = vmlinuz + initramfs.cpio.gz"
 	echo "# server vcpus req_per_s p50_us p99_us boot_ms ready_ms requests errors page image_bytes"
-} >"$dat"
+} >"$dat"; fi
 status=0
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 
+# start_server SERVER SMP LOG: boot it; sets ready_re (its console's line
+# that says it listens) and img (its image's bytes)
+start_server() {
+	case $1 in
+	weft)
+		bench_start_weft "$3" "$2" "$weft" "app=httpd httpd_max_requests=1000000"
+		ready_re='httpd: port 80([^0-9]|$)' img=$weft_stripped
+		;;
+	*)
+		bench_start_linux "$3" "$2" "$1"
+		ready_re="linux-peer: ready $1" img=$linux_size
+		;;
+	esac
+}
+
 for smp in $SMPS; do
 	for s in weft nginx gohttp; do
 		log=$BENCH_OUT/http-$s-smp$smp.log
-		case $s in
-		weft)
-			bench_start_weft "$log" "$smp" "$weft" "app=httpd httpd_max_requests=1000000"
-			ready_re='httpd: port 80([^0-9]|$)' img=$weft_stripped
-			;;
-		*)
-			bench_start_linux "$log" "$smp" "$s"
-			ready_re="linux-peer: ready $s" img=$linux_size
-			;;
-		esac
+		start_server "$s" "$smp" "$log"
 		read -r first ready why < <(bench_first_answer http 80 "$ready_re" "$log")
 		if [ "$first" = - ]; then
 			bench_note "$s, $smp vCPU: no answer from http://$BENCH_GUEST_IP/: ${why//_/ } (console: $log)"
@@ -159,25 +179,77 @@ for smp in $SMPS; do
 	done
 done
 
+# ---- guest instructions per request (bench/http_insn.sh) ---------------------------
+idat=$BENCH_OUT/http-insn.dat
+if [ -n "$INSN_SMPS" ] || [ ! -f "$idat" ]; then {
+	echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): guest instructions per keep-alive GET / under QEMU's instruction-count plugin (TCG), q35"
+	echo "# wrk -t1 -c$BENCH_INSN_CLIENTS; per pair: ($BENCH_INSN_LARGE-request window - $BENCH_INSN_SMALL-request window) / $((BENCH_INSN_LARGE - BENCH_INSN_SMALL)); $BENCH_INSN_REPS pairs per boot after $BENCH_INSN_WARMUP warm-up requests"
+	echo "# server vcpus median min max pairs..."
+} >"$idat"; fi
+timed_accel=$BENCH_ACCEL
+BENCH_ACCEL=tcg
+for smp in $INSN_SMPS; do
+	for s in weft nginx gohttp; do
+		log=$BENCH_OUT/http-insn-$s-smp$smp.log
+		insn_setup "$BENCH_TMP/insn-$s-$smp" ||
+			bench_die "the instruction-count plugin did not build (tools/insn/build.sh)"
+		BENCH_QEMU_EXTRA=("${INSN_QEMU_ARGS[@]}")
+		start_server "$s" "$smp" "$log"
+		read -r first _ why < <(bench_first_answer http 80 "$ready_re" "$log")
+		if [ "$first" = - ] || ! pairs=$(bench_insn_http); then
+			bench_note "$s, $smp vCPU, counted: no figure: ${why//_/ } (console: $log)"
+			bench_log_tail "$log"
+			echo "$s $smp ? ? ?" >>"$idat"
+			status=1
+			bench_stop
+			continue
+		fi
+		per=$(cut -d' ' -f1 <<<"$pairs" | sort -n | tr '\n' ' ')
+		read -r -a v <<<"$per"
+		echo "$s $smp ${v[$((${#v[@]} / 2))]} ${v[0]} ${v[-1]} $per" >>"$idat"
+		bench_note "$s, $smp vCPU: guest instructions per request: $per(windows: $(cut -d' ' -f2,3 <<<"$pairs" | tr '\n' ' '))"
+		bench_stop
+	done
+done
+BENCH_QEMU_EXTRA=()
+BENCH_ACCEL=$timed_accel
+
 # ---- table, markdown, chart -------------------------------------------------------
-python3 - "$dat" "$BENCH_OUT" "$BENCH_ACCEL" "$WRK_SECONDS" "$weft_size" "$(stat -c %s "$page")" <<'EOF' | tee "$BENCH_OUT/http.txt"
+python3 - "$dat" "$BENCH_OUT" "$BENCH_ACCEL" "$WRK_SECONDS" "$weft_size" "$(stat -c %s "$page")" "$idat" \
+	"$BENCH_INSN_CLIENTS" "$BENCH_INSN_REPS" <<'EOF' | tee "$BENCH_OUT/http.txt"
 import os, subprocess, sys
-dat, out, accel, secs, weft_unstripped, page_bytes = sys.argv[1:7]
+dat, out, accel, secs, weft_unstripped, page_bytes, idat, iclients, ireps = sys.argv[1:10]
 rows = {}
 for l in open(dat):
     if l.startswith("#") or not l.strip():
         continue
     f = l.split()
     rows[(f[0], int(f[1]))] = f
-smps = sorted({k[1] for k in rows})
+insn = {}
+for l in open(idat):
+    if l.startswith("#") or not l.strip():
+        continue
+    f = l.split()
+    insn[(f[0], int(f[1]))] = f
+smps = sorted({k[1] for k in rows} | {k[1] for k in insn})
 servers = [("weft", "Weft"), ("nginx", "Linux nginx"), ("gohttp", "Linux Go net/http")]
 def num(s, key, i):
     try:
         return float(rows[(s, key)][i])
     except (KeyError, ValueError, IndexError):
         return None
+def inum(s, key, i):
+    try:
+        return float(insn[(s, key)][i])
+    except (KeyError, ValueError, IndexError):
+        return None
 def ratio(a, b):
     return a / b if a is not None and b else None
+def spread(s, key):
+    med, lo, hi = inum(s, key, 2), inum(s, key, 3), inum(s, key, 4)
+    return "-" if med is None or lo is None or hi is None or not med else f"{100 * (hi - lo) / med:.1f}%"
+def fk(x):
+    return "-" if x is None else f"{x:,.0f}"
 def f0(x):
     return "-" if x is None else f"{x:.0f}"
 def fms(us):
@@ -190,7 +262,8 @@ def mib(b):
     return f"{b / 1024:.0f} KiB" if b < 1048576 else f"{b / 1048576:.1f} MiB"
 title = (f"HTTP keep-alive, {page_bytes}-byte page, wrk -t2 -c64 -d{secs}s over a tap in a "
          f"private netns; q35, accel {accel}")
-hdr = ["server", "vCPUs", "req/s", "vs nginx", "p50 ms", "p99 ms", "boot ms", "vs nginx", "image", "errors", "page"]
+hdr = ["server", "vCPUs", "req/s", "vs nginx", "p50 ms", "p99 ms", "boot ms", "vs nginx",
+       "insns/req", "vs nginx", "spread", "image", "errors", "page"]
 table = []
 for smp in smps:
     for s, name in servers:
@@ -198,7 +271,9 @@ for smp in smps:
         r = rows.get((s, smp), [])
         table.append([name, str(smp), f0(rps), fr(ratio(rps, num("nginx", smp, 2))),
                       fms(num(s, smp, 3)), fms(num(s, smp, 4)), f0(boot),
-                      fr(ratio(boot, num("nginx", smp, 5))), mib(num(s, smp, 10)),
+                      fr(ratio(boot, num("nginx", smp, 5))),
+                      fk(inum(s, smp, 2)), fr(ratio(inum(s, smp, 2), inum("nginx", smp, 2))),
+                      spread(s, smp), mib(num(s, smp, 10)),
                       r[8] if len(r) > 8 else "-", r[9] if len(r) > 9 else "-"])
 w = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(hdr)]
 print(title)
@@ -207,11 +282,18 @@ for t in table:
     print("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i]) for i, c in enumerate(t)))
 r1 = ratio(num("weft", 1, 2), num("nginx", 1, 2))
 b1 = ratio(num("weft", 1, 5), num("nginx", 1, 5))
-targets = [f"Weft/nginx req/s on 1 vCPU: {fr(r1)} (target >= 3x): " +
+i1 = ratio(inum("nginx", 1, 2), inum("weft", 1, 2))
+targets = [f"nginx/Weft guest instructions per request on 1 vCPU: {fr(i1)} "
+           "(what a KVM guest's CPU pays per request; exits per request, the other KVM cost, "
+           "come from make bench-kvm)",
+           f"Weft/nginx req/s on 1 vCPU: {fr(r1)} (target >= 3x; TCG wall clock, a sanity check): " +
            ("-" if r1 is None else "met" if r1 >= 3 else "NOT met"),
            f"Weft/nginx boot-to-first-response on 1 vCPU: {fr(b1)} (target <= 0.10x): " +
            ("-" if b1 is None else "met" if b1 <= 0.1 else "NOT met")]
 print("\n".join(targets))
+print(f"insns/req: a separate boot under QEMU's instruction-count plugin (TCG), wrk -t1 -c{iclients} "
+      f"keep-alive; the median of {ireps} (large - small window) / extra requests; spread = "
+      "(max - min) / median; vs nginx: its ratio to nginx's (lower is better)")
 print(f"image: Weft = its kernel ELF, stripped ({weft_unstripped} bytes as built, with debug info); "
       "Linux = vmlinuz + initramfs.cpio.gz (one image for nginx and Go)")
 
@@ -226,6 +308,10 @@ with open(f"{out}/http.md", "w") as md:
              "`200` answer to `GET /`, polled every 20 ms; image: Weft's kernel ELF stripped, Linux's "
              "vmlinuz + initramfs.cpio.gz (the Linux guest boots the ELF inside vmlinuz through PVH, "
              "as Weft boots).\n")
+    md.write(f"- insns/req: guest instructions per request, from a separate boot of each server under "
+             f"QEMU's instruction-count plugin (`tools/insn/`), wrk -t1 -c{iclients} keep-alive: the "
+             f"median of {ireps} differences between a large and a small load window, divided by the "
+             "extra requests (`bench/http_insn.sh`); spread = (max - min) / median.\n")
     md.write(f"- All three serve the same page; one run per configuration, under {accel.upper()} on a "
              f"shared {os.cpu_count()}-CPU host (wrk and QEMU on the same cores): ratios mean more "
              "than absolute values. Reproduce: `make bench` (as root; it builds everything it needs).\n")
@@ -273,9 +359,11 @@ unset multiplot
 """
 with open(f"{out}/http.gp", "w") as g:
     g.write(gp)
-r = subprocess.run(["gnuplot", f"{out}/http.gp"], capture_output=True, text=True)
-if r.returncode != 0:
-    sys.stderr.write("bench: gnuplot failed:\n" + r.stderr)
+# No timed runs (BENCH_PARTS=insn): no chart to draw.
+if any(num(s, smp, 2) is not None for smp in smps for s, _ in servers):
+    r = subprocess.run(["gnuplot", f"{out}/http.gp"], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write("bench: gnuplot failed:\n" + r.stderr)
 EOF
 bench_note "wrote $BENCH_OUT/{http.dat,http.txt,http.md,http.png}; consoles: $BENCH_OUT/http-*.log; $(($(date +%s) - start_s)) s"
 exit $status

@@ -139,17 +139,22 @@ bench_start() {
 }
 
 # bench_start_weft LOG SMP KERNEL APPEND
+# bench_start_linux LOG SMP ROLE
+# Both add BENCH_QEMU_EXTRA (an array, empty unless set: e.g. the
+# instruction-count plugin's -plugin option) to QEMU's command line.
+BENCH_QEMU_EXTRA=()
 bench_start_weft() {
 	bench_qemu_opts "$2" "$1"
 	bench_start "$1" "$BENCH_REPO/tools/qemu.sh" "${BENCH_OPTS[@]}" --kernel "$3" \
-		--append "$4 ip=$BENCH_GUEST_IP/$BENCH_PREFIX gw=$BENCH_HOST_IP"
+		--append "$4 ip=$BENCH_GUEST_IP/$BENCH_PREFIX gw=$BENCH_HOST_IP" \
+		-- "${BENCH_QEMU_EXTRA[@]+"${BENCH_QEMU_EXTRA[@]}"}"
 }
 
-# bench_start_linux LOG SMP ROLE
 bench_start_linux() {
 	bench_qemu_opts "$2" "$1"
 	bench_start "$1" "$BENCH_REPO/bench/linux/run.sh" "$3" "${BENCH_OPTS[@]}" \
-		--append "weft.ip=$BENCH_GUEST_IP/$BENCH_PREFIX weft.gw=$BENCH_HOST_IP"
+		--append "weft.ip=$BENCH_GUEST_IP/$BENCH_PREFIX weft.gw=$BENCH_HOST_IP" \
+		-- "${BENCH_QEMU_EXTRA[@]+"${BENCH_QEMU_EXTRA[@]}"}"
 }
 
 # bench_stop: stop the running guest (its whole process group) and forget

@@ -11,8 +11,8 @@
 #      first); --no-install-recommends keeps the set to what is named here.
 #   2. lwIP 2.1.3 source: `apt-get source lwip` into build/deps, linked as
 #      build/deps/lwip. apt-get source needs deb-src entries; when there are
-#      none, a weft-deb-src.sources file mirroring the Debian `deb` entries is
-#      added (third-party repositories are not mirrored).
+#      none, tools/deb-src.sh adds a weft-deb-src.sources file mirroring the
+#      Debian `deb` entries (third-party repositories are not mirrored).
 #   3. BearSSL 0.6 source: `apt-get source bearssl`, linked as build/deps/bearssl
 #      (the same way).
 #   4. newlib 3.3.0 built for the kernel (tools/build-newlib.sh, cached).
@@ -90,52 +90,6 @@ lwip_version() { # prints MAJOR.MINOR.REVISION from init.h
 	           print ma "." mi "." re }' "$h"
 }
 
-# Writes /etc/apt/sources.list.d/weft-deb-src.sources: the Debian `deb`
-# entries again, as `deb-src`.
-add_deb_src() {
-	local out=/etc/apt/sources.list.d/weft-deb-src.sources
-	local d822=/etc/apt/sources.list.d/debian.sources
-	if [ -f "$d822" ]; then
-		# deb822: copy each stanza whose Types include deb, with Types replaced.
-		awk 'BEGIN { RS = ""; ORS = "\n\n" }
-		     {
-		       n = split($0, L, "\n"); keep = 0; s = ""
-		       for (i = 1; i <= n; i++) {
-		         if (L[i] ~ /^Types:/) {
-		           if (L[i] ~ /[ \t]deb([ \t]|$)/) keep = 1
-		           L[i] = "Types: deb-src"
-		         }
-		         s = s L[i] (i < n ? "\n" : "")
-		       }
-		       if (keep) print s
-		     }' "$d822" >"$out.tmp"
-	elif [ -f /etc/apt/sources.list ]; then
-		# One-line format: each "deb [opts] URI SUITE COMPONENTS..." line of a
-		# Debian archive becomes a stanza.
-		awk '$1 == "deb" && $0 ~ /debian/ {
-		       i = 2; signed = ""
-		       if ($2 ~ /^\[/) {
-		         for (; i <= NF; i++) {
-		           if ($i ~ /^\[?signed-by=/) { signed = $i; sub(/^\[?signed-by=/, "", signed); sub(/\]$/, "", signed) }
-		           if ($i ~ /\]$/) { i++; break }
-		         }
-		       }
-		       printf "Types: deb-src\nURIs: %s\nSuites: %s\nComponents:", $i, $(i + 1)
-		       for (j = i + 2; j <= NF; j++) printf " %s", $j
-		       printf "\n"
-		       if (signed != "") printf "Signed-By: %s\n", signed
-		       printf "\n"
-		     }' /etc/apt/sources.list >"$out.tmp"
-	else
-		die "no Debian apt sources found to mirror as deb-src"
-	fi
-	[ -s "$out.tmp" ] || { rm -f "$out.tmp"; die "no Debian deb entries found to mirror as deb-src"; }
-	mv "$out.tmp" "$out"
-	say "lwip: added deb-src entries in $out"
-	apt_updated=0
-	apt_update
-}
-
 # fetch_source PKG DIRGLOB LINK FILE: `apt-get source PKG` into LINK-src,
 # with LINK a symlink to the unpacked DIRGLOB directory; only when LINK/FILE
 # is missing.
@@ -144,11 +98,7 @@ fetch_source() {
 	[ -f "$link/$file" ] && return 0
 	is_root || die "missing $pkg source in $link (run tools/setup.sh as root)"
 	mkdir -p "$deps"
-	if ! apt-get source --print-uris "$pkg" >/dev/null 2>&1; then
-		add_deb_src
-		apt-get source --print-uris "$pkg" >/dev/null 2>&1 ||
-			die "apt-get source cannot find $pkg even with deb-src entries"
-	fi
+	"$repo/tools/deb-src.sh" "$pkg" || exit 1
 	say "$pkg: fetching with apt-get source"
 	rm -rf "$link-src"
 	mkdir -p "$link-src"

@@ -1,7 +1,10 @@
 // bench/go/rtbench.go — the runtime micro-benchmarks of
 // tests/guest/bench_runtime.c, measured on Go's runtime the same way, so
 // bench/runtime.sh can print the two side by side. Prints
-// "BENCH name value unit" lines.
+// "BENCH name value unit" lines, and for the four that bench/runtime.sh
+// counts in instructions "BENCH ops.name N unit": the operations the whole
+// run performed, warm-up included. "rtbench NAME" runs one benchmark;
+// "rtbench none" runs none (the empty run that instruction counts subtract).
 package main
 
 import (
@@ -14,6 +17,8 @@ import (
 )
 
 func bench(name string, v int64, unit string) { fmt.Printf("BENCH %s %d %s\n", name, v, unit) }
+
+func benchOps(name string, n int64, unit string) { bench("ops."+name, n, unit) }
 
 func spawnExit() {
 	const n = 200000
@@ -29,6 +34,7 @@ func spawnExit() {
 			bench("spawn_exit", time.Since(t0).Nanoseconds()/n, "ns/task")
 		}
 	}
+	benchOps("spawn_exit", 2*n, "tasks")
 }
 
 // Two goroutines yielding to each other on one P, as the guest pins both
@@ -50,6 +56,7 @@ func yield() {
 	}
 	wg.Wait()
 	bench("yield", time.Since(t0).Nanoseconds()/(2*rounds), "ns/switch")
+	benchOps("yield", 2*rounds, "switches")
 }
 
 func pingpong() {
@@ -72,6 +79,7 @@ func pingpong() {
 	close(a)
 	<-done
 	bench("chan_pingpong", dt.Nanoseconds()/rounds, "ns/roundtrip")
+	benchOps("chan_pingpong", rounds, "roundtrips")
 }
 
 func mutexHandoff() {
@@ -98,6 +106,7 @@ func mutexHandoff() {
 		os.Exit(1)
 	}
 	bench("mutex_handoff", time.Since(t0).Nanoseconds()/(2*rounds), "ns/handoff")
+	benchOps("mutex_handoff", 2*rounds, "handoffs")
 }
 
 func sleepLateness() {

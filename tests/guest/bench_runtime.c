@@ -2,7 +2,10 @@
  * tests/guest/bench_runtime.c — the runtime's micro-benchmarks (test=bench,
  * run by bench/runtime.sh beside the same measures in Go). They print
  * "BENCH name value unit" lines and assert nothing about speed: these
- * machines are shared and noisy.
+ * machines are shared and noisy. The four that bench/runtime.sh also
+ * counts in instructions print "BENCH ops.name N unit" too: how many
+ * operations the whole test performed (warm-up included), what the
+ * instruction count of a boot that runs it alone is divided by.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #define BENCH(name, value, unit) \
 	printf("BENCH %s %llu %s\n", name, (unsigned long long)(value), unit)
+#define BENCH_OPS(name, n, unit) BENCH("ops." name, n, unit)
 
 static void done_task(void *arg)
 {
@@ -35,6 +39,7 @@ KTEST_F(bench, spawn_exit, KTEST_EXPLICIT)
 		if (round)
 			BENCH("spawn_exit", (time_ns() - t0) / N, "ns/task");
 	}
+	BENCH_OPS("spawn_exit", 2 * N, "tasks");
 }
 
 struct pingpong {
@@ -64,6 +69,7 @@ KTEST_F(bench, yield, KTEST_EXPLICIT)
 	task_spawn(&a, yielder, &p);
 	wg_wait(&p.wg);
 	BENCH("yield", (time_ns() - t0) / (2 * (uint64_t)p.rounds), "ns/switch");
+	BENCH_OPS("yield", 2 * (uint64_t)p.rounds, "switches");
 }
 
 static void ponger(void *arg)
@@ -90,6 +96,7 @@ KTEST_F(bench, chan_pingpong, KTEST_EXPLICIT)
 	chan_close(p.a);
 	wg_wait(&p.wg);
 	BENCH("chan_pingpong", dt / p.rounds, "ns/roundtrip");
+	BENCH_OPS("chan_pingpong", p.rounds, "roundtrips");
 	chan_free(p.a);
 	chan_free(p.b);
 }
@@ -117,6 +124,7 @@ KTEST_F(bench, mutex_handoff, KTEST_EXPLICIT)
 	wg_wait(&p.wg);
 	KT_EQ(p.counter, 2 * (uint64_t)p.rounds);
 	BENCH("mutex_handoff", (time_ns() - t0) / (2 * (uint64_t)p.rounds), "ns/handoff");
+	BENCH_OPS("mutex_handoff", 2 * (uint64_t)p.rounds, "handoffs");
 }
 
 static int cmp_u64(const void *a, const void *b)
