@@ -18,7 +18,8 @@
 #          no test code in the shipped kernel                  boot.*
 #   e2e    every executable tests/e2e/*.sh                     (their names)
 #   docs   the deployment examples in docs/deploy/, read by their
-#          own tools (tests/docs/deploy.sh)                    docs.*
+#          own tools (tests/docs/deploy.sh); make help covers
+#          every target (tests/docs/make_help.sh)              docs.*
 #   kvm    the KVM lane: Weft under real KVM inside an outer
 #          Linux guest under TCG (tests/kvm/stage.sh says what
 #          runs there); `tests/run.sh kvm` runs it alone        kvm.*
@@ -511,6 +512,13 @@ stage_docs() {
 	forward "" "$out"
 	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
 		fail docs.run "tests/docs/deploy.sh exited with status $rc without a FAIL line (see $LOGS/docs.err)"
+	fi
+	out=$LOGS/docs-make-help.out
+	tests/docs/make_help.sh >"$out" 2>"$LOGS/docs-make-help.err"
+	rc=$?
+	forward "" "$out"
+	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
+		fail docs.make-help.run "tests/docs/make_help.sh exited with status $rc without a FAIL line"
 	fi
 }
 
