@@ -14,7 +14,8 @@
 #   million a million tasks parked at once (6 GiB guest)      guest.million.*
 #   panic  expected panics, from tests/guest/panic_cases.txt   panic.*
 #   boot   every boot path: -kernel on pc/q35/microvm, the disk
-#          images under SeaBIOS and OVMF, command-line words;
+#          images under SeaBIOS and OVMF, command-line words, a
+#          baked app= naming no app (powers off, fail);
 #          no test code in the shipped kernel                  boot.*
 #   e2e    every executable tests/e2e/*.sh                     (their names)
 #   docs   the deployment examples in docs/deploy/, read by their
@@ -354,6 +355,28 @@ stage_boot() {
 			--machine q35 --smp 2 --firmware bios --disk "$IMGDIR/weft.qcow2" --format qcow2
 		if boot_wanted boot.gce-ovmf || wanted boot.gce-tar-format; then
 			gce_checks "$IMGDIR/weft-gce.tar.gz" "$gce" "$cmdline"
+		fi
+	fi
+
+	# A disk image whose baked command line names no app: one console line
+	# naming the apps there are, then the VM powers off with "fail".
+	if wanted boot.img-nosuch && need_kernel boot.img-nosuch; then
+		local dir=$IMGDIR/nosuch log=$LOGS/boot.img-nosuch.log problems=()
+		rm -rf "$dir"
+		if ! tools/mkimage.sh "$KERNEL" "$dir" "app=nosuch" >"$LOGS/boot.img-nosuch.mkimage.log" 2>&1; then
+			problems+=("tools/mkimage.sh failed: $(tail -n 1 "$LOGS/boot.img-nosuch.mkimage.log")")
+		else
+			qemu_run "$log" --machine q35 --smp 2 --disk "$dir/weft.qcow2" --timeout "$IMG_TIMEOUT"
+			[ "$rc" -eq 1 ] || problems+=("status $(status_name "$rc"), want fail")
+			grep -qE '^weft: no app named "nosuch" in this image \(have:.* httpd.*\); powering off$' "$log" ||
+				problems+=("no 'weft: no app named \"nosuch\" in this image (have: ...); powering off' line")
+		fi
+		rm -rf "$dir"
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail boot.img-nosuch "$(join "${problems[@]}") (log $log)"
+			show_tail boot.img-nosuch "$log"
+		else
+			pass boot.img-nosuch "$(grep -m1 '^weft: no app named' "$log")"
 		fi
 	fi
 

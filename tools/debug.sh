@@ -36,6 +36,7 @@ PY
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/weft-debug.XXXXXX")
 log=$repo/build/debug-console.log
 qemu_pid="" fwd_pid=""
+# shellcheck disable=SC2317 # cleanup runs from the EXIT trap
 cleanup() {
 	for p in $fwd_pid $qemu_pid; do kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true

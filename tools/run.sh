@@ -36,6 +36,7 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/weft-run.XXXXXX")
 fwd_pid=""
+# shellcheck disable=SC2317 # cleanup runs from the EXIT trap
 cleanup() {
 	if [ -n "$fwd_pid" ]; then
 		kill "$fwd_pid" 2>/dev/null || true

@@ -38,7 +38,7 @@ fi
 problems=()
 for v in CMDLINE SMP MEM SITE TLS_CERT TLS_KEY DEBUG; do
 	grep -qE "^  $v " <<<"$help" || problems+=("make help does not list $v")
-	grep -qE "^$v[[:space:]]*[?:]?=" "${files[@]}" || problems+=("$v is not a variable of the build")
+	grep -qE "^${v}[[:space:]]*[?:]?=" "${files[@]}" || problems+=("$v is not a variable of the build")
 done
 if [ ${#problems[@]} -gt 0 ]; then
 	fail variables "$(printf '%s; ' "${problems[@]}")"
