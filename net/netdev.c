@@ -15,9 +15,10 @@
 
 static struct netdev *(*const drivers[])(void) = {
 	virtio_netdev_probe,
+	e1000_probe,
 };
 
-#define DRIVERS_SUPPORTED "virtio-net"
+#define DRIVERS_SUPPORTED "virtio-net, e1000 82540EM/82545EM, e1000e 82574L"
 
 static void report_none(void)
 {

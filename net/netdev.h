@@ -131,5 +131,6 @@ static inline struct netdev_stats netdev_stats(const struct netdev *d)
 /* The drivers' probes, in netdev_probe's order: each returns its first
    device brought up, or NULL. */
 struct netdev *virtio_netdev_probe(void);	/* virtio_netdev.c */
+struct netdev *e1000_probe(void);		/* e1000.c */
 
 #endif
