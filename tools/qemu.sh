@@ -243,8 +243,8 @@ q35) machine_args=(-M q35) ;;     # ICH9 + PCIe: what clouds look like
 # microvm: no PCI, no firmware tables beyond ACPI; virtio over MMIO. acpi=on
 # so that the guest finds the MADT (all CPUs) and the DSDT's virtio-mmio
 # devices (the default "auto" means on for x86, but say it).
-# virtio-mmio devices are made modern (version 2), QEMU 7.2 makes them
-# legacy (version 1) by default; Weft's transport speaks both, and
+# virtio-mmio devices are made modern (version 2; QEMU 7.2 makes them
+# legacy, version 1, by default). Weft's transport speaks both, and
 # --mmio-legacy leaves QEMU's default.
 microvm)
 	machine_args=(-M microvm,acpi=on)

@@ -1,8 +1,8 @@
 /*
  * kernel/virtio/virtio.h — what a virtio device driver sees of a
  * device, whichever transport carries it (virtio_pci.c: modern PCI;
- * virtio_mmio.c: MMIO version 2 for microvm). Layering: virtqueue
- * (rings) -> transport (registers, interrupts) -> device driver
+ * virtio_mmio.c: MMIO version 2 or legacy version 1, for microvm).
+ * Layering: virtqueue (rings) -> transport (registers, interrupts) -> device driver
  * (virtio-net, net/virtio_net.c; virtio-rng, kernel/virtio/virtio_rng.c;
  * a virtio-blk would sit beside them on the same two layers).
  *
