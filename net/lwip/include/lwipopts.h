@@ -277,16 +277,20 @@
 #define TCP_MSL				30000UL
 /* Keepalive is per connection (SOF_KEEPALIVE), for conn_* to offer. */
 #define LWIP_TCP_KEEPALIVE		1
-/* Compute the checksum while tcp_write copies the data: one pass over the
-   payload instead of two. */
-#define LWIP_CHECKSUM_ON_COPY		1
+/* No checksum while tcp_write copies the data: lwIP's "on copy" is a copy
+   and then a sum (lwip_chksum_copy), and on a device that checksums what
+   we send (virtio-net's CSUM: net/netif.c turns TCP's off) the sum is
+   wasted; without the device, tcp_output sums the segment once, the same
+   work. */
+#define LWIP_CHECKSUM_ON_COPY		0
 /* Ephemeral ports of outgoing connections start at a random point. */
 #define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
 
 /* ---- checksums ---------------------------------------------------------- */
 
-/* Generated in software (lwIP cannot leave partial checksums for
-   VIRTIO_NET_F_CSUM), and checked in software unless the device vouched:
+/* Generated in software, except TCP's on a device with VIRTIO_NET_F_CSUM
+   (the netif turns it off; the driver has the device fill it in), and
+   checked in software unless the device vouched:
    the device's "data valid" mark (GUEST_CSUM) is per frame while lwIP's
    switch is per netif, so net/netif.c clears the netif's TCP/UDP check
    bits around the input of each vouched frame. The loopback netif skips
