@@ -56,6 +56,7 @@
  * exhausted pool refuses new connections with a reset, counted.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "kernel/panic.h"
 #include "lwip/tcp.h"
@@ -334,7 +335,10 @@ int net_listen(uint16_t port, int backlog, struct listener **out)
 	l->backlog = backlog;
 	tcp_arg(lp, l);
 	tcp_accept(lp, on_accept);
+	uint16_t bound = lp->local_port;
 	net_unlock();
+	/* The line tools/run.sh waits for to forward a host port here. */
+	printf("net: listening on TCP port %u\n", bound);
 	*out = l;
 	return 0;
 }

@@ -69,7 +69,8 @@ struct listener;
    connections the stack has completed but net_accept has not yet taken
    (past it, new ones are reset and counted as refused). Half-open
    connections are bounded separately, by min(backlog, 255) (lwIP's
-   limit). -EADDRINUSE, -ENOMEM (16 listeners at most). */
+   limit). -EADDRINUSE, -ENOMEM (16 listeners at most). Says so on the
+   console ("net: listening on TCP port N": make run forwards to it). */
 int net_listen(uint16_t port, int backlog, struct listener **out);
 /* The next connection; blocks until one arrives or the deadline passes
    (0 = none): -ETIMEDOUT; -EBADF once the listener is closed. */
