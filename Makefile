@@ -75,7 +75,7 @@ $(shell mkdir -p $(BUILD)/obj && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = "DEB
 	echo "DEBUG=$(DEBUG)" > $(FLAGS_STAMP); })
 $(KOBJ) $(TOBJ): $(FLAGS_STAMP)
 
-.PHONY: all setup newlib image run test test-debug test-host test-kvm test-overcommit fuzz bench-runtime bench-net \
+.PHONY: all setup newlib image run test test-debug test-host test-kvm test-overcommit fuzz bench-runtime bench-net bench-burst bench-loss \
 	bench bench-kvm profile insn-plugin clean distclean
 
 all: $(BUILD)/weft $(BUILD)/weft-test
@@ -182,6 +182,20 @@ bench-runtime: setup
 bench-net: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
 	$(Q)bench/net.sh
+
+## Connect bursts (1,000 and 5,000 connects at once, every third closed by
+## RST): how long the last connect and the request after wait, Weft beside
+## the Linux guest (root, a tap in a private netns; bench/burst.sh).
+bench-burst: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/burst.sh
+
+## Goodput of one 10 MB echo at 1% loss, 5% loss and 5% loss with
+## reordering (tests/e2e/netem_relay.py), Weft beside the Linux guest
+## (root, taps in a private netns; bench/loss.sh).
+bench-loss: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/loss.sh
 
 # HTTP against Linux nginx and Go net/http, 1 and 2 vCPUs, same flags; it
 # builds its own image (serving the same page as the Linux guest).
