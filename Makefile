@@ -75,7 +75,7 @@ $(shell mkdir -p $(BUILD)/obj && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = "DEB
 	echo "DEBUG=$(DEBUG)" > $(FLAGS_STAMP); })
 $(KOBJ) $(TOBJ): $(FLAGS_STAMP)
 
-.PHONY: all setup newlib image run test test-debug test-host test-kvm test-overcommit fuzz bench-runtime bench-net bench-burst bench-loss \
+.PHONY: all setup newlib image run test test-debug test-host test-kvm test-overcommit fuzz bench-runtime bench-net bench-burst bench-loss soak \
 	bench bench-kvm profile insn-plugin clean distclean
 
 all: $(BUILD)/weft $(BUILD)/weft-test
@@ -196,6 +196,13 @@ bench-burst: setup
 bench-loss: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
 	$(Q)bench/loss.sh
+
+## Churn: 200,000 short connections in a row (SOAK_CONNS), the first and
+## the last 10,000 timed, Weft beside the Linux guest (root, a tap in a
+## private netns; bench/soak.sh).
+soak: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/soak.sh
 
 # HTTP against Linux nginx and Go net/http, 1 and 2 vCPUs, same flags; it
 # builds its own image (serving the same page as the Linux guest).

@@ -18,7 +18,8 @@ the test created.
                                          last block of 1000 may take at most
                                          twice as long as the first (if not,
                                          one more block is measured and
-                                         judged instead: noisy machines)
+                                         judged instead: noisy machines);
+                                         --no-judge: only report the times
   reset HOST PORT [--stats-port P]       1 MB sent, then close with SO_LINGER
                                          0 (RST) mid-transfer; the server must
                                          drop the connection (stats back to
@@ -374,6 +375,13 @@ def cmd_churn(a):
     first, last = blocks[0], blocks[-1]
     summary = "first %d took %.2f s, last %d took %.2f s (ratio %.2f)" % (
         a.block, first, a.block, last, last / max(first, 1e-9))
+    if not a.judge:
+        # Figures only (benchmarks are not tests): every block's time, and
+        # the first and last blocks' rates.
+        print("churn: %d connections in %.1f s (%.0f/s); %s; blocks of %d: %s "
+              "first_s=%.2f last_s=%.2f" % (a.count, total, a.count / total, summary, a.block,
+                                            fmt_blocks(blocks), first, last))
+        return
     if last > a.max_ratio * first and a.remeasure:
         # These machines are shared and noisy: one slow block may be a
         # neighbour's doing. A stall persists, so measure one block more
@@ -732,6 +740,8 @@ def main():
     sp.add_argument("--count", type=int, default=20000)
     sp.add_argument("--block", type=int, default=1000)
     sp.add_argument("--max-ratio", type=float, default=2.0)
+    sp.add_argument("--no-judge", dest="judge", action="store_false",
+                    help="report the blocks' times, judge only that all succeeded")
     sp.add_argument("--no-remeasure", dest="remeasure", action="store_false",
                     help="judge by the last block even when one more might clear it")
     sp.add_argument("--conn-timeout", type=float, default=10)
