@@ -51,22 +51,21 @@ $(LWIP_STAMP): $(LWIP_PATCHES) $(LWIP_DIR)/src/include/lwip/init.h net/lwip.mk
 	done
 	$(Q)touch $@
 
-# Every source is in the copy once the stamp exists. Copies keep the
-# tree's times (cp -a) and patched files get new ones, so a changed patch
-# rebuilds just the objects of the files it touches (and, through the
-# dependency files, of what includes a patched header).
+# Every source is in the copy once the stamp exists.
 $(LWIP_TREE)/src/%.c: | $(LWIP_STAMP)
 	@:
 
-$(BUILD)/obj/lwip/%.o: $(LWIP_TREE)/src/%.c | $(NEWLIB)/lib/libc.a $(LWIP_STAMP)
+$(BUILD)/obj/lwip/%.o: $(LWIP_TREE)/src/%.c | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D)
 	@echo "  CC      lwip/$*.c"
 	$(Q)$(CC) $(KCFLAGS) $(LWIP_CFLAGS) -c $< -o $@
 
-# Our files that include lwIP headers need its tree too: without it, say
-# what to do instead of "lwip/tcp.h: No such file".
-$(filter $(BUILD)/obj/net/% $(BUILD)/obj/apps/% $(BUILD)/obj/tests/guest/%,$(KOBJ) $(TOBJ)): \
-	| $(LWIP_STAMP)
+# Any kernel file may include lwIP's headers, and make reads a header's
+# time before the stamp's recipe remakes the copy: so every object depends
+# on the stamp itself. A changed patch rebuilds the kernel, as a changed
+# flag does (FLAGS_STAMP); without the tree, the stamp's rule says what to
+# do instead of "lwip/tcp.h: No such file".
+$(KOBJ) $(TOBJ): $(LWIP_STAMP)
 
 # Only runs when a file of lwIP's tree is missing.
 $(LWIP_DIR)/src/%:
