@@ -94,6 +94,9 @@ struct netdev {
 	const char *name;		/* "virtio-pci@00:02.0", "e1000@00:03.0" */
 	const char *model;		/* "virtio-net", "82540EM", "82574L" */
 	uint8_t mac[6];
+	/* The device computes the TCP checksum of what it sends (the driver
+	   finds the TCP header in the frame itself): lwIP leaves it zero. */
+	bool tx_csum_tcp;
 };
 
 /* The first supported NIC, brought up (virtio-net first, PCI then MMIO,
