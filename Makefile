@@ -102,7 +102,7 @@ $(BUILD)/obj/kernel/version.c.o: $(VERSION_STAMP)
 $(BUILD)/obj/kernel/version.c.o: KCFLAGS += -DWEFT_VERSION='"$(VERSION)"'
 
 .PHONY: all help setup newlib image run debug test test-debug test-host test-kvm test-overcommit fuzz \
-	bench-runtime bench-net bench bench-kvm profile insn-plugin clean distclean
+	bench-runtime bench-net bench-burst bench-loss soak bench bench-kvm profile insn-plugin clean distclean
 
 ## all: build both kernels, build/weft (what ships) and build/weft-test (plus the in-guest suites)
 all: $(BUILD)/weft $(BUILD)/weft-test
@@ -230,6 +230,22 @@ bench-runtime: setup
 bench-net: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
 	$(Q)bench/net.sh
+
+## bench-burst: connect bursts (1,000 and 5,000 at once, every third closed by RST): the last connect's and the next request's wait, beside the Linux guest (root)
+bench-burst: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/burst.sh
+
+## bench-loss: goodput of one 10 MB echo at 1% loss, 5% loss and 5% loss with reordering, beside the Linux guest (root)
+bench-loss: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/loss.sh
+
+## soak: churn, 200,000 short connections in a row (SOAK_CONNS), the first and the last 10,000 timed, beside the Linux guest (root)
+## SOAK_CONNS: connections of make soak (default 200000)
+soak: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/soak.sh
 
 # HTTP against Linux nginx and Go net/http, 1 and 2 vCPUs, same flags; it
 # builds its own image (serving the same page as the Linux guest).

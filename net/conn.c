@@ -324,7 +324,9 @@ int net_listen(uint16_t port, int backlog, struct listener **out)
 		net_unlock();
 		return conn_errno(e);
 	}
-	struct tcp_pcb *lp = tcp_listen_with_backlog(pcb, backlog > 255 ? 255 : (u8_t)backlog);
+	/* lwIP's backlog is the SYN queue (16 bits wide by
+	   net/lwip/patches/0001); ours, l->backlog, the accept queue. */
+	struct tcp_pcb *lp = tcp_listen(pcb);
 	if (!lp) {
 		tcp_close(pcb);
 		net_unlock();

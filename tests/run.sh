@@ -218,10 +218,12 @@ stage_guest() {
 	guest_run 1
 	guest_run 4
 	# The device suites again with a NIC: virtio-net over PCI (MSI-X) on
-	# q35, over MMIO on microvm, and q35 with MSI-X off (INTx).
-	# net=off: the driver tests drive the device themselves.
+	# q35, over MMIO on microvm (version 2, and legacy version 1), and q35
+	# with MSI-X off (INTx). net=off: the driver tests drive the device
+	# themselves.
 	guest_run 2 guest.net-q35 q35 "pci,virtio,vnet net=off" --net user
 	guest_run 2 guest.net-microvm microvm "pci,virtio,vnet net=off" --net user
+	guest_run 2 guest.net-microvm-legacy microvm "pci,virtio,vnet net=off" --net user --mmio-legacy
 	guest_run 2 guest.net-q35-intx q35 "pci,virtio,vnet net=off" --net user -- -global virtio-net-pci.vectors=0
 	# The poller's own duties (link state, resetting a broken device),
 	# with the network stack owning the NIC, over PCI and over MMIO.
