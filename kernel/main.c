@@ -80,6 +80,7 @@ static void kmain_body(void)
 		int failed = tests_run(spec);
 		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
 	}
+	app_check();
 	if (!net_have_nic() && !net_is_off()) {
 		/* net_init said what it saw; an app would claim to listen. */
 		printf("weft: no app started: no network device to serve on\n");

@@ -11,19 +11,17 @@ CMDLINE_KEY(key_app, "app", "the application to start (httpd, echo, dns)");
 
 extern const struct app __start_apps[], __stop_apps[];
 
-void app_run(void)
+/* The app app= names; with none, one line naming those there are, and
+   power off with "fail": a misconfigured appliance says so and stops,
+   rather than running with nothing listening. */
+static const struct app *chosen(void)
 {
 	const char *name = kcmdline_str(&key_app);
 	if (!name)
 		name = "httpd";
 	for (const struct app *a = __start_apps; a < __stop_apps; a++)
-		if (!strcmp(a->name, name)) {
-			printf("weft: starting app %s\n", name);
-			a->main();
-			return;
-		}
-	/* A misconfigured appliance says so and stops, rather than running
-	   with nothing listening: one line, then power off with "fail". */
+		if (!strcmp(a->name, name))
+			return a;
 	char have[160];
 	size_t n = 0;
 	have[0] = 0;
@@ -32,4 +30,16 @@ void app_run(void)
 				      a->name);
 	printf("weft: no app named \"%s\" in this image (have:%s); powering off\n", name, have);
 	machine_exit(EXIT_FAIL);
+}
+
+void app_check(void)
+{
+	chosen();
+}
+
+void app_run(void)
+{
+	const struct app *a = chosen();
+	printf("weft: starting app %s\n", a->name);
+	a->main();
 }

@@ -29,10 +29,13 @@ struct app {
 	static const struct app app_##f						\
 		__attribute__((used, section("apps"), aligned(8))) = { nm, f }
 
-/* Run the main of the app that app= names (default "httpd"); with no such
-   app, say on one console line which there are and power the machine off
-   with EXIT_FAIL (kernel/exit.h: QEMU's isa-debug-exit, else ACPI). The first task, once every CPU and
-   the network are up (kmain). */
+/* Return if the image has the app app= names (default "httpd"); else say
+   on one console line which there are and power the machine off with
+   EXIT_FAIL (kernel/exit.h: QEMU's isa-debug-exit, else ACPI). kmain
+   checks before anything else could keep the app from starting. */
+void app_check(void);
+/* Run the main of the app that app= names (app_check's verdict first).
+   The first task, once every CPU and the network are up (kmain). */
 void app_run(void);
 
 #endif
