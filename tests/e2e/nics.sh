@@ -34,7 +34,7 @@
 #   e2e.nics.qcow2-defaults  and GET / answers 200
 #
 # QEMU's slirp listens for a forward with a backlog of 1; as in httpd.sh,
-# QEMU runs with the listen_backlog.c shim (e2e_backlog_shim) so that
+# QEMU runs with the tools/listen_backlog.c shim (e2e_backlog_shim) so that
 # wrk's 200 connects are not dropped by the host's kernel.
 # Logs: $WEFT_TEST_LOGS/e2e.nics.*.log (consoles) and .out (clients).
 set -uo pipefail
