@@ -15,7 +15,8 @@
 #                           timeout
 #   e2e.run.cmdline-errors  the boot says how many words were malformed or
 #                           unknown, and /metrics has weft_cmdline_errors_total
-#                           counting those and the unusable value
+#                           counting those and the unusable values (ip=
+#                           without its prefix, a number that is none)
 #   e2e.run.version         the banner's "weft: version V", /metrics'
 #                           weft_build_info{version="V"}, and V is git
 #                           describe's (a commit of this repository, maybe
@@ -43,9 +44,9 @@ start_run() {
 
 if e2e_any_wanted "$P.port" "$P.backlog" "$P.cmdline-errors" "$P.version"; then
 	port=$(e2e_free_ports 1)
-	# two malformed or unknown words (reported at boot) and one unusable
-	# value (reported when httpd reads it)
-	start_run port "app=httpd port=$port =5 nosuch_key=1 httpd_max_conns=lots"
+	# two malformed or unknown words (reported at boot) and two unusable
+	# values (ip= without its prefix: DHCP instead; a number that is none)
+	start_run port "app=httpd port=$port =5 nosuch_key=1 ip=10.0.2.15 httpd_max_conns=lots"
 	url="http://$H:$port"
 	if ! e2e_wait_log "$LOG" "$RPID" 120 "serving on $url/"; then
 		why="no \"serving on $url/\" line; log ends: $(e2e_log_tail "$LOG" 4 | e2e_oneline)"
@@ -84,8 +85,10 @@ if e2e_any_wanted "$P.port" "$P.backlog" "$P.cmdline-errors" "$P.version"; then
 				e2e_fail "$P.cmdline-errors" "boot summary \"$summary\", want 2 words"
 			elif ! grep -qF 'cmdline: httpd_max_conns=lots is not a number' "$LOG"; then
 				e2e_fail "$P.cmdline-errors" "no message for httpd_max_conns=lots"
-			elif [ "$n" != 3 ]; then
-				e2e_fail "$P.cmdline-errors" "weft_cmdline_errors_total is \"$n\", want 3 (=5, nosuch_key=1, httpd_max_conns=lots)"
+			elif ! grep -qF 'net: cannot use ip=10.0.2.15 gw= (want ip=ADDR/PREFIX gw=ADDR: ip= needs its prefix length); using DHCP' "$LOG"; then
+				e2e_fail "$P.cmdline-errors" "no message for ip= without its prefix"
+			elif [ "$n" != 4 ]; then
+				e2e_fail "$P.cmdline-errors" "weft_cmdline_errors_total is \"$n\", want 4 (=5, nosuch_key=1, ip=10.0.2.15, httpd_max_conns=lots)"
 			else
 				e2e_pass "$P.cmdline-errors" "$summary; weft_cmdline_errors_total $n"
 			fi
