@@ -15,7 +15,7 @@
 # tools/qemu.sh --accel kvm (the Linux peer through bench/linux/run.sh, so
 # both get the same flags), serving the same 612-byte page
 # (bench/linux/index.html) on port 80 behind the inner QEMU's user-net
-# forward 127.0.0.1:8080 (with tests/e2e/listen_backlog.c's wider
+# forward 127.0.0.1:8080 (with tools/listen_backlog.c's wider
 # backlog). The load generator is wrk inside the outer guest (no second
 # user-net on the path): wrk -t1 -cN keep-alive GET /, a 2 s warm-up, then
 # BENCH_KVM_SECONDS. Around each run the job reads the VM's counters in
@@ -63,7 +63,7 @@ weft=$(bench_weft_image "$page")
 bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
 tools/kvm-lane/build.sh >/dev/null || bench_die "tools/kvm-lane/build.sh failed"
 gcc -shared -fPIC -O2 -DMIN_BACKLOG=1024 -o "$BENCH_TMP/listen_backlog.so" \
-	tests/e2e/listen_backlog.c -ldl || bench_die "cannot build tests/e2e/listen_backlog.c"
+	tools/listen_backlog.c -ldl || bench_die "cannot build tools/listen_backlog.c"
 
 cat >"$BENCH_TMP/count.lua" <<'EOF'
 -- wrk's done() hook: the requests completed and the errors

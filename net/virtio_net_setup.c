@@ -122,6 +122,14 @@ static int vnet_setup(struct vnet *n)
 	err = virtio_negotiate(d, VNET_WANT_FEATURES);
 	if (err)
 		return err;
+	if (d->legacy && !virtio_has(d, VIRTIO_NET_F_MRG_RXBUF)) {
+		/* Legacy without MRG_RXBUF has a 10-byte header (no
+		   num_buffers); with it, the 12 bytes the data path uses. */
+		kprintf("%s: legacy device without mrg_rxbuf (10-byte header): not supported\n",
+			d->name);
+		err = -ENOTSUP;
+		goto err_fail;
+	}
 	read_identity(n);
 	/* Poll mode before any handler can run: they then do nothing. */
 	void *args[2 * VNET_MAX_PAIRS];

@@ -1,7 +1,8 @@
 /*
  * apps/httpd/http_chars.h — character classes shared by the HTTP parser's
- * files (http_parse.c, http_body.c, http_path.c). Private to them: not
- * part of http_parse.h's API. Own tables: no <ctype.h> in the kernel.
+ * files (http_parse.c, http_body.c, http_path.c) and the header-field
+ * parsers (http_range.c, http_accept.c). Private to them: not part of
+ * any header's API. Own tables: no <ctype.h> in the kernel.
  */
 #ifndef APPS_HTTPD_HTTP_CHARS_H
 #define APPS_HTTPD_HTTP_CHARS_H

@@ -284,8 +284,10 @@ KTEST(virtio, mmio_discovery)
 	}
 }
 
-#define NET_HDR		12		/* virtio_net_hdr_v1 with VERSION_1 */
+#define NET_HDR		12		/* virtio_net_hdr_v1 with VERSION_1, or
+					   legacy's with MRG_RXBUF */
 #define NET_F_MAC	5
+#define NET_F_MRG_RXBUF	15
 #define NET_F_STATUS	16
 #define RXBUFS		16
 
@@ -340,9 +342,11 @@ static int net_up(struct virtio_dev *d, struct vq *rx, struct vq *tx, uint8_t ma
 	if (virtio_start(d))
 		return -1;
 	uint64_t want = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(NET_F_MAC) |
-			VIRTIO_BIT(NET_F_STATUS);
+			VIRTIO_BIT(NET_F_STATUS) | VIRTIO_BIT(NET_F_MRG_RXBUF);
 	if (virtio_negotiate(d, want))
 		return -2;
+	if (d->legacy && !virtio_has(d, NET_F_MRG_RXBUF))
+		return -5;		/* a 10-byte header: not what NET_HDR says */
 	if (!virtio_has(d, VIRTIO_F_EVENT_IDX) || !virtio_has(d, NET_F_MAC))
 		return -3;
 	if (virtio_cread_bytes(d, 0, mac, 6))

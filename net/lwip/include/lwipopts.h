@@ -263,10 +263,17 @@
 #define TCP_OOSEQ_MAX_BYTES		TCP_WND
 #define TCP_OOSEQ_MAX_PBUFS		(TCP_WND / TCP_MSS + 1)
 /* lwIP's listen backlog counts half-open (SYN_RCVD) connections per
-   listener; conn_* may also hold accepted-but-unclaimed ones with
-   tcp_backlog_delayed(). 255 (the default maximum) per listener. */
+   listener: the SYN queue (conn_* bounds the accepted-but-unclaimed ones
+   itself, by net_listen's backlog). Stock lwIP holds it in 8 bits, so at
+   most 255 SYNs were answered at once and a flash crowd of 1,000 connects
+   lost the rest to the client's 1 s retransmission;
+   net/lwip/patches/0001-listen-backlog-16-bit.patch widens it. 8,192
+   per listener, like a Linux server's tcp_max_syn_backlog: a 5,000-connect
+   burst fits, and a SYN flood still leaves a third of MEMP_NUM_TCP_PCB to
+   established connections (half-open pcbs go after TCP_SYN_RCVD_TIMEOUT,
+   20 s). */
 #define TCP_LISTEN_BACKLOG		1
-#define TCP_DEFAULT_LISTEN_BACKLOG	0xff
+#define TCP_DEFAULT_LISTEN_BACKLOG	8192
 /* TIME_WAIT lasts 2 * TCP_MSL. lwIP uses the same constant to give up on
    a LAST_ACK peer that has gone silent, so it stays long: 30 s (TIME_WAIT
    60 s, like FreeBSD). TIME_WAIT pcbs never pile up regardless: when the
