@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 #include <string.h>
-#include "apps/httpd/http_chars.h"
+#include "net/http/chars.h"
 
 struct scan {
 	const char *v;

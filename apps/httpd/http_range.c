@@ -10,7 +10,7 @@
 #include "apps/httpd/http_range.h"
 
 #include <stdbool.h>
-#include "apps/httpd/http_chars.h"
+#include "net/http/chars.h"
 
 /* Decimal digits at v[*i..n), saturating at UINT64_MAX; false if none. */
 static bool number(const char *v, size_t n, size_t *i, uint64_t *out)

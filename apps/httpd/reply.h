@@ -34,7 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "apps/httpd/choose.h"
-#include "apps/httpd/http_parse.h"
+#include "net/http/parse.h"
 #include "apps/httpd/response.h"
 #include "apps/httpd/site.h"
 

@@ -161,11 +161,11 @@ DICT
 status=0
 fuzz http_parse tests/fuzz/seeds/http "$OUT/http.dict" 4096 -- \
 	-DHTTP_MAX_HEAD=1024 -DHTTP_MAX_URI=256 -DHTTP_MAX_HEADERS=16 \
-	tests/fuzz/fuzz_http_parse.c apps/httpd/http_parse.c \
-	apps/httpd/http_body.c apps/httpd/http_path.c || status=1
+	tests/fuzz/fuzz_http_parse.c net/http/parse.c \
+	net/http/body.c net/http/path.c || status=1
 fuzz fields tests/fuzz/seeds/fields "$OUT/fields.dict" 256 -- \
 	tests/fuzz/fuzz_http_fields.c apps/httpd/http_range.c \
-	apps/httpd/http_date.c apps/httpd/http_accept.c apps/httpd/http_parse.c || status=1
+	apps/httpd/http_date.c apps/httpd/http_accept.c net/http/parse.c || status=1
 fuzz tls_record tests/fuzz/seeds/tls "$OUT/tls.dict" 8192 -- \
 	-isystem build/bearssl/fuzz/include tests/fuzz/fuzz_tls_record.c \
 	net/tls/tls_engine.c net/tls/tls_cert.c build/bearssl/fuzz/lib/libbearssl.a || status=1

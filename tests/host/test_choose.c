@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c apps/httpd/http_parse.c
+// host-test-sources: apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c net/http/parse.c
 /*
  * Host unit tests for apps/httpd/choose.c: a packed file's answer from a
  * request's conditional, Range and Accept-Encoding fields, step by step

@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/http_accept.c apps/httpd/http_parse.c
+// host-test-sources: apps/httpd/http_accept.c net/http/parse.c
 /* Host unit tests for apps/httpd/http_accept.c: Accept-Encoding weights
  * and the gzip decision, from what browsers and curl send to the corners
  * of RFC 9110 12.5.3. */

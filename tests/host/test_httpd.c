@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/server.c apps/httpd/reply.c apps/httpd/response.c apps/httpd/metrics.c apps/httpd/site.c apps/httpd/http_parse.c apps/httpd/http_body.c apps/httpd/http_path.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c
+// host-test-sources: apps/httpd/server.c apps/httpd/reply.c apps/httpd/response.c apps/httpd/metrics.c apps/httpd/site.c net/http/parse.c net/http/body.c net/http/path.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c
 /*
  * Host unit tests for the HTTP server's connection handling
  * (apps/httpd/server.c and what it uses), against a scripted fake
