@@ -84,6 +84,7 @@ struct netdev *virtio_netdev_probe(void)
 	one.nd.name = vnet_name(v);
 	one.nd.model = "virtio-net";
 	vnet_mac(v, one.nd.mac);
-	one.nd.tx_csum_tcp = (vnet_features(v) & (1ull << VIRTIO_NET_F_CSUM)) != 0;
+	if (vnet_features(v) & (1ull << VIRTIO_NET_F_CSUM))
+		one.nd.offloads = NETDEV_TX_CSUM_TCP;	/* virtio_net.c's tx_csum */
 	return &one.nd;
 }

@@ -78,7 +78,7 @@ head -c 300000 /dev/urandom >"$SITE/big.bin"
 # Compressible: CSS rules, many alike.
 for i in $(seq 1 2000); do printf '.c%d { margin: %dpx; color: #%06x; }\n' "$i" "$((i % 17))" "$i"; done >"$SITE/style.css"
 printf 'spaces\n' >"$SITE/a file with spaces.txt"
-printf 'quotes\n' >"$SITE/q\"u'o%%t#e?d.txt"
+printf 'quotes\n' >"$SITE/q\"u'o%t#e?d.txt"
 printf 'utf-8\n' >"$SITE/sub/caf$(printf '\303\251') ünï.txt"
 printf '\0asm\1\0\0\0' >"$SITE/m.wasm"
 head -c 64 /dev/urandom >"$SITE/v.mp4"
