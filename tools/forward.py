@@ -108,7 +108,12 @@ class Qmp:
 
 
 def probe(port, secs):
-    """'http', 'tcp' (bytes back or held open), or None (no answer)."""
+    """'http' (an HTTP answer), 'tcp' (the guest accepted), or None.
+
+    slirp accepts on the host side first and closes at once when the guest
+    refuses, so a connection still open after a second is the guest's. Then
+    a HEAD request tells an HTTP server from other protocols (an echo
+    server sends it back, a DNS server waits or closes)."""
     deadline = time.monotonic() + secs
     while time.monotonic() < deadline:
         try:
@@ -117,13 +122,19 @@ def probe(port, secs):
             time.sleep(0.2)
             continue
         try:
+            c.settimeout(1)
+            try:
+                if not c.recv(1):
+                    raise OSError("closed")  # refused behind slirp
+            except socket.timeout:
+                pass  # held open: the guest accepted
             c.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
             c.settimeout(2)
-            data = c.recv(16)
-            if data:
-                return "http" if data.startswith(b"HTTP/") else "tcp"
-        except socket.timeout:
-            return "tcp"  # the guest accepted and kept the connection
+            try:
+                data = c.recv(16)
+            except socket.timeout:
+                data = b""
+            return "http" if data.startswith(b"HTTP/") else "tcp"
         except OSError:
             pass
         finally:
