@@ -19,6 +19,11 @@ LWIP_DIR := $(BUILD)/deps/lwip
 LWIP_PATCHES := $(sort $(wildcard net/lwip/patches/*.patch))
 LWIP_TREE := $(BUILD)/lwip
 LWIP_STAMP := $(LWIP_TREE)/.patched
+# The list of patches, rewritten only when it changes: a patch removed
+# remakes the copy too.
+LWIP_PATCH_LIST := $(BUILD)/lwip-patches.list
+$(shell mkdir -p $(BUILD) && { echo '$(LWIP_PATCHES)' | cmp -s - $(LWIP_PATCH_LIST) || \
+	echo '$(LWIP_PATCHES)' >$(LWIP_PATCH_LIST); })
 
 LWIP_SRC := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c \
 		memp.c netif.c pbuf.c raw.c stats.c sys.c tcp.c tcp_in.c \
@@ -42,7 +47,7 @@ LWIP_CFLAGS :=
 
 KOBJ += $(LWIP_OBJ) $(LWIP_PORT_OBJ)
 
-$(LWIP_STAMP): $(LWIP_PATCHES) $(LWIP_DIR)/src/include/lwip/init.h net/lwip.mk
+$(LWIP_STAMP): $(LWIP_PATCHES) $(LWIP_PATCH_LIST) $(LWIP_DIR)/src/include/lwip/init.h net/lwip.mk
 	@echo "  PATCH   lwip ($(words $(LWIP_PATCHES)) patches)"
 	$(Q)rm -rf $(LWIP_TREE) && mkdir -p $(LWIP_TREE) && cp -a $(LWIP_DIR)/src $(LWIP_TREE)/src
 	$(Q)for p in $(LWIP_PATCHES); do \
