@@ -60,7 +60,7 @@ static uint64_t sample(uint32_t (*rd)(void), uint32_t mask, uint32_t *v)
    counter does not move (no such timer). */
 static uint64_t calibrate(uint32_t (*rd)(void), uint32_t mask, uint32_t ref_hz)
 {
-	uint32_t v0, v1, ticks = ref_hz / 1000 * CALIB_MS;
+	uint32_t v0 = 0, v1 = 0, ticks = ref_hz / 1000 * CALIB_MS;
 	uint64_t t0 = sample(rd, mask, &v0);
 	for (uint32_t spins = 0; ((rd() - v0) & mask) < ticks; spins++)
 		if (spins > 1000 && ((rd() - v0) & mask) == 0)

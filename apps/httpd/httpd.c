@@ -156,6 +156,8 @@ static void snapshot(struct metrics_snapshot *s)
 	s->heap_in_use = heap.in_use;
 	s->heap_arena = heap.arena;
 	s->heap_allocs = rt_malloc_count();
+	s->cmdline_errors = kcmdline_errors();
+	s->version = rt_version();
 	s->have_net = true;
 	net_conn_stats(&s->net);
 	s->rx_dropped = net_rx_dropped_nopbuf();
