@@ -164,10 +164,11 @@ def variant(ident, path, data, ctype, mtime, coding, vary, gz_ref):
     return defs, init
 
 
-def entry(ident, path, data, types, mtime):
+def entry(ident, path, data, types, mtime, name=None):
     """C definitions for one file and its gzip variant if it has one, and
-    the file's struct site_file initializer."""
-    ctype, compressible = content_type(types, path)
+    the file's struct site_file initializer; the type is name's (the
+    path's by default)."""
+    ctype, compressible = content_type(types, name or path)
     gz = gzipped(data) if compressible else None
     if gz is not None and len(gz) >= len(data):
         gz = None
@@ -221,7 +222,7 @@ def main():
         inits.append(init)
     with open(args.status, "rb") as f:
         defs, status, _ = entry("status_body", b"/status", f.read(), types,
-                                mtime(args.status))
+                                mtime(args.status), os.fsencode(args.status))
     out.append(defs)
 
     def indent(init):

@@ -853,7 +853,13 @@ def cmd_allocs(a):
             raise Failure("/style.css has no ETag")
         mix = [("GET", "/", ()), ("GET", "/style.css", ()), ("GET", "/healthz", ()),
                ("GET", "/missing", ()), ("GET", "/style.css", ("If-None-Match: " + etag,)),
-               ("HEAD", "/about.txt", ()), ("GET", "/docs/", ())]
+               ("HEAD", "/about.txt", ()), ("GET", "/docs/", ()),
+               # The static site's features: a range, the gzip variant,
+               # a date, If-Range.
+               ("GET", "/style.css", ("Range: bytes=10-99",)),
+               ("GET", "/style.css", ("Accept-Encoding: gzip, br",)),
+               ("GET", "/about.txt", ("If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT",)),
+               ("GET", "/style.css", ("Range: bytes=-5", "If-Range: " + etag))]
 
         def burst(n, tag):
             """n keep-alive requests, 10 in flight per write, reconnecting
@@ -886,7 +892,7 @@ def cmd_allocs(a):
                         except EOFError:
                             closed = True  # max_requests: resend the rest
                             break
-                        if r.status not in (200, 304, 404):
+                        if r.status not in (200, 206, 304, 404):
                             raise Failure("request %d (%s %s) got %s" % (i, m, p, r.describe()))
                         i += 1
                         if (r.header("Connection") or "").lower() == "close":
@@ -915,7 +921,7 @@ def cmd_allocs(a):
             raise Failure("/metrics has no %s" % name)
         if q1 - q0 < a.requests:
             raise Failure("the guest counted %d requests, %d were sent" % (q1 - q0, a.requests))
-        detail = ("%d keep-alive requests (files, 404, 304, HEAD, /metrics) on %d connections in %.1f s "
+        detail = ("%d keep-alive requests (files, 404, 304, HEAD, ranges, gzip, /metrics) on %d connections in %.1f s "
                   "(%.0f/s): %s %s -> %s, weft_heap_allocs_total %s -> %s"
                   % (a.requests, nconns, took, a.requests / took, name, num(r0), num(r1),
                      num(h0), num(h1)))

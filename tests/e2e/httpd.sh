@@ -37,7 +37,8 @@
 #                             431 (1,000 headers), a 100 KB request line,
 #                             path escapes, 408 on the header timeout; after
 #                             each, a new connection is served
-#   e2e.httpd.allocs          10,000 keep-alive requests: the request-path
+#   e2e.httpd.allocs          10,000 keep-alive requests (files, 404, 304,
+#                             HEAD, ranges, gzip, dates): the request-path
 #                             allocation counter does not move
 #   e2e.httpd.max-conns-503   8 connections held: the 9th gets 503 and a
 #                             close; served again once they close
