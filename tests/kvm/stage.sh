@@ -403,15 +403,15 @@ kvm_outer_b() {
   lane_say "overcommit: registers of $(grep -c '^CPU#' /tmp/regs.txt) of 4 vCPUs readable, $(grep -c '^RIP=ffff' /tmp/regs.txt) at an outer-kernel address"
 ) &
 watch=$!
-# Where a vCPU was when the guest shut down (a triple fault): KVM's
-# kvm_exit tracepoint, for the shutdown exit only (SVM exit code 0x7f).
-T=/sys/kernel/tracing/events/kvm/kvm_exit
-echo 'exit_reason == 127' >$T/filter && echo 1 >$T/enable
+# Where a vCPU was when the guest shut down (a triple fault), and the
+# guest's state KVM held then (lib.sh's lane_shutdown_watch).
+lane_shutdown_watch
 lane_run overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150 \
 	-- -monitor tcp:127.0.0.1:4444,server,nowait
 kill $watch 2>/dev/null
 if [ "$rc" = 4 ]; then
 	lane_say "overcommit: shut down at $(grep -m1 -o 'rip 0x[0-9a-f]*' /sys/kernel/tracing/trace)"
+	lane_shutdown_say overcommit
 fi
 EOF
 	local try
