@@ -122,9 +122,11 @@ stage_kvm() {
 	# besides the lane's own signatures (kvm_outer_b), it still resets at
 	# times with KVM's shutdown exit at a Weft address: the instruction
 	# after sti; hlt in sched_loop, an interrupt delivered to a halted vCPU
-	# (seen in make test on 2026-12-02). Neither cause is proven yet, and a
-	# failure found one run in five must not decide CI. make test-overcommit
-	# (WEFT_KVM_OVERCOMMIT=1) runs it.
+	# (seen in make test on 2026-12-02; not in 8 runs in a row later that
+	# day). Neither cause is proven yet, and a failure found one run in five
+	# must not decide CI. make test-overcommit (WEFT_KVM_OVERCOMMIT=1) runs
+	# it; at a reset the outer console has the guest's state from KVM's
+	# VMCB ("overcommit: guest state: ...", lib.sh's lane_shutdown_watch).
 	if [ "${WEFT_KVM_OVERCOMMIT:-0}" = 1 ]; then
 		kvm_outer_b "$base/b"
 	elif [ -z "$FILTER" ]; then
