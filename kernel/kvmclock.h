@@ -17,12 +17,19 @@
 #ifndef KERNEL_KVMCLOCK_H
 #define KERNEL_KVMCLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct kvmclock_reading {
 	uint64_t unix_ns;	/* the host's Unix time at `tsc` */
 	uint64_t tsc;		/* this CPU's TSC at that moment */
 	uint64_t tsc_hz;	/* the TSC frequency the host measured */
+	bool tsc_stable;	/* PVCLOCK_TSC_STABLE_BIT: the host keeps every
+				   vCPU's TSC in step. Without it (a host whose
+				   own TSC is unstable, e.g. KVM nested under
+				   TCG) each vCPU's TSC is adjusted on its own
+				   whenever it is scheduled, so TSC values read
+				   on different vCPUs may disagree */
 };
 
 /* 0 and a reading, or -ENODEV when not under KVM or KVM offers no clock. */

@@ -4,7 +4,11 @@
  * time_init learns the TSC's frequency once on the BSP: from CPUID or the
  * hypervisor (leaf 0x40000010, kvmclock), else by calibrating it against
  * the ACPI PM timer or the PIT (kernel/time.c). All CPUs read their own TSC;
- * QEMU and modern CPUs keep them in step (invariant TSC).
+ * QEMU and modern CPUs keep them in step (invariant TSC), and so does KVM
+ * when its host's TSC is stable. When it is not (kvmclock without
+ * PVCLOCK_TSC_STABLE_BIT, which the boot console reports: e.g. KVM nested
+ * under TCG), KVM adjusts each vCPU's TSC on its own as it is scheduled,
+ * and a time read on one CPU can be behind one read earlier on another.
  */
 #ifndef KERNEL_TIME_H
 #define KERNEL_TIME_H

@@ -89,6 +89,7 @@ int kvmclock_read(struct kvmclock_reading *out)
 	uint64_t ts, st, tsc;
 	uint32_t mul;
 	int8_t shift;
+	uint8_t flags;
 	do {
 		v = vti.version;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -96,6 +97,7 @@ int kvmclock_read(struct kvmclock_reading *out)
 		st = vti.system_time;
 		mul = vti.tsc_to_system_mul;
 		shift = vti.tsc_shift;
+		flags = vti.flags;
 		tsc = rdtsc();
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while ((v & 1) || v != vti.version);
@@ -112,6 +114,7 @@ int kvmclock_read(struct kvmclock_reading *out)
 	if (!mul || (!sec && !nsec))
 		return -ENODEV;
 	out->tsc = tsc;
+	out->tsc_stable = flags & 1;		/* PVCLOCK_TSC_STABLE_BIT */
 	out->unix_ns = (uint64_t)sec * 1000000000ull + nsec + st + scale(tsc - ts, mul, shift);
 	/* ns = (delta << shift) * mul / 2^32, so hz = 1e9 * 2^32 / mul / 2^shift */
 	uint64_t hz = (1000000000ull << 32) / mul;

@@ -272,7 +272,11 @@ KTEST(conn, read_deadline_set_while_blocked)
 	conn_set_read_deadline(sv, time_ns() - 1);
 	KT_EQ(wg_wait_timeout(&b.wg, ms(2000)), 0);
 	KT_EQ(b.r, -ETIMEDOUT);
-	KT_ASSERT(b.took < ms(300));
+	/* "at once": 50 ms of start_blocked plus the wake-up. A read nobody
+	   woke would never end (the wait above); the bound is loose because a
+	   vCPU of an overcommitted host (the kvm stage's overcommitted run)
+	   can lose its CPU for a few hundred ms. */
+	KT_ASSERT(b.took < ms(1000));
 	/* a passed deadline fails reads even with data there; clearing it lets
 	   the data through */
 	KT_EQ(conn_write(cl, "x", 1), 1);
@@ -320,7 +324,7 @@ KTEST(conn, close_wakes_blocked_reader)
 	conn_close(sv);				/* ours: ends it for both */
 	KT_EQ(wg_wait_timeout(&b.wg, ms(2000)), 0);
 	KT_EQ(b.r, -EBADF);
-	KT_ASSERT(b.took < ms(500));
+	KT_ASSERT(b.took < ms(1000));		/* at once (loose: see above) */
 	/* still referenced by the reader: later calls fail, nothing freed */
 	char c;
 	struct net_addr a;

@@ -20,6 +20,19 @@
 #                            the top-level sums drop a VM when it ends) on the
 #                            data port as "@@lane stat NAME COUNTER VALUE"
 #   lane_say TEXT            a line on the console and the data port
+#   lane_shutdown_watch      from now on, record every triple fault of a
+#                            guest (KVM's shutdown exit, SVM exit 0x7f): where
+#                            (the kvm_exit tracepoint) and, when run.sh found
+#                            where kvm_amd keeps a vCPU's VMCB
+#                            (LANE_SVM_VMCB_OFF), the guest's state in it at
+#                            that exit (a kprobe on shutdown_interception,
+#                            which then resets the vCPU): RIP, RSP, RFLAGS,
+#                            CR0/2/3/4, EFER, IDTR, GDTR, TR, CS, SS, CPL,
+#                            the interrupt shadow, exit_int_info (the event
+#                            being delivered) and event_inj
+#   lane_shutdown_say NAME   what lane_shutdown_watch recorded since it was
+#                            called, a lane_say line each ("NAME: shutdown
+#                            exit: ..." and "NAME: guest state: ...")
 #
 # The data port is /dev/ttyS1 (the host keeps it in a file); an inner
 # run's console is written there live, so a hung run still leaves its log.
@@ -95,4 +108,38 @@ lane_kvm_stats() {
 		[ -f "$f" ] || continue
 		echo "@@lane stat $1 ${f##*/} $(cat "$f")"
 	done >&3
+}
+
+LANE_TRACE=/sys/kernel/tracing
+# The VMCB's fields (AMD APM vol. 2, appendix B: control area, then the
+# save area at 0x400), NAME:OFFSET:TYPE.
+LANE_VMCB_FIELDS="rip:0x578:x64 rsp:0x5d8:x64 rflags:0x570:x64 cr0:0x558:x64 cr2:0x640:x64
+	cr3:0x550:x64 cr4:0x548:x64 efer:0x4d0:x64 idt:0x488:x64 idtlim:0x484:x32 gdt:0x468:x64
+	gdtlim:0x464:x32 tr:0x498:x64 trlim:0x494:x32 trsel:0x490:x16 cs:0x410:x16 ss:0x420:x16
+	cpl:0x4cb:u8 intstate:0x68:x32 exitintinfo:0x88:x32 exitintinfoerr:0x8c:x32 eventinj:0xa8:x32"
+lane_shutdown_watch() {
+	local t=$LANE_TRACE e=$LANE_TRACE/events/kvm/kvm_exit f a=""
+	[ -d "$e" ] || return 1
+	echo 0 >"$t/tracing_on"
+	echo 'exit_reason == 127' >"$e/filter" && echo 1 >"$e/enable" || return 1
+	if [ -n "${LANE_SVM_VMCB_OFF:-}" ] && [ ! -d "$t/events/kprobes/lane_shutdown" ]; then
+		for f in $LANE_VMCB_FIELDS; do
+			a+=" ${f%%:*}=+$(echo "$f" | cut -d: -f2)(+$LANE_SVM_VMCB_OFF(%di)):${f##*:}"
+		done
+		{ echo "p:lane_shutdown kvm_amd:shutdown_interception$a" >>"$t/kprobe_events" &&
+			echo 1 >"$t/events/kprobes/lane_shutdown/enable"; } 2>/dev/null ||
+			lane_say "lane_shutdown_watch: no kprobe on kvm_amd's shutdown_interception"
+	fi
+	echo >"$t/trace"
+	echo 1 >"$t/tracing_on"
+}
+lane_shutdown_say() {
+	local l
+	grep ': kvm_exit: .*reason shutdown' "$LANE_TRACE/trace" 2>/dev/null | while read -r l; do
+		lane_say "$1: shutdown exit: ${l#*kvm_exit: }"
+	done
+	grep ' lane_shutdown: ' "$LANE_TRACE/trace" 2>/dev/null | while read -r l; do
+		l=${l#* lane_shutdown: }
+		lane_say "$1: guest state: ${l#*) }"
+	done
 }

@@ -21,7 +21,9 @@
 #
 # Prints one line per run: "NAME: status S, N s" (tools/qemu.sh's status:
 # 0 pass, 1 fail, 2 panic, 3 timeout, 4 QEMU exited by itself: a reset,
-# as on a triple fault), a summary line, and for a run that timed out the
+# as on a triple fault; then where KVM saw the shutdown exit, and the
+# outer console has the guest's state at it: lib.sh's lane_shutdown_say),
+# a summary line, and for a run that timed out the
 # inner vCPUs' registers (QEMU's monitor, info registers -a) in its log
 # DIR/NAME.regs.log, with the lane's two signatures counted: vCPUs QEMU
 # cannot read (their threads never leave KVM_RUN) and vCPUs at an address
@@ -101,8 +103,10 @@ for i in \$(seq 1 $runs); do
 	( sleep $((secs - 15)); hmp "info registers -a" >/tmp/regs.txt
 	  { echo "@@lane begin r\$i.regs"; cat /tmp/regs.txt; echo "@@lane end r\$i.regs 0 0"; } >&3 ) &
 	dp=\$!
+	lane_shutdown_watch
 	lane_run r\$i --machine q35 --smp $smp $run_args --timeout $secs \
 		-- $extra -monitor tcp:127.0.0.1:4444,server,nowait
+	lane_shutdown_say r\$i
 	kill \$dp 2>/dev/null; wait \$dp 2>/dev/null
 done
 EOF
@@ -115,6 +119,9 @@ for ((i = 1; i <= runs; i++)); do
 	why=""
 	if [ -f "$logs/r$i.regs.log" ]; then
 		why=", registers in $logs/r$i.regs.log: $(grep -c '^CPU#' "$logs/r$i.regs.log") of $smp vCPUs readable, $(grep -c '^RIP=ffff' "$logs/r$i.regs.log") at an outer-kernel address"
+	fi
+	if grep -q "^kvm-lane: r$i: shutdown exit" "$logs/outer.log"; then
+		why=", a triple fault: $(grep -m1 "^kvm-lane: r$i: shutdown exit" "$logs/outer.log" | grep -o 'rip 0x[0-9a-f]*')"
 	fi
 	echo "r$i: status $s, $(cat "$logs/r$i.secs" 2>/dev/null || echo '?') s$why"
 	[ "$s" != 0 ] || pass=$((pass + 1))

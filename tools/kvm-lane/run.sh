@@ -91,7 +91,20 @@ for p in "${puts[@]+"${puts[@]}"}"; do
 	mkdir -p "$(dirname "$w/$d")"
 	cp "$s" "$w/$d"
 done
-for e in "${envs[@]+"${envs[@]}"}"; do printf 'export %q\n' "$e"; done >"$w/env"
+# Where kvm_amd keeps a vCPU's VMCB pointer (struct vcpu_svm's vmcb, an
+# offset that changes with the kernel's build): the load before the
+# clear_page call in shutdown_interception. lib.sh's lane_shutdown_watch
+# reads the guest's state there at a triple fault.
+vmcb_off=""
+kamd=$(find "$lane/pkgs" -path '*/kernel/arch/x86/kvm/kvm-amd.ko' 2>/dev/null | head -n 1)
+if [ -n "$kamd" ] && command -v objdump >/dev/null; then
+	vmcb_off=$(objdump -dr --no-show-raw-insn "$kamd" | awk '/<shutdown_interception>:/ { f = 1 } f && /^$/ { exit } f' |
+		grep -B2 'R_X86_64_PLT32.clear_page' | sed -n 's/.*mov *\(0x[0-9a-f]*\)(%rbx),%rdi.*/\1/p' | head -n 1)
+fi
+{
+	for e in "${envs[@]+"${envs[@]}"}"; do printf 'export %q\n' "$e"; done
+	[ -z "$vmcb_off" ] || echo "export LANE_SVM_VMCB_OFF=$vmcb_off"
+} >"$w/env"
 (cd "$tmp/root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) >"$tmp/job.cpio"
 cat "$lane/initramfs.cpio" "$tmp/job.cpio" >"$tmp/initrd"
 
