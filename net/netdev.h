@@ -94,7 +94,13 @@ struct netdev {
 	const char *name;		/* "virtio-pci@00:02.0", "e1000@00:03.0" */
 	const char *model;		/* "virtio-net", "82540EM", "82574L" */
 	uint8_t mac[6];
+	unsigned offloads;		/* NETDEV_TX_CSUM_TCP */
 };
+
+/* offloads: the device completes the TCP checksum of every frame sent
+   (the driver writes what it needs, e.g. virtio-net's csum_start), so the
+   stack leaves it out (netif.c). */
+#define NETDEV_TX_CSUM_TCP	(1u << 0)
 
 /* The first supported NIC, brought up (virtio-net first, PCI then MMIO,
    then e1000/e1000e), or NULL: then one console line names every network

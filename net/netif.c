@@ -100,6 +100,11 @@ static err_t nif_init(struct netif *n)
 	n->output = etharp_output;
 	n->output_ip6 = ethip6_output;
 	n->linkoutput = linkoutput;
+	/* A device that checksums what we send (virtio-net's CSUM) takes
+	   TCP's: lwIP leaves the field zero, the driver has the device fill
+	   it in. */
+	if (d->offloads & NETDEV_TX_CSUM_TCP)
+		NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
 	return ERR_OK;
 }
 

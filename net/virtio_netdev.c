@@ -84,5 +84,7 @@ struct netdev *virtio_netdev_probe(void)
 	one.nd.name = vnet_name(v);
 	one.nd.model = "virtio-net";
 	vnet_mac(v, one.nd.mac);
+	if (vnet_features(v) & (1ull << VIRTIO_NET_F_CSUM))
+		one.nd.offloads = NETDEV_TX_CSUM_TCP;	/* virtio_net.c's tx_csum */
 	return &one.nd;
 }

@@ -38,6 +38,8 @@
 #   --log FILE                 also write the console (and QEMU's messages) to FILE
 #   --gdb                      gdb stub on 127.0.0.1:${WEFT_GDB_PORT:-1234}, CPUs
 #                              stopped at start; no timeout unless --timeout
+#   --qmp PATH                 QEMU's QMP monitor on the Unix socket PATH
+#                              (tools/forward.py adds forwards through it)
 #   --interactive              for `make run`: no timeout, the terminal is the
 #                              serial console, Ctrl-C stops QEMU (Ctrl-A X too,
 #                              Ctrl-A C for QEMU's monitor)
@@ -69,7 +71,7 @@ note() { # stderr, and the log when there is one
 
 machine=q35 smp=1 mem=512M kernel="" append="" have_append=0 disk="" format=""
 firmware=bios timeout=120 have_timeout=0 net=none accel=${WEFT_ACCEL:-auto}
-log="" gdb=0 interactive=0 tap_offload=on nic=virtio mmio_legacy=0
+log="" gdb=0 interactive=0 tap_offload=on nic=virtio mmio_legacy=0 qmp=""
 hostfwds=() extra=()
 
 need_arg() { [ $# -ge 2 ] || die "$1 needs an argument"; }
@@ -92,6 +94,7 @@ while [ $# -gt 0 ]; do
 	--accel) need_arg "$@"; accel=$2; shift 2 ;;
 	--log) need_arg "$@"; log=$2; shift 2 ;;
 	--gdb) gdb=1; shift ;;
+	--qmp) need_arg "$@"; qmp=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -348,6 +351,10 @@ if [ "$gdb" -eq 1 ]; then
 	[ "$have_timeout" -eq 1 ] || timeout=0
 	note "gdb: target remote 127.0.0.1:${WEFT_GDB_PORT:-1234} (symbols: $kernel)"
 fi
+
+# QMP on a Unix socket (never TCP), for tools that drive this QEMU; it
+# does not wait for a client.
+[ -z "$qmp" ] || args+=(-qmp "unix:$qmp,server=on,wait=off")
 
 args+=("${extra[@]+"${extra[@]}"}")
 

@@ -17,6 +17,10 @@
  *                              is reset (10000)
  *   httpd_max_requests=N       requests per connection (1000)
  *   httpd_max_body=N           request body bytes (1048576): else 413
+ *   httpd_cache_control=V      Cache-Control of the site's files (200,
+ *                              206, 304): none by default, as nginx sends
+ *                              none without `expires` or add_header; e.g.
+ *                              httpd_cache_control="public, max-age=3600"
  * The Date header comes from the machine's wall clock (date=, kvmclock or
  * the CMOS clock: kernel/wallclock.h), or the image's build time without.
  *
@@ -31,6 +35,7 @@
 #include <string.h>
 #include "apps/httpd/httpd.h"
 #include "apps/httpd/metrics.h"
+#include "apps/httpd/reply.h"
 #include "apps/httpd/site.h"
 #include "net/conn.h"
 #include "net/dns.h"
@@ -52,6 +57,8 @@ CMDLINE_KEY(key_max_requests, "httpd_max_requests",
 	   "httpd: requests per connection");
 CMDLINE_KEY(key_max_body, "httpd_max_body",
 	   "httpd: request body bytes (past it: 413)");
+CMDLINE_KEY(key_cache_control, "httpd_cache_control",
+	   "httpd: Cache-Control value for the site's files (default none)");
 
 #define CONN_STACK (128u << 10)
 #define REFUSERS 64		/* 503 tasks at once */
@@ -149,6 +156,8 @@ static void snapshot(struct metrics_snapshot *s)
 	s->heap_in_use = heap.in_use;
 	s->heap_arena = heap.arena;
 	s->heap_allocs = rt_malloc_count();
+	s->cmdline_errors = kcmdline_errors();
+	s->version = rt_version();
 	s->have_net = true;
 	net_conn_stats(&s->net);
 	s->rx_dropped = net_rx_dropped_nopbuf();
@@ -215,6 +224,26 @@ static uint64_t boot_unix_ns(void)
 	return boot_ns ? boot_ns : site_build_time * 1000000000ull;
 }
 
+/* httpd_cache_control=: printable ASCII and spaces only (it is written
+ * into responses as it is); anything else is refused at boot, loudly. */
+static void cache_control(void)
+{
+	const char *v = kcmdline_str(&key_cache_control);
+
+	if (!v || !*v)
+		return;
+	for (const char *p = v; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e) {
+			printf("httpd: httpd_cache_control: byte 0x%02x is not "
+			       "allowed in a header; none sent\n",
+			       (unsigned char)*p);
+			return;
+		}
+	}
+	reply_cache_control = v;
+	printf("httpd: Cache-Control: %s\n", v);
+}
+
 /* Read the settings and print them, defaults included, in one line.
  * Returns the port. */
 static uint16_t configure(void)
@@ -242,6 +271,7 @@ static uint16_t configure(void)
 		.snapshot = snapshot,
 		.epoch_ns = boot_unix_ns(),
 	};
+	cache_control();
 	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
 	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "
 	       "max_body %llu date %llu (%s)\n",

@@ -21,9 +21,9 @@
 struct out;
 
 /* Status codes counted one by one; anything else lands in "other". */
-#define METRICS_STATUSES 200, 301, 304, 400, 404, 405, 408, 413, 414, 431, \
-			 500, 501, 503, 505
-#define METRICS_NSTATUS 15	/* the above and "other" */
+#define METRICS_STATUSES 200, 206, 301, 304, 400, 404, 405, 408, 412, 413, \
+			 414, 416, 431, 500, 501, 503, 505
+#define METRICS_NSTATUS 18	/* the above and "other" */
 
 /* Every field a uint64_t: metrics_snapshot copies them word by word. */
 struct httpd_counters {
@@ -79,6 +79,8 @@ struct metrics_snapshot {
 	bool have_runtime;
 	uint64_t tasks_alive, stack_pages;
 	uint64_t heap_in_use, heap_arena, heap_allocs;
+	uint64_t cmdline_errors;	/* kcmdline_errors() */
+	const char *version;		/* rt_version() */
 	bool have_net;
 	struct net_conn_stats net;
 	uint64_t rx_dropped;		/* frames dropped: no pbuf free */

@@ -11,6 +11,7 @@
 #include "apps/httpd/reply.h"
 
 #include <string.h>
+#include "apps/httpd/http_accept.h"
 #include "apps/httpd/metrics.h"
 
 void reply_error(struct reply *rp, int status, bool head)
@@ -34,38 +35,90 @@ static bool span_eq(const char *s, size_t n, const char *lit)
 	return n == strlen(lit) && memcmp(s, lit, n) == 0;
 }
 
-/*
- * Does the If-None-Match value v[0..n) match etag (quoted)? "*" matches
- * any file; otherwise v is a list of entity tags, compared weakly (RFC
- * 9110 13.1.2: W/"x" matches "x"). A malformed list matches nothing, so
- * the client gets the full answer.
- */
-static bool etag_match(const char *v, size_t n, const char *etag,
-		       size_t elen)
-{
-	size_t i = 0, b;
+const char *reply_cache_control;
 
-	while (i < n) {
-		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-			i++;
-		if (i == n)
-			break;
-		if (v[i] == '*')
-			return true;
-		if (n - i > 2 && v[i] == 'W' && v[i + 1] == '/')
-			i += 2;
-		if (v[i] != '"')
+/* Is the field name n (as sent) lit, case-insensitively? */
+static bool name_is(const struct http_span *n, const char *lit)
+{
+	for (uint32_t i = 0; i < n->len; i++) {
+		char c = n->ptr[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		if (lit[i] == '\0' || c != lit[i])
 			return false;
-		b = i++;
-		while (i < n && v[i] != '"')
-			i++;
-		if (i == n)
-			return false;
-		i++;
-		if (i - b == elen && memcmp(v + b, etag, elen) == 0)
-			return true;
 	}
-	return false;
+	return lit[n->len] == '\0';
+}
+
+/* The request's fields that choose.h reads: the first line of each, in
+ * one pass over the headers (sorted out by length first). */
+static void choose_fields(struct choose_req *q, const struct http_req *r)
+{
+	for (unsigned i = 0; i < r->nheaders; i++) {
+		const struct http_header *h = &r->headers[i];
+		struct choose_field *f = NULL;
+
+		switch (h->name.len) {
+		case 5:
+			f = name_is(&h->name, "range") ? &q->range : NULL;
+			break;
+		case 8:
+			f = name_is(&h->name, "if-match") ? &q->if_match :
+			    name_is(&h->name, "if-range") ? &q->if_range : NULL;
+			break;
+		case 13:
+			f = name_is(&h->name, "if-none-match") ?
+				    &q->if_none_match : NULL;
+			break;
+		case 15:
+			f = name_is(&h->name, "accept-encoding") ?
+				    &q->accept_encoding : NULL;
+			break;
+		case 17:
+			f = name_is(&h->name, "if-modified-since") ?
+				    &q->if_modified_since : NULL;
+			break;
+		case 19:
+			f = name_is(&h->name, "if-unmodified-since") ?
+				    &q->if_unmodified_since : NULL;
+			break;
+		}
+		if (f && !f->ptr) {
+			f->ptr = h->value.ptr;
+			f->len = h->value.len;
+		}
+	}
+}
+
+/* The answer for the packed file f. */
+static void route_packed(struct reply *rp, const struct http_req *r,
+			 const struct site_file *f)
+{
+	struct choose_req q = { .head = r->method == HTTP_HEAD };
+	uint64_t now = (httpd_sys.epoch_ns + httpd_sys.now()) / 1000000000u;
+
+	choose_fields(&q, r);
+	site_choose(&rp->c, f, &q, now);
+	rp->kind = REPLY_FILE;
+	rp->file = rp->c.rep;
+	rp->status = rp->c.status;
+}
+
+/* A missing file: 404, with the site's own page if it has one. */
+static void route_missing(struct reply *rp, const struct http_req *r)
+{
+	const struct site_file *page = site_find("/404.html", 9);
+	const struct http_span *ae;
+
+	reply_status(rp, 404);
+	if (!page)
+		return;
+	rp->kind = REPLY_PAGE404;
+	rp->file = page;
+	ae = page->gzip ? http_req_header(r, "Accept-Encoding") : NULL;
+	if (ae && http_accepts_gzip(ae->ptr, ae->len))
+		rp->file = page->gzip;
 }
 
 /* The packed file for path[0..n) (normalized), or a redirect or 404. */
@@ -93,16 +146,11 @@ static void route_file(struct reply *rp, const struct http_req *r,
 		}
 	}
 	if (!f) {
-		reply_status(rp, 404);
+		route_missing(rp, r);
 		return;
 	}
-	rp->kind = REPLY_FILE;
-	rp->file = f;
-	rp->status = 200;
-	if (r->if_none_match.len &&
-	    etag_match(r->if_none_match.ptr, r->if_none_match.len, f->etag,
-		       f->etag_len))
-		rp->status = 304;
+	route_packed(rp, r, f);
+	rp->cache = reply_cache_control && reply_cache_control[0];
 }
 
 void reply_route(struct reply *rp, const struct http_req *r, char *path,
@@ -132,9 +180,7 @@ void reply_route(struct reply *rp, const struct http_req *r, char *path,
 		rp->status = 200;
 		rp->kind = REPLY_METRICS;
 	} else if (span_eq(path, (size_t)n, "/status")) {
-		rp->status = 200;
-		rp->kind = REPLY_FILE;
-		rp->file = &site_status_page;
+		route_packed(rp, r, &site_status_page);
 	} else {
 		route_file(rp, r, path, (size_t)n);
 	}
@@ -191,18 +237,85 @@ static void send_text(struct out *o, const struct reply *rp, bool keep)
 	}
 }
 
+static void send_cache_control(struct out *o, const struct reply *rp)
+{
+	if (rp->cache) {
+		out_str(o, "Cache-Control: ");
+		out_str(o, reply_cache_control);
+		out_str(o, "\r\n");
+	}
+}
+
+static void send_vary(struct out *o, const struct site_file *f)
+{
+	if (f->vary)
+		out_str(o, "Vary: Accept-Encoding\r\n");
+}
+
+/* 206: the headers a 200 has, for bytes first..last of f. */
+static void send_range(struct out *o, const struct reply *rp, bool keep)
+{
+	const struct site_file *f = rp->file;
+	uint64_t first = rp->c.first, last = rp->c.last;
+
+	out_str(o, "Content-Type: ");
+	out_str(o, f->type);
+	out_str(o, "\r\nContent-Range: bytes ");
+	out_u64(o, first);
+	out_mem(o, "-", 1);
+	out_u64(o, last);
+	out_mem(o, "/", 1);
+	out_u64(o, f->size);
+	out_str(o, "\r\nContent-Length: ");
+	out_u64(o, last - first + 1);
+	out_str(o, "\r\n");
+	send_vary(o, f);
+	out_mem(o, f->validators, f->validators_len);
+	send_cache_control(o, rp);
+	resp_end(o, keep);
+	out_mem(o, f->body + first, last - first + 1);
+}
+
 static void send_file(struct out *o, const struct reply *rp, bool keep)
 {
 	const struct site_file *f = rp->file;
+	struct reply text = *rp;
 
-	if (rp->status == 304) {
-		out_str(o, "ETag: ");
-		out_mem(o, f->etag, f->etag_len);
-		out_str(o, "\r\n");
+	switch (rp->status) {
+	case 200:
+		out_mem(o, f->headers, f->headers_len);
+		send_cache_control(o, rp);
+		resp_end(o, keep);
+		if (!rp->head)
+			out_mem(o, f->body, f->size);
+		return;
+	case 206:
+		send_range(o, rp, keep);
+		return;
+	case 304:
+		send_vary(o, f);
+		out_mem(o, f->validators, f->validators_len);
+		send_cache_control(o, rp);
 		resp_end(o, keep);
 		return;
+	case 416:
+		out_str(o, "Content-Range: bytes */");
+		out_u64(o, f->size);
+		out_str(o, "\r\n");
+		break;
 	}
-	out_mem(o, f->headers, f->headers_len);
+	/* 412, 416: a short text body. */
+	text.kind = REPLY_TEXT;
+	send_text(o, &text, keep);
+}
+
+/* The site's 404 page: its headers without the validators (a 404 has no
+   ETag or Last-Modified of its own), and its body. */
+static void send_page404(struct out *o, const struct reply *rp, bool keep)
+{
+	const struct site_file *f = rp->file;
+
+	out_mem(o, f->headers, f->headers_len - f->validators_len);
 	resp_end(o, keep);
 	if (!rp->head)
 		out_mem(o, f->body, f->size);
@@ -238,6 +351,9 @@ void reply_send(struct out *o, const struct reply *rp, bool keep_alive)
 		return;
 	case REPLY_FILE:
 		send_file(o, rp, keep_alive);
+		return;
+	case REPLY_PAGE404:
+		send_page404(o, rp, keep_alive);
 		return;
 	case REPLY_METRICS:
 		send_metrics(o, rp, keep_alive);

@@ -58,7 +58,7 @@
 
 #include <errno.h>
 #include <string.h>
-#include "apps/httpd/http_parse.h"
+#include "net/http/parse.h"
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/reply.h"
 #include "apps/httpd/response.h"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for apps/httpd/http_parse.c (host build; see run.sh).
+ * libFuzzer target for net/http/parse.c (host build; see run.sh).
  *
  * Each input is used four ways:
  *   1. as a request head, fed whole, then split in two at a point derived
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apps/httpd/http_parse.h"
+#include "net/http/parse.h"
 
 #define CHECK(cond)                                                         \
 	do {                                                                \

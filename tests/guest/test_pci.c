@@ -413,11 +413,10 @@ KTEST(virtio, net_arp)
 	/* With MSI-X per queue (entry q + 1 for queue q, see virtio_pci.c),
 	   send RX's interrupts to the last CPU. */
 	struct pci_dev *p = virtio_pci_dev(d);
-	unsigned rx_cpu = cpu_id();
-	if (p && p->irq_kind == PCI_IRQ_MSIX && p->nvec >= 3 && ncpus_online > 1) {
-		rx_cpu = ncpus_online - 1;
+	bool moved = p && p->irq_kind == PCI_IRQ_MSIX && p->nvec >= 3 && ncpus_online > 1;
+	unsigned rx_cpu = moved ? ncpus_online - 1 : cpu_id();
+	if (moved)
 		KT_EQ(pci_irq_set_cpu(p, 1, cpus[rx_cpu].apic_id), 0);
-	}
 	for (unsigned i = 0; i <= RXBUFS; i++)
 		bufs[i] = (uint8_t *)(uintptr_t)page_alloc();
 	for (unsigned i = 0; i < RXBUFS; i++) {
@@ -446,7 +445,7 @@ KTEST(virtio, net_arp)
 	}
 	bool broken = vq_broken(&rx) || vq_broken(&tx);
 	unsigned got_irqs[2] = { irqs[0], irqs[1] };
-	if (rx_cpu != cpu_id())
+	if (moved)	/* back to this CPU: the task may have moved (preempted) */
 		pci_irq_set_cpu(p, 1, lapic_id());
 	net_down(d, &rx, &tx, bufs);
 	KT_ASSERT(!broken);

@@ -260,7 +260,7 @@ KTEST(vnet, probe_finds_nic_with_mac)
 	bool legacy = d && d->legacy && !strcmp(d->name, vnet_name(n));
 	KT_ASSERT(legacy ? !(f >> 32) : (f & VIRTIO_BIT(VIRTIO_F_VERSION_1)) != 0);
 	KT_ASSERT(f & VIRTIO_BIT(VIRTIO_NET_F_MAC));
-	KT_ASSERT(!(f & VIRTIO_BIT(VIRTIO_NET_F_CSUM)));	/* TX checksums: the stack */
+	KT_ASSERT(!(f & VIRTIO_BIT(VIRTIO_NET_F_CSUM)));	/* withdrawn for slirp */
 	KT_ASSERT((f & ~off) == 0);
 	/* What QEMU offers on user networking (QEMU 7.2). */
 	KT_ASSERT(f & VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF));

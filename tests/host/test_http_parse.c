@@ -1,11 +1,11 @@
-// host-test-sources: apps/httpd/http_parse.c apps/httpd/http_body.c apps/httpd/http_path.c
-/* Host unit tests for apps/httpd/http_parse.c. */
+// host-test-sources: net/http/parse.c net/http/body.c net/http/path.c
+/* Host unit tests for net/http/parse.c. */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "apps/httpd/http_parse.h"
+#include "net/http/parse.h"
 #include "tests/host/hosttest.h"
 
 /* Requests are big (64 headers); keep them out of the test frames. */

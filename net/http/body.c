@@ -1,6 +1,6 @@
 /*
  * HTTP/1.1 request bodies: the chunked decoder and the Content-Length
- * counter behind http_body_* (contract in http_parse.h).
+ * counter behind http_body_* (contract in parse.h).
  *
  * The chunked decoder is a byte-at-a-time state machine over the framing
  * (size lines, the CRLF after each chunk's data, trailer fields); a run of
@@ -11,10 +11,10 @@
  * bytes count against HTTP_MAX_HEAD.
  */
 
-#include "apps/httpd/http_parse.h"
+#include "net/http/parse.h"
 
 #include <string.h>
-#include "apps/httpd/http_chars.h"
+#include "net/http/chars.h"
 
 enum {
 	CH_SIZE,       /* first hex digit of a chunk size */

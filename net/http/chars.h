@@ -1,10 +1,11 @@
 /*
- * apps/httpd/http_chars.h — character classes shared by the HTTP parser's
- * files (http_parse.c, http_body.c, http_path.c). Private to them: not
- * part of http_parse.h's API. Own tables: no <ctype.h> in the kernel.
+ * net/http/chars.h — character classes shared by the HTTP parser's
+ * files (parse.c, body.c, path.c) and the header-field parsers of the
+ * static site (apps/httpd/http_range.c, http_accept.c). Private to them:
+ * not part of parse.h's API. Own tables: no <ctype.h> in the kernel.
  */
-#ifndef APPS_HTTPD_HTTP_CHARS_H
-#define APPS_HTTPD_HTTP_CHARS_H
+#ifndef NET_HTTP_CHARS_H
+#define NET_HTTP_CHARS_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
-#ifndef WEFT_APPS_HTTPD_HTTP_PARSE_H
-#define WEFT_APPS_HTTPD_HTTP_PARSE_H
+#ifndef NET_HTTP_PARSE_H
+#define NET_HTTP_PARSE_H
 
 /*
  * HTTP/1.1 request parsing: an incremental, allocation-free parser of the

@@ -1,5 +1,5 @@
 /*
- * HTTP request paths: http_path_normalize (contract in http_parse.h).
+ * HTTP request paths: http_path_normalize (contract in parse.h).
  *
  * Two passes over the caller's output buffer: percent-decode everything
  * (refusing what no site path holds), then resolve "." and ".." segments
@@ -7,10 +7,10 @@
  * ".." like any other, so an encoded escape cannot slip past the resolver.
  */
 
-#include "apps/httpd/http_parse.h"
+#include "net/http/parse.h"
 
 #include <string.h>
-#include "apps/httpd/http_chars.h"
+#include "net/http/chars.h"
 
 /* Percent-decode in[0..len) into out, refusing what no site path holds.
  * Returns the decoded length, or an error. */

@@ -1,7 +1,7 @@
 /*
  * HTTP/1.1 request heads. The API, its rules and its limits are in
- * http_parse.h; this comment is about how the head parser works. Request
- * bodies are decoded in http_body.c, paths normalized in http_path.c.
+ * parse.h; this comment is about how the head parser works. Request
+ * bodies are decoded in body.c, paths normalized in path.c.
  *
  * The head parser is a byte-at-a-time state machine. Its state is small
  * (struct http_parser) and holds offsets from the request's first byte,
@@ -27,12 +27,12 @@
  * refuse a long line early).
  */
 
-#include "apps/httpd/http_parse.h"
+#include "net/http/parse.h"
 
 #include <string.h>
-#include "apps/httpd/http_chars.h"
+#include "net/http/chars.h"
 
-/* Character classes (http_chars.h). */
+/* Character classes (chars.h). */
 #define TH_ (C_TCHAR | C_HOST)
 
 const uint8_t http_cclass[256] = {
