@@ -341,7 +341,7 @@ e2e_netns_up() {
 }
 
 # ---- slirp's listen backlog ----------------------------------------------------
-# e2e_backlog_shim: build the LD_PRELOAD shim (listen_backlog.c) that raises
+# e2e_backlog_shim: build the LD_PRELOAD shim (tools/listen_backlog.c) that raises
 # the backlog of QEMU's listen() calls to $WEFT_E2E_SLIRP_BACKLOG (default
 # 1024; 0: none): slirp listens for a host forward with a backlog of 1, and
 # a burst of connects (wrk's) overflows it. Sets E2E_SHIM to the .so, or ""
@@ -351,7 +351,7 @@ e2e_backlog_shim() {
 	local backlog=${WEFT_E2E_SLIRP_BACKLOG:-1024} cc=${CC:-cc} so=$E2E_TMP/listen_backlog.so
 	[ "$backlog" != 0 ] || return 0
 	command -v "$cc" >/dev/null 2>&1 || cc=gcc
-	if "$cc" -shared -fPIC -O2 -DMIN_BACKLOG="$backlog" -o "$so" "$E2E_DIR/listen_backlog.c" -ldl \
+	if "$cc" -shared -fPIC -O2 -DMIN_BACKLOG="$backlog" -o "$so" "$E2E_REPO/tools/listen_backlog.c" -ldl \
 		>"$E2E_TMP/shim.err" 2>&1; then
 		E2E_SHIM=$so E2E_SHIM_NOTE="listen backlog $backlog (shim)"
 	else
