@@ -1,6 +1,10 @@
 # Weft — the build. README.md explains the targets; the short version:
 #   make run     set up what is missing, build, boot the appliance in QEMU
 #   make test    set up what is missing, build, run every test
+#   make help    every target and the variables users set
+# A line "## NAME: text" documents a target (lower case, the line above its
+# rule) or a variable (upper case); make help prints them, and the docs
+# stage (tests/docs/make_help.sh) checks that every target has one.
 # Everything built lands in build/. Third-party code (newlib, lwIP, BearSSL)
 # is fetched from Debian's packages by tools/setup.sh, never committed.
 
@@ -8,15 +12,28 @@
 .SUFFIXES:
 SHELL := /bin/bash
 
+## BUILD: the build directory (default build)
 BUILD   ?= build
 NEWLIB  := $(BUILD)/newlib
 BEARSSL := $(BUILD)/bearssl/kernel
+## CMDLINE: the kernel command line of make run, make debug and make image (default app=httpd; README lists the keys)
 CMDLINE ?= app=httpd
+## SMP: CPUs of make run and make debug (default 2)
+SMP     ?= 2
+## MEM: RAM of make run and make debug (default 512M)
+MEM     ?= 512M
+## SITE: the directory the HTTP server serves, packed into the image (default apps/httpd/site)
+## TLS_CERT: the PEM certificate baked in for TLS, with TLS_KEY (default: a self-signed pair for localhost in build/tls/)
+## TLS_KEY: the PEM private key of TLS_CERT
+## WEFT_PORT: the first host port make run tries (default 8080; a guest port >= 1024 is forwarded from itself when free)
+## WEFT_ACCEL: auto, kvm or tcg (default auto: KVM when a probe boot passes)
+## WEFT_TEST_FILTER: make test runs only results matching this regex (tests/run.sh)
+## Q: Q= shows every command
 Q       ?= @
 
 CC      := gcc
 GCCINC  := $(shell $(CC) -print-file-name=include)
-# DEBUG=1: every invariant check of kernel/debug.h on (both images).
+## DEBUG: DEBUG=1 turns every invariant check of kernel/debug.h on (both images)
 DEBUG   ?= 0
 
 # Kernel code: no red zone (interrupts push onto the current stack), no
@@ -75,11 +92,26 @@ $(shell mkdir -p $(BUILD)/obj && { [ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = "DEB
 	echo "DEBUG=$(DEBUG)" > $(FLAGS_STAMP); })
 $(KOBJ) $(TOBJ): $(FLAGS_STAMP)
 
-.PHONY: all setup newlib image run test test-debug test-host test-kvm test-overcommit fuzz bench-runtime bench-net \
-	bench bench-kvm profile insn-plugin clean distclean
+# The version (kernel/version.h): git describe of this tree, "unknown"
+# outside git. Its stamp, like the flags', changes only with it, and only
+# kernel/version.c depends on it.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+VERSION_STAMP := $(BUILD)/obj/version
+$(shell [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $(VERSION_STAMP))
+$(BUILD)/obj/kernel/version.c.o: $(VERSION_STAMP)
+$(BUILD)/obj/kernel/version.c.o: KCFLAGS += -DWEFT_VERSION='"$(VERSION)"'
 
+.PHONY: all help setup newlib image run debug test test-debug test-host test-kvm test-overcommit fuzz \
+	bench-runtime bench-net bench-burst bench-loss soak bench bench-kvm profile insn-plugin clean distclean
+
+## all: build both kernels, build/weft (what ships) and build/weft-test (plus the in-guest suites)
 all: $(BUILD)/weft $(BUILD)/weft-test
 
+## help: list the targets and the variables users set
+help:
+	$(Q)awk -f tools/make-help.awk Makefile $(sort $(wildcard net/*.mk apps/*/*.mk))
+
+## setup: install what is missing from Debian, build newlib and BearSSL, unpack lwIP (idempotent)
 setup:
 	$(Q)tools/setup.sh
 
@@ -87,6 +119,7 @@ $(NEWLIB)/lib/libc.a: tools/build-newlib.sh
 	$(Q)tools/build-newlib.sh $(NEWLIB)
 	$(Q)touch $@
 
+## newlib: build newlib for the kernel into build/newlib
 newlib: $(NEWLIB)/lib/libc.a
 
 # The script's stamp decides whether anything is rebuilt.
@@ -134,25 +167,35 @@ endef
 $(eval $(call kernel_image,weft,$(KOBJ)))
 $(eval $(call kernel_image,weft-test,$(KOBJ_TEST)))
 
+## image: disk images with CMDLINE baked in: build/weft.img (raw GPT, BIOS and UEFI), weft.qcow2, weft-gce.tar.gz
 image: $(BUILD)/weft
 	$(Q)tools/mkimage.sh $(BUILD)/weft $(BUILD) "$(CMDLINE)"
 
+## run: set up, build, boot the appliance in QEMU with CMDLINE; forwards 127.0.0.1 to each port it listens on
 run: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
-	$(Q)tools/run.sh $(BUILD)/weft "$(CMDLINE)"
+	$(Q)WEFT_SMP=$(SMP) WEFT_MEM=$(MEM) tools/run.sh $(BUILD)/weft "$(CMDLINE)"
 
+## debug: boot with CMDLINE under QEMU's gdb stub and start gdb with the kernel's symbols and tools/gdb/weft.py (weft-tasks)
+debug: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)WEFT_SMP=$(SMP) WEFT_MEM=$(MEM) tools/debug.sh $(BUILD)/weft "$(CMDLINE)"
+
+## test: set up, build, run every test (tests/run.sh; N passed, N failed)
 test: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh
 
 # The KVM lane alone (make test runs it too): Weft under real KVM inside
 # an outer Linux guest under TCG (tools/kvm-lane/, tests/kvm/stage.sh).
+## test-kvm: the KVM lane alone: Weft under real KVM in an outer Linux guest under TCG
 test-kvm: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh kvm
 
 # The KVM lane's overcommitted run (test=all at 4 vCPUs on an outer guest of
 # 2), which make test leaves out until it is reliable (tests/kvm/stage.sh).
+## test-overcommit: the KVM lane's overcommitted run (test=all at 4 vCPUs on an outer guest of 2)
 test-overcommit: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)WEFT_KVM_OVERCOMMIT=1 WEFT_TEST_FILTER='^kvm.(overcommit|lane.outer-b)' tests/run.sh kvm
@@ -160,6 +203,7 @@ test-overcommit: setup
 # The in-guest suites and expected panics again, on both images built with
 # DEBUG=1 in $(BUILD)/debug (sharing newlib, BearSSL and lwIP's tree):
 # every invariant check of kernel/debug.h on.
+## test-debug: the guest and panic stages again on both kernels built with DEBUG=1 (in build/debug)
 test-debug: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)mkdir -p $(BUILD)/debug && ln -sfn ../deps $(BUILD)/debug/deps && \
@@ -169,47 +213,75 @@ test-debug: setup
 		tests/run.sh guest panic
 
 # Fuzz for real: FUZZ_SECONDS per target (default 600).
+## fuzz: run the libFuzzer targets for FUZZ_SECONDS each (default 600)
+## FUZZ_SECONDS: seconds per fuzz target of make fuzz (default 600)
 fuzz: setup
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/run.sh 1000000000
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/dns.sh 1000000000
 
+## bench-runtime: the runtime's operations (yield, channels, mutex, spawn) against Go, in instructions and time
 bench-runtime: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft-test
 	$(Q)bench/runtime.sh
 
 # Echo throughput and latency against a Linux guest, over a tap in a
 # private network namespace (root).
+## bench-net: TCP echo throughput and latency against a Linux guest (root, a tap in a private netns)
 bench-net: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
 	$(Q)bench/net.sh
 
+## bench-burst: connect bursts (1,000 and 5,000 at once, every third closed by RST): the last connect's and the next request's wait, beside the Linux guest (root)
+bench-burst: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/burst.sh
+
+## bench-loss: goodput of one 10 MB echo at 1% loss, 5% loss and 5% loss with reordering, beside the Linux guest (root)
+bench-loss: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/loss.sh
+
+## soak: churn, 200,000 short connections in a row (SOAK_CONNS), the first and the last 10,000 timed, beside the Linux guest (root)
+## SOAK_CONNS: connections of make soak (default 200000)
+soak: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/soak.sh
+
 # HTTP against Linux nginx and Go net/http, 1 and 2 vCPUs, same flags; it
 # builds its own image (serving the same page as the Linux guest).
+## bench: HTTP against Linux nginx and Go net/http: instructions per request and TCG req/s (root)
 bench: setup
 	$(Q)bench/http.sh
 
 # Where Weft's guest instructions go under a load (root, a tap in a private
 # netns): PROFILE_LOAD=http-keepalive|http-close|echo, PROFILE_CLIENTS (8),
 # PROFILE_SECONDS (10), PROFILE_SMP (1), PROFILE_TOP (30); see bench/profile.sh.
+## profile: a flat profile of guest instructions by function under a load (PROFILE_LOAD, PROFILE_CLIENTS, ...)
+## PROFILE_LOAD: make profile's load: http-keepalive (default), http-close or echo
 profile: setup
 	$(Q)bench/profile.sh
 
 # QEMU's instruction-count plugin (tools/insn/), which make bench,
 # bench-runtime and profile build for themselves.
+## insn-plugin: build QEMU's instruction-count plugin (tools/insn/)
 insn-plugin:
 	$(Q)tools/insn/build.sh
 
 # KVM exits per request, Weft beside nginx, inside the KVM lane
 # (bench/kvm.sh; it builds the bench image and the Linux peer).
+## bench-kvm: KVM exits per request, Weft beside nginx, inside the KVM lane
 bench-kvm: setup
 	$(Q)bench/kvm.sh
 
+## test-host: the host unit tests alone (under ASan and UBSan)
 test-host:
 	$(Q)tests/host/run.sh
 
+## clean: remove the kernels, objects and test output (keeps newlib, BearSSL, lwIP)
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/weft* $(BUILD)/ksyms* $(BUILD)/host $(BUILD)/test $(BUILD)/debug
 
+## distclean: remove all of build/
 distclean:
 	rm -rf $(BUILD)
 

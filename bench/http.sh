@@ -365,5 +365,16 @@ if any(num(s, smp, 2) is not None for smp in smps for s, _ in servers):
     if r.returncode != 0:
         sys.stderr.write("bench: gnuplot failed:\n" + r.stderr)
 EOF
+# Weft's own boot figure: kernel entry to "ready" (its console's line,
+# TSC-timed inside the guest), per vCPU count of the timed boots.
+for smp in $SMPS; do
+	us=$(sed -n 's/.*weft: ready in \([0-9]*\) us.*/\1/p' "$BENCH_OUT/http-weft-smp$smp.log" 2>/dev/null |
+		head -n 1)
+	[ -n "$us" ] || continue
+	line="Weft, $smp vCPU: kernel entry to ready $us us (accel $BENCH_ACCEL; the console's \`weft: ready in\`)"
+	bench_note "$line"
+	echo "$line" >>"$BENCH_OUT/http.txt"
+	echo "- $line" >>"$BENCH_OUT/http.md"
+done
 bench_note "wrote $BENCH_OUT/{http.dat,http.txt,http.md,http.png}; consoles: $BENCH_OUT/http-*.log; $(($(date +%s) - start_s)) s"
 exit $status

@@ -15,7 +15,7 @@
 # tools/qemu.sh --accel kvm (the Linux peer through bench/linux/run.sh, so
 # both get the same flags), serving the same 612-byte page
 # (bench/linux/index.html) on port 80 behind the inner QEMU's user-net
-# forward 127.0.0.1:8080 (with tests/e2e/listen_backlog.c's wider
+# forward 127.0.0.1:8080 (with tools/listen_backlog.c's wider
 # backlog). The load generator is wrk inside the outer guest (no second
 # user-net on the path): wrk -t1 -cN keep-alive GET /, a 2 s warm-up, then
 # BENCH_KVM_SECONDS. Around each run the job reads the VM's counters in
@@ -63,7 +63,7 @@ weft=$(bench_weft_image "$page")
 bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
 tools/kvm-lane/build.sh >/dev/null || bench_die "tools/kvm-lane/build.sh failed"
 gcc -shared -fPIC -O2 -DMIN_BACKLOG=1024 -o "$BENCH_TMP/listen_backlog.so" \
-	tests/e2e/listen_backlog.c -ldl || bench_die "cannot build tests/e2e/listen_backlog.c"
+	tools/listen_backlog.c -ldl || bench_die "cannot build tools/listen_backlog.c"
 
 cat >"$BENCH_TMP/count.lua" <<'EOF'
 -- wrk's done() hook: the requests completed and the errors
@@ -200,6 +200,12 @@ with open(f"{outdir}/kvm.md", "w") as md:
 missing = [f"{s}.c{c}" for s, c in cols if delta(f"{s}.c{c}") is None or not reqs.get(f"{s}.c{c}")]
 sys.exit(1 if missing else 0)
 EOF
+# Weft's own boot figure under KVM: kernel entry to "ready" (its console)
+ready_us=$(sed -n 's/.*weft: ready in \([0-9]*\) us.*/\1/p' "$out/weft.log" 2>/dev/null | head -n 1)
+if [ -n "$ready_us" ]; then
+	echo "Weft boot under KVM, kernel entry to ready: $ready_us us (1 vCPU)" >>"$BENCH_OUT/kvm.txt"
+	printf '%s\n' "- Weft's boot under KVM, kernel entry to \"ready\" (its console's \`weft: ready in\`): $ready_us us at 1 vCPU." >>"$BENCH_OUT/kvm.md"
+fi
 cat "$BENCH_OUT/kvm.txt"
 bench_note "wrote $BENCH_OUT/{kvm.dat,kvm.txt,kvm.md}; consoles: $out/*.log; $(($(date +%s) - start_s)) s"
 [ "$rc" -eq 0 ] && [ "$st" -eq 0 ]

@@ -17,7 +17,7 @@ void machine_exit(int status)
 {
 	irq_disable();
 	outl(DEBUG_EXIT_PORT, (uint32_t)status);
-	if (status == EXIT_PASS)
+	if (status != EXIT_PANIC)
 		acpi_poweroff();
 	cpu_halt_forever();
 }

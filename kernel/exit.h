@@ -2,8 +2,9 @@
  * kernel/exit.h — ending the machine.
  *
  * machine_exit() writes the status to QEMU's isa-debug-exit port (QEMU
- * then exits with (status << 1) | 1), falls back to ACPI power-off, and
- * finally halts.
+ * then exits with (status << 1) | 1), falls back to ACPI power-off (pass
+ * and fail: a machine without the port, a cloud VM, stops; a panic halts
+ * instead, keeping its state for a debugger), and finally halts.
  */
 #ifndef KERNEL_EXIT_H
 #define KERNEL_EXIT_H

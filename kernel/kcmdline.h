@@ -25,8 +25,9 @@
 #include "kernel/cmdline.h"
 
 /* Parse the boot line (NULL: empty) and report, on the console, every
-   malformed word and every word no CMDLINE_KEY declares. Once, by kmain,
-   before anything reads the line. */
+   malformed word and every word no CMDLINE_KEY declares, then how many
+   (counted in kcmdline_errors). Once, by kmain, before anything reads
+   the line. */
 void kcmdline_init(const char *line);
 
 /* The value of k's last occurrence ("" for a bare flag), or NULL. */
@@ -37,5 +38,14 @@ const char *kcmdline_next(const struct cmdline_key *k, size_t *it);
    `def` with a message on the console when malformed or outside
    [min, max]. */
 uint64_t kcmdline_u64(const struct cmdline_key *k, uint64_t def, uint64_t min, uint64_t max);
+
+/* A word whose value its reader cannot use (ip= without a prefix, a
+   number out of range): print the message (printf's format; give the
+   newline) on the console and count it. Any context. */
+void kcmdline_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Words reported so far: malformed, unknown (both at kcmdline_init) and
+   unusable values (kcmdline_error, kcmdline_u64). For /metrics
+   (weft_cmdline_errors_total). */
+uint64_t kcmdline_errors(void);
 
 #endif

@@ -9,7 +9,8 @@
  *   1. the machine's own state: %gs and the IDT first (any fault from here
  *      on is reported with a backtrace), newlib's state for this CPU, the
  *      console; the loader's data is copied out before memory is reused;
- *      the command line is parsed (unknown words reported);
+ *      the banner (version, loader, command line); the command line is
+ *      parsed (malformed and unknown words reported and counted);
  *   2. memory: physical pages, the page tables (W^X), this CPU's
  *      interrupt stacks;
  *   3. the platform: ACPI (CPUs, interrupt routing), the APICs, PCI, the
@@ -46,6 +47,7 @@
 #include "kernel/kcmdline.h"
 #include "kernel/libc.h"
 #include "kernel/tests.h"
+#include "kernel/version.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/pci.h"
@@ -78,6 +80,11 @@ static void kmain_body(void)
 		int failed = tests_run(spec);
 		machine_exit(failed ? EXIT_FAIL : EXIT_PASS);
 	}
+	if (!net_have_nic() && !net_is_off()) {
+		/* net_init said what it saw; an app would claim to listen. */
+		printf("weft: no app started: no network device to serve on\n");
+		return;
+	}
 	app_run();
 }
 
@@ -91,7 +98,8 @@ void kmain(uint32_t magic, uint64_t info)
 	console_init();
 	bootinfo_parse(magic, info);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("\nweft: booted by %s%s%s, cmdline \"%s\"\n", bootinfo.protocol,
+	printf("\nweft: version %s\n", weft_version);
+	printf("weft: booted by %s%s%s, cmdline \"%s\"\n", bootinfo.protocol,
 	       bootinfo.loader ? " from " : "", bootinfo.loader ? bootinfo.loader : "",
 	       bootinfo.cmdline);
 	kcmdline_init(bootinfo.cmdline);

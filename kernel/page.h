@@ -16,6 +16,8 @@ void page_init(const struct memmap *mm);
 uint64_t page_alloc(void);
 /* Same, below `limit` (for tables that 32-bit code must reach). */
 uint64_t page_alloc_below(uint64_t limit);
+/* n contiguous zeroed pages (freed page by page), or 0. */
+uint64_t page_alloc_contig(uint64_t n);
 /* Like page_alloc, but gives up (returns 0) instead of waiting long for
    the allocator's lock: for the page-fault path, which may have
    interrupted the lock's holder on this very CPU. */

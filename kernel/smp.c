@@ -234,6 +234,32 @@ void ap_entry(struct cpu *c)
 	idle_loop();
 }
 
+/* Whether the MP specification's 10 ms between INIT and the first SIPI is
+   needed. Not under a hypervisor (the INIT is emulated: the vCPU is reset
+   before the SIPI is looked at), nor on a CPU with an x2APIC (all of them
+   are recent), nor on the CPUs Linux exempts (smp_quirk_init_udelay): Intel
+   family 6 (every core since the Pentium Pro) and the families after
+   NetBurst's 0xf, AMD from family 0xf (K8), Hygon; older ones and unknown
+   vendors wait. */
+static bool init_needs_wait(void)
+{
+	uint32_t a, b, c, d, v[3];
+	cpuid(0, 0, &a, &v[0], &v[2], &v[1]);
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & (1u << 21 | 1u << 31))		/* x2APIC, or a hypervisor */
+		return false;
+	unsigned family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	if (!memcmp(v, "GenuineIntel", 12))
+		return family != 6 && family <= 0xf;
+	if (!memcmp(v, "AuthenticAMD", 12))
+		return family < 0xf;
+	if (!memcmp(v, "HygonGenuine", 12))
+		return family < 0x18;
+	return true;
+}
+
 /* Start one AP (already sent INIT) and wait up to 1 s for it: its vCPU
    may not run for a while on a busy host. A second SIPI is ignored by an
    AP that took the first. */
@@ -273,14 +299,15 @@ void smp_init(void)
 	if (tsz > AP_PARAM_OFF)
 		panic("smp_init: trampoline of %zu bytes overlaps its parameters", tsz);
 	memcpy((void *)AP_TRAMP_BASE, ap_tramp_start, tsz);
-	/* INIT every AP, then one 10 ms wait for all (the MP spec's delay),
-	   rather than 10 ms per CPU. */
+	/* INIT every AP, then one wait for all (the MP spec's 10 ms, on CPUs
+	   that need it), rather than one per CPU. */
 	for (unsigned i = 0, k = 1; i < acpi.ncpu && k < max_cpus; i++)
 		if (acpi.apic_id[i] != cpus[0].apic_id) {
 			lapic_send_init(acpi.apic_id[i]);
 			k++;
 		}
-	delay_us(10000);
+	if (init_needs_wait())
+		delay_us(10000);
 	unsigned n = 1;
 	for (unsigned i = 0; i < acpi.ncpu && n < max_cpus && n < MAX_CPUS; i++) {
 		if (acpi.apic_id[i] == cpus[0].apic_id)

@@ -1,56 +1,111 @@
-/* kernel/time.c — TSC calibration and conversions. */
+/*
+ * kernel/time.c — the TSC's frequency and conversions.
+ *
+ * The frequency is taken as stated where it is (boot time counts: a
+ * calibration loop is most of a small kernel's start-up): CPUID leaf 0x15
+ * (crystal and ratio, or 0x16's base frequency for the crystal), the
+ * hypervisor's leaf 0x40000010 (TSC kHz; VMware's convention, which QEMU
+ * and others follow), or kvmclock's scale factor (the host's own
+ * measurement). Only without any of them (TCG, old CPUs) is it measured:
+ * CALIB_MS against the ACPI PM timer (one port read, 3.58 MHz) or else the
+ * PIT, each end dated by the TSC at the middle of the tightest of four
+ * reads, so that a port access of a microsecond or two costs about 0.05%.
+ */
 #include "kernel/time.h"
 #include "kernel/acpi.h"
 #include "kernel/console.h"
+#include "kernel/kvmclock.h"
 #include "kernel/arch/x86.h"
 
 #define PIT_HZ 1193182u
 #define PM_TIMER_HZ 3579545u
+#define CALIB_MS 2
 
 uint64_t tsc_hz;
 uint64_t boot_tsc;
 const char *tsc_source = "none";
 
-/* Latch and read PIT channel 0 (counting down, mode 2, period 65536). */
-static uint16_t pit_read(void)
+/* Latch and read PIT channel 0 (counting down, mode 2, period 65536),
+   negated so that it counts up like the PM timer. */
+static uint32_t pit_up(void)
 {
 	outb(0x43, 0x00);
 	uint8_t lo = inb(0x40), hi = inb(0x40);
-	return (uint16_t)(lo | hi << 8);
+	return (uint32_t)-(uint16_t)(lo | hi << 8) & 0xffffu;
 }
 
-/* Count `ticks` of a timer that counts down by polling it; returns the
-   TSC cycles taken, or 0 when the timer does not move. */
-static uint64_t measure_pit(uint32_t ticks)
+static uint32_t pm_up(void)
 {
-	outb(0x43, 0x34);			/* channel 0, lo/hi, mode 2 */
-	outb(0x40, 0x00);
-	outb(0x40, 0x00);
-	uint16_t prev = pit_read();
-	uint64_t t0 = rdtsc(), elapsed = 0;
-	for (uint32_t spins = 0; elapsed < ticks; spins++) {
-		uint16_t now = pit_read();
-		elapsed += (uint16_t)(prev - now);
-		prev = now;
-		if (spins > 1000 && elapsed == 0)
-			return 0;
-	}
-	return rdtsc() - t0;
+	return inl((uint16_t)acpi.pm_timer);
 }
 
-static uint64_t measure_pm(uint32_t ticks)
+/* One reading of the reference counter, dated by the TSC at the middle of
+   the read: the tightest of four reads (a read that a host stall
+   stretched is dropped), so each end of the window is off by about half a
+   port access. */
+static uint64_t sample(uint32_t (*rd)(void), uint32_t mask, uint32_t *v)
 {
-	uint32_t mask = acpi.pm_timer_32 ? 0xffffffffu : 0xffffffu;
-	uint32_t prev = inl((uint16_t)acpi.pm_timer) & mask;
-	uint64_t t0 = rdtsc(), elapsed = 0;
-	for (uint32_t spins = 0; elapsed < ticks; spins++) {
-		uint32_t now = inl((uint16_t)acpi.pm_timer) & mask;
-		elapsed += (now - prev) & mask;
-		prev = now;
-		if (spins > 1000 && elapsed == 0)
-			return 0;
+	uint64_t best_w = ~0ull, best_t = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t a = rdtsc();
+		uint32_t x = rd() & mask;
+		uint64_t b = rdtsc();
+		if (b - a < best_w)
+			best_w = b - a, best_t = a + (b - a) / 2, *v = x;
 	}
-	return rdtsc() - t0;
+	return best_t;
+}
+
+/* The TSC's rate against a counter of ref_hz over CALIB_MS; 0 when the
+   counter does not move (no such timer). */
+static uint64_t calibrate(uint32_t (*rd)(void), uint32_t mask, uint32_t ref_hz)
+{
+	uint32_t v0 = 0, v1 = 0, ticks = ref_hz / 1000 * CALIB_MS;
+	uint64_t t0 = sample(rd, mask, &v0);
+	for (uint32_t spins = 0; ((rd() - v0) & mask) < ticks; spins++)
+		if (spins > 1000 && ((rd() - v0) & mask) == 0)
+			return 0;
+	uint64_t t1 = sample(rd, mask, &v1);
+	uint32_t d = (v1 - v0) & mask;
+	return d ? (t1 - t0) * ref_hz / d : 0;
+}
+
+/* A frequency the CPU or the hypervisor states, or 0. */
+static uint64_t tsc_hz_stated(void)
+{
+	uint32_t a, b, c, d, max;
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max >= 0x15) {
+		/* TSC = crystal * ebx / eax; a CPU that leaves the crystal out
+		   gives its base frequency in 0x16 (Linux's native_calibrate_tsc). */
+		uint32_t den, num, crystal;
+		cpuid(0x15, 0, &den, &num, &crystal, &d);
+		if (!crystal && max >= 0x16 && den && num) {
+			cpuid(0x16, 0, &a, &b, &c, &d);
+			crystal = (uint32_t)((uint64_t)(a & 0xffff) * 1000000 * den / num);
+		}
+		if (den && num && crystal) {
+			tsc_source = "CPUID 0x15";
+			return (uint64_t)crystal * num / den;
+		}
+	}
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & (1u << 31)) {			/* a hypervisor is present */
+		cpuid(0x40000000, 0, &a, &b, &c, &d);
+		if (a >= 0x40000010 && a < 0x40000100) {
+			cpuid(0x40000010, 0, &a, &b, &c, &d);
+			if (a) {
+				tsc_source = "hypervisor CPUID 0x40000010";
+				return (uint64_t)a * 1000;
+			}
+		}
+		struct kvmclock_reading kv;
+		if (kvmclock_read(&kv) == 0 && kv.tsc_hz) {
+			tsc_source = "kvmclock";
+			return kv.tsc_hz;
+		}
+	}
+	return 0;
 }
 
 /* Fixed-point factors (32 fractional bits) so conversions are one
@@ -66,28 +121,23 @@ static void set_factors(void)
 
 void time_init(void)
 {
-	uint32_t a, b, c, d;
-	/* 10 ms of reference time: 0.01% of a PIT tick each end is far below
-	   what the scheduler needs, and boot time counts. */
-	uint64_t t = measure_pit(PIT_HZ / 100);
-	if (t) {
-		tsc_hz = t * 100;
-		tsc_source = "PIT";
-	} else if (acpi.pm_timer && (t = measure_pm(PM_TIMER_HZ / 100))) {
-		tsc_hz = t * 100;
-		tsc_source = "ACPI PM timer";
-	} else {
-		cpuid(0, 0, &a, &b, &c, &d);
-		if (a >= 0x15) {
-			cpuid(0x15, 0, &a, &b, &c, &d);
-			if (a && b && c)
-				tsc_hz = (uint64_t)c * b / a, tsc_source = "CPUID 0x15";
-		}
-		if (!tsc_hz) {
-			tsc_hz = 1000000000ull;
-			tsc_source = "a guess (no reference timer)";
-		}
+	uint64_t hz = tsc_hz_stated();
+	if (hz < 100000000ull || hz > 20000000000ull) {	/* none, or nonsense */
+		hz = 0;
+		outb(0x43, 0x34);		/* PIT channel 0, lo/hi, mode 2 */
+		outb(0x40, 0x00);
+		outb(0x40, 0x00);
+		if (acpi.pm_timer &&
+		    (hz = calibrate(pm_up, acpi.pm_timer_32 ? 0xffffffffu : 0xffffffu, PM_TIMER_HZ)))
+			tsc_source = "ACPI PM timer";
+		else if ((hz = calibrate(pit_up, 0xffffu, PIT_HZ)))
+			tsc_source = "PIT";
 	}
+	if (!hz) {
+		hz = 1000000000ull;
+		tsc_source = "a guess (no reference timer)";
+	}
+	tsc_hz = hz;
 	set_factors();
 }
 

@@ -1,8 +1,9 @@
 /*
  * kernel/time.h — the TSC as the kernel's clock.
  *
- * time_init calibrates the TSC once on the BSP (against the PIT, or the
- * ACPI PM timer where there is no PIT). All CPUs read their own TSC;
+ * time_init learns the TSC's frequency once on the BSP: from CPUID or the
+ * hypervisor (leaf 0x40000010, kvmclock), else by calibrating it against
+ * the ACPI PM timer or the PIT (kernel/time.c). All CPUs read their own TSC;
  * QEMU and modern CPUs keep them in step (invariant TSC).
  */
 #ifndef KERNEL_TIME_H
@@ -12,7 +13,7 @@
 
 extern uint64_t tsc_hz;
 extern uint64_t boot_tsc;		/* TSC at kernel entry */
-extern const char *tsc_source;		/* what it was calibrated against */
+extern const char *tsc_source;		/* where the frequency came from */
 
 void time_init(void);
 uint64_t tsc_to_ns(uint64_t ticks);

@@ -56,6 +56,7 @@
  * exhausted pool refuses new connections with a reset, counted.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "kernel/panic.h"
 #include "lwip/tcp.h"
@@ -323,7 +324,9 @@ int net_listen(uint16_t port, int backlog, struct listener **out)
 		net_unlock();
 		return conn_errno(e);
 	}
-	struct tcp_pcb *lp = tcp_listen_with_backlog(pcb, backlog > 255 ? 255 : (u8_t)backlog);
+	/* lwIP's backlog is the SYN queue (16 bits wide by
+	   net/lwip/patches/0001); ours, l->backlog, the accept queue. */
+	struct tcp_pcb *lp = tcp_listen(pcb);
 	if (!lp) {
 		tcp_close(pcb);
 		net_unlock();
@@ -334,7 +337,10 @@ int net_listen(uint16_t port, int backlog, struct listener **out)
 	l->backlog = backlog;
 	tcp_arg(lp, l);
 	tcp_accept(lp, on_accept);
+	uint16_t bound = lp->local_port;
 	net_unlock();
+	/* The line tools/run.sh waits for to forward a host port here. */
+	printf("net: listening on TCP port %u\n", bound);
 	*out = l;
 	return 0;
 }

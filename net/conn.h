@@ -68,8 +68,11 @@ struct listener;
 /* Listen on TCP `port` of every address, IPv4 and IPv6; `backlog` bounds
    connections the stack has completed but net_accept has not yet taken
    (past it, new ones are reset and counted as refused). Half-open
-   connections are bounded separately, by min(backlog, 255) (lwIP's
-   limit). -EADDRINUSE, -ENOMEM (16 listeners at most). */
+   connections (the SYN queue) are bounded separately, per listener and
+   whatever the backlog, by TCP_DEFAULT_LISTEN_BACKLOG (8,192: lwipopts.h),
+   as Linux bounds them by tcp_max_syn_backlog. -EADDRINUSE, -ENOMEM (16
+   listeners at most). Says so on the console ("net: listening on TCP
+   port N": make run forwards to it). */
 int net_listen(uint16_t port, int backlog, struct listener **out);
 /* The next connection; blocks until one arrives or the deadline passes
    (0 = none): -ETIMEDOUT; -EBADF once the listener is closed. */

@@ -190,9 +190,9 @@ static void parse_dns_word(const char *v)
 		size_t len = strcspn(v, ",");
 		struct net_addr a;
 		if (net_ip_parse_n(v, len, &a) || !server_ok(&a))
-			printf("net: cannot use dns=%.*s (want an IPv4 or IPv6 address)\n", (int)len, v);
+			kcmdline_error("net: cannot use dns=%.*s (want an IPv4 or IPv6 address)\n", (int)len, v);
 		else if (cmd_n == NET_DNS_MAX_SERVERS)
-			printf("net: dns=%.*s ignored: %d servers at most\n", (int)len, v,
+			kcmdline_error("net: dns=%.*s ignored: %d servers at most\n", (int)len, v,
 			       NET_DNS_MAX_SERVERS);
 		else
 			cmd_list[cmd_n++] = a;

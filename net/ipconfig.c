@@ -103,7 +103,7 @@ void ipconfig_start(struct netif *n)
 		return;
 	}
 	if (ip || gw)
-		printf("net: cannot use ip=%s gw=%s (want ip=ADDR/PREFIX gw=ADDR%s); using DHCP\n",
+		kcmdline_error("net: cannot use ip=%s gw=%s (want ip=ADDR/PREFIX gw=ADDR%s); using DHCP\n",
 		       ip ? ip : "", gw ? gw : "",
 		       ip && !strchr(ip, '/') ? ": ip= needs its prefix length" : "");
 	dhcp_start(n);

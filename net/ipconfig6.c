@@ -86,7 +86,7 @@ static void static_config(struct netif *n)
 		return;
 	if (!ip || !parse_cidr6(ip, &a, &prefix6) ||
 	    (gw && (net_ip_parse(gw, &g) || g.family != NET_AF_INET6))) {
-		printf("net: cannot use ip6=%s gw6=%s (want ip6=ADDR/PREFIX gw6=ADDR); "
+		kcmdline_error("net: cannot use ip6=%s gw6=%s (want ip6=ADDR/PREFIX gw6=ADDR); "
 		       "IPv6 by SLAAC only\n", ip ? ip : "", gw ? gw : "");
 		return;
 	}

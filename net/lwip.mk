@@ -7,8 +7,18 @@
 # API core, IPv4 and IPv6: no api/ (sockets, netconn need threads), no PPP.
 # The port's own C files (net/lwip/*.c) are ours and built like any kernel
 # file, with our warnings intact.
+#
+# Patches. lwIP's own changes are net/lwip/patches/*.patch (each explains
+# itself at its top), applied in name order with patch -p1 to a copy of
+# the tree's src/ at $(BUILD)/lwip/src: the Debian tree (build/deps, which
+# worktrees and bench builds share) is never modified. The copy is remade
+# whenever a patch, or the tree, changes; everything lwIP (sources and
+# headers) is taken from the copy.
 
 LWIP_DIR := $(BUILD)/deps/lwip
+LWIP_PATCHES := $(sort $(wildcard net/lwip/patches/*.patch))
+LWIP_TREE := $(BUILD)/lwip
+LWIP_STAMP := $(LWIP_TREE)/.patched
 
 LWIP_SRC := $(addprefix core/,def.c dns.c inet_chksum.c init.c ip.c mem.c \
 		memp.c netif.c pbuf.c raw.c stats.c sys.c tcp.c tcp_in.c \
@@ -22,7 +32,7 @@ LWIP_OBJ := $(patsubst %.c,$(BUILD)/obj/lwip/%.o,$(LWIP_SRC))
 LWIP_PORT_OBJ := $(patsubst %,$(BUILD)/obj/%.o,$(sort $(wildcard net/lwip/*.c)))
 
 # Every kernel file may include lwIP headers (net/, apps/, tests/guest/).
-KCFLAGS += -Inet/lwip/include -I$(LWIP_DIR)/src/include
+KCFLAGS += -Inet/lwip/include -I$(LWIP_TREE)/src/include
 
 # Flags for lwIP's objects only. lwIP 2.1.3 compiles without a warning
 # under the kernel's -Wall -Wextra, so nothing is relaxed; a -Wno-... that
@@ -32,15 +42,30 @@ LWIP_CFLAGS :=
 
 KOBJ += $(LWIP_OBJ) $(LWIP_PORT_OBJ)
 
-$(BUILD)/obj/lwip/%.o: $(LWIP_DIR)/src/%.c | $(NEWLIB)/lib/libc.a
+$(LWIP_STAMP): $(LWIP_PATCHES) $(LWIP_DIR)/src/include/lwip/init.h net/lwip.mk
+	@echo "  PATCH   lwip ($(words $(LWIP_PATCHES)) patches)"
+	$(Q)rm -rf $(LWIP_TREE) && mkdir -p $(LWIP_TREE) && cp -a $(LWIP_DIR)/src $(LWIP_TREE)/src
+	$(Q)for p in $(LWIP_PATCHES); do \
+		patch -s -p1 -d $(LWIP_TREE) --no-backup-if-mismatch -r - <$$p || \
+			{ echo "lwIP patch $$p does not apply" >&2; rm -rf $(LWIP_TREE); exit 1; }; \
+	done
+	$(Q)touch $@
+
+# Every source is in the copy once the stamp exists.
+$(LWIP_TREE)/src/%.c: | $(LWIP_STAMP)
+	@:
+
+$(BUILD)/obj/lwip/%.o: $(LWIP_TREE)/src/%.c | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D)
 	@echo "  CC      lwip/$*.c"
 	$(Q)$(CC) $(KCFLAGS) $(LWIP_CFLAGS) -c $< -o $@
 
-# Our files that include lwIP headers need its tree too: without it, say
-# what to do instead of "lwip/tcp.h: No such file".
-$(filter $(BUILD)/obj/net/% $(BUILD)/obj/apps/% $(BUILD)/obj/tests/guest/%,$(KOBJ) $(TOBJ)): \
-	| $(LWIP_DIR)/src/include/lwip/init.h
+# Any kernel file may include lwIP's headers, and make reads a header's
+# time before the stamp's recipe remakes the copy: so every object depends
+# on the stamp itself. A changed patch rebuilds the kernel, as a changed
+# flag does (FLAGS_STAMP); without the tree, the stamp's rule says what to
+# do instead of "lwip/tcp.h: No such file".
+$(KOBJ) $(TOBJ): $(LWIP_STAMP)
 
 # Only runs when a file of lwIP's tree is missing.
 $(LWIP_DIR)/src/%:

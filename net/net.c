@@ -9,8 +9,11 @@
  *      uses), lwip_init (pools, the loopback netif). This happens even
  *      with net=off or without a NIC: the loopback netif serves 127.0.0.1
  *      and the in-guest lwIP suites use it.
- *   2. the NIC: the first virtio-net device vnet_probe brought up (in
- *      poll mode, its interrupt masked: nothing flows yet);
+ *   2. the NIC: the first device netdev_probe brought up (netdev.c:
+ *      virtio-net, then e1000/e1000e; in poll mode, its interrupt
+ *      masked: nothing flows yet); with none, a line naming the network
+ *      devices seen, and net_have_nic() stays false (kmain then starts no
+ *      app: nothing could reach it);
  *   3. the netif on it (netif.c), and its addresses: IPv4 (ipconfig.c,
  *      ip=/gw= or DHCP) and IPv6 (ipconfig6.c: link-local, SLAAC,
  *      ip6=/gw6=) — under the net lock, as every lwIP call;
@@ -29,11 +32,12 @@
 #include "net/net.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
-#include "net/virtio_net.h"
+#include "net/netdev.h"
 
 CMDLINE_KEY(key_net, "net", "net=off leaves the network device alone (driver tests)");
 
 static struct netif nif;
+static bool have_nic;
 
 void net_init(void)
 {
@@ -47,17 +51,26 @@ void net_init(void)
 		printf("net: off (net=off)\n");
 		return;
 	}
-	struct vnet *devs[4];
-	int n = vnet_probe(devs, 4);
-	if (n <= 0) {
-		printf("net: no network device\n");
-		return;
-	}
+	struct netdev *dev = netdev_probe();
+	if (!dev)
+		return;			/* netdev_probe said what it saw */
+	have_nic = true;
 	net_lock();
-	netif_glue_add(&nif, devs[0]);
+	netif_glue_add(&nif, dev);
 	ipconfig_start(&nif);
 	ipconfig6_start(&nif);
 	net_unlock();
-	poller_start(devs[0], &nif);
+	poller_start(dev, &nif);
 	net_timers_start(&nif);
+}
+
+bool net_have_nic(void)
+{
+	return have_nic;
+}
+
+bool net_is_off(void)
+{
+	const char *opt = kcmdline_str(&key_net);
+	return opt && !strcmp(opt, "off");
 }

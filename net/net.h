@@ -1,7 +1,7 @@
 /*
  * net/net.h — the network layer, as the rest of the system sees it: its
  * bring-up, the NIC's addresses and its counters. net.c brings it up at
- * boot: lwIP, then the first virtio-net device, addressed by ip=/gw= or
+ * boot: lwIP, then the first supported NIC (virtio-net, e1000/e1000e), addressed by ip=/gw= or
  * DHCP and by IPv6 (link-local, SLAAC, ip6=/gw6=), drained by the
  * integrated poller. Connections and dial are net/conn.h, UDP net/udp.h,
  * names net/dns.h, addresses net/addr.h.
@@ -17,6 +17,10 @@
    net=off, the first NIC with its netif, address, poller and timers.
    Once, by kmain, with every CPU online; do not hold the net lock. */
 void net_init(void);
+/* Did net_init bring a NIC up? (False without one, and with net=off.) */
+bool net_have_nic(void);
+/* Was net=off given (the NIC left to driver tests)? */
+bool net_is_off(void);
 
 /* One address of the NIC (Go's net.InterfaceAddrs). */
 struct net_ifaddr {

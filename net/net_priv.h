@@ -24,14 +24,14 @@
 #include <stdint.h>
 
 struct netif;
-struct vnet;
+struct netdev;
 struct ip_addr;
 struct net_conn_stats;
 
 /* netif.c. Add the one netif, on device dev, and set it up (link as the
    device reports it). Net lock held. */
-void netif_glue_add(struct netif *n, struct vnet *dev);
-/* vnet_rx_poll's deliver for the netif ctx: the frame into a pbuf, the
+void netif_glue_add(struct netif *n, struct netdev *dev);
+/* netdev_rx_poll's deliver for the netif ctx: the frame into a pbuf, the
    pbuf into lwIP (dropped, and counted, when no pbuf is free). Net lock
    held. */
 void netif_deliver(void *ctx, const void *frame, size_t len, unsigned flags);
@@ -82,14 +82,14 @@ extern bool net_in_timers;
 
 /* poller.c. Register the poller with the runtime and arm dev's interrupt
    for it: from here on frames flow. Do not hold the lock. */
-void poller_start(struct vnet *dev, struct netif *n);
+void poller_start(struct netdev *dev, struct netif *n);
 /* A look for a lost interrupt (frames waiting and no progress since the
    last look) or a broken device; called every round of the timers task.
    Any task; do not hold the lock. */
 void poller_watchdog(void);
 /* What the poller did to the device (tests). Do not hold the lock. */
 struct poller_stats {
-	unsigned restarts;		/* vnet_restart after vnet_broken */
+	unsigned restarts;		/* netdev_restart after netdev_broken */
 	unsigned link_changes;		/* link state carried to the netif */
 };
 struct poller_stats poller_stats(void);

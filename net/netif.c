@@ -1,11 +1,11 @@
 /*
- * net/netif.c — the netif glue: lwIP's network interface on a virtio-net
- * device. Frames come in through netif_deliver (the poller hands it to
- * vnet_rx_poll), are copied into a pbuf and given to lwIP's Ethernet
+ * net/netif.c — the netif glue: lwIP's network interface on a netdev
+ * (net/netdev.h: virtio-net or e1000, it does not care which). Frames
+ * come in through netif_deliver (the poller hands it to netdev_rx_poll), are copied into a pbuf and given to lwIP's Ethernet
  * input; frames go out through linkoutput, which gathers a pbuf chain
  * into one device send. Everything here runs under the net lock.
  *
- * Checksums. A frame the device vouched for (VNET_RX_CSUM_OK: it checked
+ * Checksums. A frame the device vouched for (NETDEV_RX_CSUM_OK: it checked
  * the TCP/UDP checksum, or completed a partial one) is not verified again:
  * lwIP's switch is per netif (LWIP_CHECKSUM_CTRL_PER_NETIF), the device's
  * mark per frame, so netif_deliver clears the netif's TCP and UDP check
@@ -31,7 +31,7 @@
 #include "netif/ethernet.h"
 #include "net/net.h"
 #include "net/net_priv.h"
-#include "net/virtio_net.h"
+#include "net/netdev.h"
 
 #define CHECKS_VOUCHED	(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP)
 
@@ -42,7 +42,7 @@ static uint64_t rx_nopbuf;		/* frames dropped: no pbuf */
    header follows the fixed header (a fragment has a fragment header)? */
 static bool vouched(const uint8_t *f, size_t len, unsigned flags)
 {
-	if (!(flags & VNET_RX_CSUM_OK))
+	if (!(flags & NETDEV_RX_CSUM_OK))
 		return false;
 	if (len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00)
 		return !(((f[20] << 8) | f[21]) & 0x3fff);	/* MF clear, offset 0 */
@@ -73,15 +73,15 @@ void netif_deliver(void *ctx, const void *frame, size_t len, unsigned flags)
 
 static err_t linkoutput(struct netif *n, struct pbuf *p)
 {
-	struct vnet_frag frags[16];
+	struct netdev_frag frags[16];
 	int k = 0;
 	for (struct pbuf *q = p; q && k < 16; q = q->next)
 		if (q->len)
-			frags[k++] = (struct vnet_frag){ q->payload, q->len };
-	int r = vnet_tx(n->state, frags, k);
+			frags[k++] = (struct netdev_frag){ q->payload, q->len };
+	int r = netdev_tx(n->state, frags, k);
 	if (r == -EAGAIN) {
-		vnet_tx_reclaim(n->state);
-		r = vnet_tx(n->state, frags, k);
+		netdev_tx_reclaim(n->state);
+		r = netdev_tx(n->state, frags, k);
 	}
 	return r == 0 ? ERR_OK : ERR_IF;
 }
@@ -92,23 +92,30 @@ static err_t nif_init(struct netif *n)
 	n->name[1] = 'n';
 	n->mtu = 1500;
 	n->hwaddr_len = 6;
-	vnet_mac(n->state, n->hwaddr);
+	const struct netdev *d = n->state;
+	for (int i = 0; i < 6; i++)
+		n->hwaddr[i] = d->mac[i];
 	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
 		   NETIF_FLAG_MLD6;
 	n->output = etharp_output;
 	n->output_ip6 = ethip6_output;
 	n->linkoutput = linkoutput;
+	/* A device that checksums what we send (virtio-net's CSUM) takes
+	   TCP's: lwIP leaves the field zero, the driver has the device fill
+	   it in. */
+	if (d->offloads & NETDEV_TX_CSUM_TCP)
+		NETIF_SET_CHECKSUM_CTRL(n, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
 	return ERR_OK;
 }
 
-void netif_glue_add(struct netif *n, struct vnet *dev)
+void netif_glue_add(struct netif *n, struct netdev *dev)
 {
 	ip4_addr_t zero;
 	ip4_addr_set_zero(&zero);
 	netif_add(n, &zero, &zero, &zero, dev, nif_init, ethernet_input);
 	netif_set_default(n);
 	netif_set_up(n);
-	if (vnet_link_up(dev))
+	if (netdev_link_up(dev))
 		netif_set_link_up(n);
 }
 

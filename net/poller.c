@@ -2,7 +2,7 @@
  * net/poller.c — the integrated network poller.
  *
  * THE POLLER (after Linux NAPI and Go's netpoller). Device interrupts do
- * almost nothing: the virtio-net RX handler masks its queue and calls
+ * almost nothing: the NIC's handler masks its interrupt and calls
  * rt_poll_kick, which marks poll work pending and makes sure a CPU will
  * come for it (runtime/poll.h). Any CPU passing through its scheduler loop
  * while work is pending runs net_poll: it takes the net lock (try-lock: if
@@ -22,12 +22,12 @@
  * its next pass), or wakes an idle one; a CPU about to halt checks the
  * mark after announcing itself idle (runtime/poll.h).
  *
- * Each pass also does what virtio_net.h asks of its poller: it carries
+ * Each pass also does what net/netdev.h asks of its poller: it carries
  * the device's link state to the netif (netif_set_link_up/down, so lwIP
  * stops sending into a dead link and DHCP starts over when it returns; a
- * change makes vnet_rx_irq_enable refuse once, so the pass after it sees
+ * change makes netdev_rx_irq_enable refuse once, so the pass after it sees
  * the new state), and when the device broke a queue's protocol
- * (vnet_broken) it resets the device with vnet_restart and goes on
+ * (netdev_broken) it resets the device with netdev_restart and goes on
  * polling. A device that keeps breaking is given up after
  * POLL_MAX_RESTARTS: its link goes down and the poller leaves it alone.
  *
@@ -48,14 +48,14 @@
 #include "lwip/netif.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
-#include "net/virtio_net.h"
+#include "net/netdev.h"
 #include "runtime/poll.h"
 
 #define POLL_BUDGET		64
 #define POLL_MAX_RESTARTS	5
 
 /* Set by poller_start, before the poller is registered; then read-only. */
-static struct vnet *dev;
+static struct netdev *dev;
 static struct netif *nif;
 /* Under the net lock. */
 static struct poller_stats stats;
@@ -64,11 +64,11 @@ static bool given_up;			/* the device broke too often */
 /* The device's link state to lwIP. Net lock held. */
 static void sync_link(void)
 {
-	bool up = vnet_link_up(dev);
+	bool up = netdev_link_up(dev);
 	if (up == netif_is_link_up(nif))
 		return;
 	stats.link_changes++;
-	kprintf("net: %s: link %s\n", vnet_name(dev), up ? "up" : "down");
+	kprintf("net: %s: link %s\n", dev->name, up ? "up" : "down");
 	if (up)
 		netif_set_link_up(nif);
 	else
@@ -83,11 +83,11 @@ static bool restart(void)
 	if (stats.restarts < POLL_MAX_RESTARTS) {
 		stats.restarts++;
 		kprintf("net: %s broke a queue's protocol; resetting it (%u of at most %u)\n",
-			vnet_name(dev), stats.restarts, POLL_MAX_RESTARTS);
-		if (vnet_restart(dev, 0) == 0)
+			dev->name, stats.restarts, POLL_MAX_RESTARTS);
+		if (netdev_restart(dev) == 0)
 			return true;
 	}
-	kprintf("net: %s given up after %u resets\n", vnet_name(dev), stats.restarts);
+	kprintf("net: %s given up after %u resets\n", dev->name, stats.restarts);
 	given_up = true;
 	netif_set_link_down(nif);
 	return false;
@@ -98,14 +98,14 @@ static void net_poll(void)
 	if (!net_trylock())
 		return;			/* another CPU is polling */
 	rt_poll_begin();
-	if (given_up || (vnet_broken(dev) && !restart())) {
+	if (given_up || (netdev_broken(dev) && !restart())) {
 		net_unlock();
 		return;
 	}
-	int n = vnet_rx_poll(dev, POLL_BUDGET, netif_deliver, nif);
-	vnet_tx_reclaim(dev);
+	int n = netdev_rx_poll(dev, POLL_BUDGET, netif_deliver, nif);
+	netdev_tx_reclaim(dev);
 	sync_link();
-	if (n == POLL_BUDGET || vnet_rx_irq_enable(dev))
+	if (n == POLL_BUDGET || netdev_rx_irq_enable(dev))
 		rt_poll_kick();		/* more to do: the next pass goes on */
 	net_unlock();
 }
@@ -117,12 +117,12 @@ static void on_rx_irq(void *arg)
 	rt_poll_kick();
 }
 
-void poller_start(struct vnet *d, struct netif *n)
+void poller_start(struct netdev *d, struct netif *n)
 {
 	dev = d;
 	nif = n;
 	rt_poll_register(net_poll);
-	vnet_set_irq_callback(dev, on_rx_irq, NULL);
+	netdev_set_irq_callback(dev, on_rx_irq, NULL);
 	rt_poll_kick();			/* a first pass enables the interrupt */
 }
 
@@ -134,16 +134,16 @@ struct poller_stats poller_stats(void)
 	return s;
 }
 
-/* Under the net lock: vnet_restart may be freeing the rings this reads. */
+/* Under the net lock: netdev_restart may be freeing the rings this reads. */
 void poller_watchdog(void)
 {
 	static uint64_t last_rx;
 	static int strikes;
 	static unsigned said;
 	net_lock();
-	bool broken = !given_up && vnet_broken(dev);
-	bool stalled = !given_up && vnet_rx_waiting(dev) && vnet_stats(dev).rx_frames == last_rx;
-	last_rx = vnet_stats(dev).rx_frames;
+	bool broken = !given_up && netdev_broken(dev);
+	bool stalled = !given_up && netdev_rx_waiting(dev) && netdev_stats(dev).rx_frames == last_rx;
+	last_rx = netdev_stats(dev).rx_frames;
 	net_unlock();
 	if (broken) {
 		rt_poll_kick();		/* the poller restarts it */

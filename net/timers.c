@@ -11,10 +11,19 @@
  * the query) from an answer. The due time is
  * cached in timers_due_ns, so that a round with nothing due (an early
  * wake-up, or a test that calls net_timers_poll in a loop) need not take
- * the lock to learn it. The cache can only be early, never late: it is at
- * most NET_TIMER_MAX_SLEEP_MS past the last round, and every timeout lwIP
- * arms between rounds lies at least TCP_TMR_INTERVAL (the same 250 ms)
- * after the moment it is armed.
+ * the lock to learn it. The cache is late by at most the grid (below): it
+ * is at most NET_TIMER_MAX_SLEEP_MS plus the grid past the last round, and
+ * every timeout lwIP arms between rounds lies at least TCP_TMR_INTERVAL
+ * (the same 250 ms) after the moment it is armed.
+ *
+ * Rounds are coalesced onto a NET_TIMER_GRID_MS grid (since boot): the
+ * due time is rounded up to the grid, so lwIP's cyclic timers (MLD every
+ * 100 ms; ARP, reassembly, ND, DNS every second; DHCP's 500 ms; TCP's
+ * 250 ms), each with its own phase, share wake-ups instead of waking the
+ * CPU one by one. An idle machine then wakes about ten times a second (MLD
+ * sets the pace), each wake-up a few VM exits under KVM, and no timeout
+ * runs more than the grid late: all of them are coarse (TCP's fast timer
+ * sends a delayed ACK anywhere in its 250 ms anyway).
  *
  * Rejected: running the timers from the scheduler loop (every CPU would
  * have to arm its idle wake-up for lwIP's next timeout, which the runtime
@@ -31,6 +40,7 @@
 #include "runtime/runtime.h"
 
 #define NET_TIMER_MAX_SLEEP_MS	TCP_TMR_INTERVAL
+#define NET_TIMER_GRID_MS	100
 
 static uint64_t timers_due_ns;		/* atomic; written under the lock */
 static uint64_t rounds;			/* under the lock */
@@ -59,7 +69,9 @@ static void run_timers(void)
 	u32_t sleep = sys_timeouts_sleeptime();
 	if (sleep > NET_TIMER_MAX_SLEEP_MS)
 		sleep = NET_TIMER_MAX_SLEEP_MS;
-	a_store_relaxed(&timers_due_ns, time_ns() + sleep * 1000000ull);
+	const uint64_t grid = NET_TIMER_GRID_MS * 1000000ull;
+	uint64_t due = time_ns() + sleep * 1000000ull;
+	a_store_relaxed(&timers_due_ns, (due + grid - 1) / grid * grid);
 	rounds++;
 }
 

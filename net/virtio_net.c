@@ -13,15 +13,16 @@
  * virtqueue.c) and GUEST_CSUM (the device marks frames whose checksum it
  * checked, DATA_VALID, or whose checksum is partial, NEEDS_CSUM; the driver
  * completes partial ones, so a delivered frame is always correct, and flags
- * both VNET_RX_CSUM_OK so the stack may skip verifying).
- *   Not taken: CSUM (TX offload): lwIP 2.1.3 cannot leave partial
- *   checksums, and it already folds the TCP payload's checksum into its
- *   copy from the application (LWIP_CHECKSUM_ON_COPY). GSO/TSO (frames
- *   above the MTU), MTU, CTRL_VQ, MQ. On QEMU's user networking the
- *   question hardly arises: for a backend without virtio headers (slirp)
- *   QEMU withdraws CSUM, GUEST_CSUM and every TSO/UFO bit, so of ours only
- *   VERSION_1, MAC, STATUS, MRG_RXBUF and EVENT_IDX are offered there.
- *   GUEST_CSUM pays on tap.
+ * both VNET_RX_CSUM_OK so the stack may skip verifying; a partial one is
+ * left as it came, see rx_check) and CSUM (the device completes the TCP
+ * checksums of what we send: the netif turns lwIP's TCP checksum off,
+ * tx_csum writes the pseudo-header's sum and the header's csum_start and
+ * csum_offset).
+ *   Not taken: GSO/TSO (frames above the MTU), MTU, CTRL_VQ, MQ. On
+ *   QEMU's user networking the question hardly arises: for a backend
+ *   without virtio headers (slirp) QEMU withdraws CSUM, GUEST_CSUM and
+ *   every TSO/UFO bit, so of ours only VERSION_1, MAC, STATUS, MRG_RXBUF
+ *   and EVENT_IDX are offered there. The checksum features pay on tap.
  *
  * Buffers and who owns them. Device-visible memory comes from page_alloc
  * (identity mapped: an address is its own bus address).
@@ -184,26 +185,14 @@ static void rx_drop(struct vnet_qp *qp, const char *why, unsigned a, unsigned b)
 	n->drops_unsaid = 0;
 }
 
-/* The Internet checksum (RFC 1071) of p[0..len), folded, not inverted. */
-static uint16_t csum_sum(const uint8_t *p, size_t len)
-{
-	uint64_t s = 0;
-	for (; len >= 2; p += 2, len -= 2)
-		s += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		s += (uint32_t)p[0] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 /*
- * Check a received frame's header; complete a partial checksum. Returns
- * deliver's flags, or -1 (dropped, counted). frame/flen: the frame after
- * the header.
+ * Check a received frame's header. Returns deliver's flags, or -1
+ * (dropped, counted). flen: the frame's length after the header. A partial
+ * checksum (NEEDS_CSUM: a frame from the host's own stack, which never
+ * computed it) counts as verified, as Linux's CHECKSUM_PARTIAL does; its
+ * field is left holding the pseudo-header's sum, which nothing reads.
  */
-static int rx_check(struct vnet_qp *qp, const struct virtio_net_hdr *h, uint8_t *frame,
-		    size_t flen)
+static int rx_check(struct vnet_qp *qp, const struct virtio_net_hdr *h, size_t flen)
 {
 	bool gcsum = virtio_has(qp->n->dev, VIRTIO_NET_F_GUEST_CSUM);
 	unsigned known = gcsum ? VNET_HDR_F_NEEDS_CSUM | VNET_HDR_F_DATA_VALID : 0;
@@ -222,10 +211,6 @@ static int rx_check(struct vnet_qp *qp, const struct virtio_net_hdr *h, uint8_t 
 				h->csum_offset);
 			return -1;
 		}
-		/* The field holds the pseudo-header's sum: sum over it too. */
-		uint16_t c = (uint16_t)~csum_sum(frame + start, flen - start);
-		frame[at] = (uint8_t)(c >> 8);
-		frame[at + 1] = (uint8_t)c;
 		return VNET_RX_CSUM_OK;
 	}
 	return h->flags & VNET_HDR_F_DATA_VALID ? VNET_RX_CSUM_OK : 0;
@@ -286,7 +271,7 @@ static int rx_one(struct vnet_qp *qp, uint8_t *buf, uint32_t len,
 		if (flen < 0)
 			goto repost;
 	}
-	int flags = rx_check(qp, &h, frame, (size_t)flen);
+	int flags = rx_check(qp, &h, (size_t)flen);
 	if (flags >= 0) {
 		deliver(ctx, frame, (size_t)flen, (unsigned)flags);
 		qp->n->st.rx_frames++;
@@ -354,6 +339,42 @@ static bool tx_wait(struct vnet_qp *qp)
 	return qp->tx_nfree > 0;
 }
 
+/* The TCP checksum of a frame to send is the device's (VIRTIO_NET_F_CSUM):
+   the field gets the pseudo-header's sum, the header says where the sum
+   starts (the TCP header) and where it goes. Only the shapes lwIP sends:
+   IPv4 not fragmented, IPv6 with TCP right after the fixed header; any
+   other frame keeps the checksum the stack wrote (the netif leaves UDP,
+   ICMP and IP's own to lwIP). */
+static void tx_csum(struct virtio_net_hdr *h, uint8_t *f, size_t len)
+{
+	size_t l4, l4len;
+	unsigned first, end;
+	if (len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00) {
+		size_t ihl = (f[14] & 0xfu) * 4, tot = (size_t)(f[16] << 8 | f[17]);
+		if (f[23] != 6 || ((f[20] << 8 | f[21]) & 0x3fff) || ihl < 20 || tot < ihl + 20 ||
+		    14 + tot > len)
+			return;
+		l4 = 14 + ihl, l4len = tot - ihl, first = 26, end = 34;
+	} else if (len >= 14 + 40 + 20 && f[12] == 0x86 && f[13] == 0xdd) {
+		size_t plen = (size_t)(f[18] << 8 | f[19]);
+		if (f[20] != 6 || plen < 20 || 54 + plen > len)
+			return;
+		l4 = 54, l4len = plen, first = 22, end = 54;
+	} else {
+		return;
+	}
+	uint32_t s = 6 + (uint32_t)l4len;		/* protocol, length */
+	for (unsigned i = first; i < end; i += 2)	/* source, destination */
+		s += (uint32_t)(f[i] << 8 | f[i + 1]);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	f[l4 + 16] = (uint8_t)(s >> 8);
+	f[l4 + 17] = (uint8_t)s;
+	h->flags = VNET_HDR_F_NEEDS_CSUM;
+	h->csum_start = (uint16_t)l4;
+	h->csum_offset = 16;
+}
+
 /* Precondition: the poller's context (net lock held). */
 static int qp_tx(struct vnet_qp *qp, const struct vnet_frag *frags, int nfrags)
 {
@@ -381,6 +402,8 @@ static int qp_tx(struct vnet_qp *qp, const struct vnet_frag *frags, int nfrags)
 		memcpy(p, frags[i].data, frags[i].len);
 		p += frags[i].len;
 	}
+	if (virtio_has(qp->n->dev, VIRTIO_NET_F_CSUM))
+		tx_csum((struct virtio_net_hdr *)b, b + VNET_HDR_LEN, total);
 	struct vq_buf vb = { (uintptr_t)b, (uint32_t)(VNET_HDR_LEN + total), false };
 	int err = vq_add(&qp->tx, &vb, 1, b);
 	if (err) {

@@ -122,6 +122,14 @@ static int vnet_setup(struct vnet *n)
 	err = virtio_negotiate(d, VNET_WANT_FEATURES);
 	if (err)
 		return err;
+	if (d->legacy && !virtio_has(d, VIRTIO_NET_F_MRG_RXBUF)) {
+		/* Legacy without MRG_RXBUF has a 10-byte header (no
+		   num_buffers); with it, the 12 bytes the data path uses. */
+		kprintf("%s: legacy device without mrg_rxbuf (10-byte header): not supported\n",
+			d->name);
+		err = -ENOTSUP;
+		goto err_fail;
+	}
 	read_identity(n);
 	/* Poll mode before any handler can run: they then do nothing. */
 	void *args[2 * VNET_MAX_PAIRS];
@@ -168,7 +176,7 @@ static void print_up(struct vnet *n)
 	struct virtio_dev *d = n->dev;
 	const uint8_t *m = n->mac;
 	kprintf("vnet: %s: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, %s, rings %u/%u, "
-		"rx buffers %u bytes; features%s%s%s%s%s%s (offered %#llx)%s\n",
+		"rx buffers %u bytes; features%s%s%s%s%s%s%s (offered %#llx)%s\n",
 		d->name, m[0], m[1], m[2], m[3], m[4], m[5],
 		a_load_acquire(&n->link) ? "up" : "down",
 		d->ops->intr_kind(d), n->qp[0].rx.num, n->qp[0].tx.num, n->rx_buf_len,
@@ -177,6 +185,7 @@ static void print_up(struct vnet *n)
 		virtio_has(d, VIRTIO_NET_F_MRG_RXBUF) ? " mrg_rxbuf" : "",
 		virtio_has(d, VIRTIO_F_EVENT_IDX) ? " event_idx" : "",
 		virtio_has(d, VIRTIO_NET_F_GUEST_CSUM) ? " guest_csum" : "",
+		virtio_has(d, VIRTIO_NET_F_CSUM) ? " csum" : "",
 		virtio_has(d, VIRTIO_F_VERSION_1) ? " version_1" : "",
 		(unsigned long long)n->offered,
 		vnet_fence_by_io ? "; ring fences by port I/O (TCG, one vCPU)" : "");

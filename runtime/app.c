@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "kernel/exit.h"
 #include "runtime/app.h"
 
 CMDLINE_KEY(key_app, "app", "the application to start (httpd, echo, dns)");
@@ -21,8 +22,14 @@ void app_run(void)
 			a->main();
 			return;
 		}
-	printf("weft: no app named \"%s\" in this image (have:", name);
+	/* A misconfigured appliance says so and stops, rather than running
+	   with nothing listening: one line, then power off with "fail". */
+	char have[160];
+	size_t n = 0;
+	have[0] = 0;
 	for (const struct app *a = __start_apps; a < __stop_apps; a++)
-		printf(" %s", a->name);
-	printf("); idle\n");
+		n += (size_t)snprintf(have + n, n < sizeof have ? sizeof have - n : 0, " %s",
+				      a->name);
+	printf("weft: no app named \"%s\" in this image (have:%s); powering off\n", name, have);
+	machine_exit(EXIT_FAIL);
 }

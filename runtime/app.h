@@ -30,7 +30,8 @@ struct app {
 		__attribute__((used, section("apps"), aligned(8))) = { nm, f }
 
 /* Run the main of the app that app= names (default "httpd"); with no such
-   app, say which there are and return. The first task, once every CPU and
+   app, say on one console line which there are and power the machine off
+   with EXIT_FAIL (kernel/exit.h: QEMU's isa-debug-exit, else ACPI). The first task, once every CPU and
    the network are up (kmain). */
 void app_run(void);
 

@@ -72,6 +72,9 @@ uint64_t rt_unix_ns(void);
 uint64_t rt_unix_boot_ns(void);
 /* Where the wall clock came from: "date=", "kvmclock", "CMOS RTC", "none". */
 const char *rt_wallclock_source(void);
+/* The image's version: `git describe --always --dirty` at build time, or
+   "unknown" (kernel/version.h). */
+const char *rt_version(void);
 static inline uint64_t ms(uint64_t n) { return n * 1000000ull; }
 static inline uint64_t us(uint64_t n) { return n * 1000ull; }
 

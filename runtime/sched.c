@@ -61,6 +61,11 @@
  * without blocking, and the handler (sched_timer_tick) marks
  * need_resched. (So a spinning task is preempted after one to two slices;
  * checking at every switch would put a clock read on the hottest path.)
+ * The slice is a task's, not the CPU's: a halted CPU and the loop between
+ * tasks have none (idle and the timer hook clear it, run() starts the
+ * next), so an idle CPU's LAPIC holds only the heap's first deadline, and
+ * is written only when that changes: under KVM each write of the
+ * TSC-deadline MSR is an exit, and each timer interrupt costs several.
  * On the way out of the interrupt (trap.c calls sched_preempt_check
  * through the kernel's irq_return hook, kernel/hooks.h) a task
  * interrupted with interrupts on — hence holding no spinlock — saves its
@@ -405,6 +410,9 @@ static void idle(struct sched *s)
 		s->st.idle_spins++;
 		return;
 	}
+	/* No task runs while halted: no slice to check (run() starts the
+	   next one), so the LAPIC is armed for the heap alone, or disarmed. */
+	s->slice_tick = 0;
 	timer_rearm(s);
 	uint64_t t0 = rdtsc();
 	s->st.halts++;
@@ -593,14 +601,22 @@ void sched_timer_tick(struct trapframe *tf)
 	struct sched *s = this_sched();
 	if (!s)
 		return;
-	s->armed = 0;
+	s->armed = 0;			/* it fired: the LAPIC holds nothing */
 	timer_run(s);
+	if (!s->cur) {
+		/* The loop was interrupted (halted, or between tasks): it
+		   re-arms on its way, in run() or idle(), for whatever is
+		   then earliest. Re-arming here would cost an MSR write
+		   (an exit under KVM) that the loop's would replace. */
+		s->slice_tick = 0;
+		return;
+	}
 	uint64_t now = rdtsc();
 	if (s->slice_tick && (int64_t)(now - s->slice_tick) >= 0) {
-		if (s->cur && s->st.switches == s->switches_at_tick)
+		if (s->st.switches == s->switches_at_tick)
 			s->need_resched = true;
 		s->switches_at_tick = s->st.switches;
-		s->slice_tick = s->cur ? now + ns_to_tsc(TASK_SLICE_NS) : 0;
+		s->slice_tick = now + ns_to_tsc(TASK_SLICE_NS);
 	}
 	timer_rearm(s);
 }

@@ -53,6 +53,9 @@
 #define PAGE_PENDING_MAX	256
 
 uint64_t rt_stack_pages_mapped;		/* atomic */
+/* next_slot, owners[] and big[] are also the list of live tasks that
+   tools/gdb/weft.py walks (weft-tasks, make debug): keep their names and
+   meaning, or change the script with them (tests/e2e/gdb.sh checks it). */
 static uint64_t next_slot;		/* atomic: slots ever made */
 static struct task **owners[NCHUNKS];	/* slot -> task; chunks made on demand */
 static struct spinlock clean_lock = SPINLOCK_INIT;

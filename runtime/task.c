@@ -14,6 +14,7 @@
 #include <string.h>
 #include "kernel/panic.h"
 #include "kernel/time.h"
+#include "kernel/version.h"
 #include "kernel/wallclock.h"
 #include "kernel/arch/ctx.h"
 #include "runtime/sched.h"
@@ -112,6 +113,7 @@ unsigned task_cpu(void) { return cpu_id(); }
 uint64_t rt_unix_ns(void) { return wallclock_unix_ns(); }
 uint64_t rt_unix_boot_ns(void) { return wallclock_boot_unix_ns(); }
 const char *rt_wallclock_source(void) { return wallclock_source(); }
+const char *rt_version(void) { return weft_version; }
 
 /* newlib state. The CPU's own reent serves the loop and interrupts. */
 static struct _reent *cpu_reent[MAX_CPUS];

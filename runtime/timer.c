@@ -10,7 +10,9 @@
  * on the stack of the task that waits, which cancels it before returning.
  *
  * The LAPIC timer is armed for the earliest of: the heap's first deadline
- * and the next time-slice check (sched.c).
+ * and the next time-slice check (sched.c; only while a task runs).
+ * s->armed mirrors what the LAPIC holds, so that the LAPIC is written only
+ * when the earliest deadline changes (an MSR write is a VM exit).
  */
 #include <stdlib.h>
 #include "kernel/apic.h"

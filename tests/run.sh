@@ -14,11 +14,13 @@
 #   million a million tasks parked at once (6 GiB guest)      guest.million.*
 #   panic  expected panics, from tests/guest/panic_cases.txt   panic.*
 #   boot   every boot path: -kernel on pc/q35/microvm, the disk
-#          images under SeaBIOS and OVMF, command-line words;
+#          images under SeaBIOS and OVMF, command-line words, a
+#          baked app= naming no app (powers off, fail);
 #          no test code in the shipped kernel                  boot.*
 #   e2e    every executable tests/e2e/*.sh                     (their names)
 #   docs   the deployment examples in docs/deploy/, read by their
-#          own tools (tests/docs/deploy.sh)                    docs.*
+#          own tools (tests/docs/deploy.sh); make help covers
+#          every target (tests/docs/make_help.sh)              docs.*
 #   kvm    the KVM lane: Weft under real KVM inside an outer
 #          Linux guest under TCG (tests/kvm/stage.sh says what
 #          runs there); `tests/run.sh kvm` runs it alone        kvm.*
@@ -216,10 +218,12 @@ stage_guest() {
 	guest_run 1
 	guest_run 4
 	# The device suites again with a NIC: virtio-net over PCI (MSI-X) on
-	# q35, over MMIO on microvm, and q35 with MSI-X off (INTx).
-	# net=off: the driver tests drive the device themselves.
+	# q35, over MMIO on microvm (version 2, and legacy version 1), and q35
+	# with MSI-X off (INTx). net=off: the driver tests drive the device
+	# themselves.
 	guest_run 2 guest.net-q35 q35 "pci,virtio,vnet net=off" --net user
 	guest_run 2 guest.net-microvm microvm "pci,virtio,vnet net=off" --net user
+	guest_run 2 guest.net-microvm-legacy microvm "pci,virtio,vnet net=off" --net user --mmio-legacy
 	guest_run 2 guest.net-q35-intx q35 "pci,virtio,vnet net=off" --net user -- -global virtio-net-pci.vectors=0
 	# The poller's own duties (link state, resetting a broken device),
 	# with the network stack owning the NIC, over PCI and over MMIO.
@@ -353,6 +357,28 @@ stage_boot() {
 			--machine q35 --smp 2 --firmware bios --disk "$IMGDIR/weft.qcow2" --format qcow2
 		if boot_wanted boot.gce-ovmf || wanted boot.gce-tar-format; then
 			gce_checks "$IMGDIR/weft-gce.tar.gz" "$gce" "$cmdline"
+		fi
+	fi
+
+	# A disk image whose baked command line names no app: one console line
+	# naming the apps there are, then the VM powers off with "fail".
+	if wanted boot.img-nosuch && need_kernel boot.img-nosuch; then
+		local dir=$IMGDIR/nosuch log=$LOGS/boot.img-nosuch.log problems=()
+		rm -rf "$dir"
+		if ! tools/mkimage.sh "$KERNEL" "$dir" "app=nosuch" >"$LOGS/boot.img-nosuch.mkimage.log" 2>&1; then
+			problems+=("tools/mkimage.sh failed: $(tail -n 1 "$LOGS/boot.img-nosuch.mkimage.log")")
+		else
+			qemu_run "$log" --machine q35 --smp 2 --disk "$dir/weft.qcow2" --timeout "$IMG_TIMEOUT"
+			[ "$rc" -eq 1 ] || problems+=("status $(status_name "$rc"), want fail")
+			grep -qE '^weft: no app named "nosuch" in this image \(have:.* httpd.*\); powering off$' "$log" ||
+				problems+=("no 'weft: no app named \"nosuch\" in this image (have: ...); powering off' line")
+		fi
+		rm -rf "$dir"
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail boot.img-nosuch "$(join "${problems[@]}") (log $log)"
+			show_tail boot.img-nosuch "$log"
+		else
+			pass boot.img-nosuch "$(grep -m1 '^weft: no app named' "$log")"
 		fi
 	fi
 
@@ -511,6 +537,13 @@ stage_docs() {
 	forward "" "$out"
 	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
 		fail docs.run "tests/docs/deploy.sh exited with status $rc without a FAIL line (see $LOGS/docs.err)"
+	fi
+	out=$LOGS/docs-make-help.out
+	tests/docs/make_help.sh >"$out" 2>"$LOGS/docs-make-help.err"
+	rc=$?
+	forward "" "$out"
+	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
+		fail docs.make-help.run "tests/docs/make_help.sh exited with status $rc without a FAIL line"
 	fi
 }
 

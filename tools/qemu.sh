@@ -15,6 +15,18 @@
 #   --net tap:IFNAME           the NIC on an existing tap device; only inside a
 #                              network namespace (run the script with
 #                              `ip netns exec NS`), never in the host's own
+#   --nic virtio|e1000|e1000e|rtl8139|default
+#                              the NIC model (default virtio: virtio-net-pci, or
+#                              virtio-net-device on microvm). e1000 (82540EM) and
+#                              e1000e (82574L) are what QEMU gives pc and q35 by
+#                              default; rtl8139 is one Weft has no driver for.
+#                              default: QEMU's defaults as a user types them,
+#                              `-nic user,...` (the machine's own default model)
+#                              and a --disk on the machine's default interface
+#                              (IDE/AHCI) instead of virtio-blk
+#   --mmio-legacy              microvm: leave QEMU's virtio-mmio devices legacy
+#                              (version 1, QEMU 7.2's default) instead of
+#                              forcing version 2
 #   --tap-offload on|off       on (default): QEMU and the tap exchange a
 #                              virtio-net header, so the guest is offered
 #                              checksum and segmentation offloads; off: plain
@@ -26,6 +38,8 @@
 #   --log FILE                 also write the console (and QEMU's messages) to FILE
 #   --gdb                      gdb stub on 127.0.0.1:${WEFT_GDB_PORT:-1234}, CPUs
 #                              stopped at start; no timeout unless --timeout
+#   --qmp PATH                 QEMU's QMP monitor on the Unix socket PATH
+#                              (tools/forward.py adds forwards through it)
 #   --interactive              for `make run`: no timeout, the terminal is the
 #                              serial console, Ctrl-C stops QEMU (Ctrl-A X too,
 #                              Ctrl-A C for QEMU's monitor)
@@ -57,7 +71,7 @@ note() { # stderr, and the log when there is one
 
 machine=q35 smp=1 mem=512M kernel="" append="" have_append=0 disk="" format=""
 firmware=bios timeout=120 have_timeout=0 net=none accel=${WEFT_ACCEL:-auto}
-log="" gdb=0 interactive=0 tap_offload=on
+log="" gdb=0 interactive=0 tap_offload=on nic=virtio mmio_legacy=0 qmp=""
 hostfwds=() extra=()
 
 need_arg() { [ $# -ge 2 ] || die "$1 needs an argument"; }
@@ -75,9 +89,12 @@ while [ $# -gt 0 ]; do
 	--hostfwd) need_arg "$@"; hostfwds+=("$2"); shift 2 ;;
 	--net) need_arg "$@"; net=$2; shift 2 ;;
 	--tap-offload) need_arg "$@"; tap_offload=$2; shift 2 ;;
+	--nic) need_arg "$@"; nic=$2; shift 2 ;;
+	--mmio-legacy) mmio_legacy=1; shift ;;
 	--accel) need_arg "$@"; accel=$2; shift 2 ;;
 	--log) need_arg "$@"; log=$2; shift 2 ;;
 	--gdb) gdb=1; shift ;;
+	--qmp) need_arg "$@"; qmp=$2; shift 2 ;;
 	--interactive) interactive=1; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -96,6 +113,10 @@ tap:*)
 *) die "--net must be user, none or tap:IFNAME" ;;
 esac
 case $tap_offload in on|off) ;; *) die "--tap-offload must be on or off" ;; esac
+case $nic in virtio|e1000|e1000e|rtl8139|default) ;; *) die "--nic must be virtio, e1000, e1000e, rtl8139 or default" ;; esac
+if [ "$machine" = microvm ] && [ "$nic" != virtio ]; then die "microvm has no PCI: --nic virtio only"; fi
+if [ "$mmio_legacy" -eq 1 ] && [ "$machine" != microvm ]; then die "--mmio-legacy is for --machine microvm"; fi
+if [ "$nic" = default ] && [[ $net == tap:* ]]; then die "--nic default is for user networking"; fi
 case $accel in auto|kvm|tcg) ;; *) die "--accel must be auto, kvm or tcg" ;; esac
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "--smp must be a positive number"
 [[ $timeout =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds"
@@ -225,9 +246,13 @@ q35) machine_args=(-M q35) ;;     # ICH9 + PCIe: what clouds look like
 # microvm: no PCI, no firmware tables beyond ACPI; virtio over MMIO. acpi=on
 # so that the guest finds the MADT (all CPUs) and the DSDT's virtio-mmio
 # devices (the default "auto" means on for x86, but say it).
-# virtio-mmio devices are modern (version 2): QEMU 7.2 makes them legacy by
-# default, and Weft's transport speaks only virtio 1.x.
-microvm) machine_args=(-M microvm,acpi=on -global virtio-mmio.force-legacy=false) ;;
+# virtio-mmio devices are made modern (version 2; QEMU 7.2 makes them
+# legacy, version 1, by default). Weft's transport speaks both, and
+# --mmio-legacy leaves QEMU's default.
+microvm)
+	machine_args=(-M microvm,acpi=on)
+	[ "$mmio_legacy" -eq 1 ] || machine_args+=(-global virtio-mmio.force-legacy=false)
+	;;
 esac
 
 args=(
@@ -271,15 +296,21 @@ fi
 if [ -n "$disk" ]; then
 	# virtio-blk-pci: both SeaBIOS and OVMF boot from it, and it is what a
 	# cloud VM has. (microvm was refused above: qboot boots no disk.)
-	args+=(-drive "file=$disk,format=$format,if=virtio")
+	if [ "$nic" = default ]; then
+		args+=(-drive "file=$disk,format=$format")   # the machine's default: IDE/AHCI
+	else
+		args+=(-drive "file=$disk,format=$format,if=virtio")
+	fi
 fi
 
 # UEFI: OVMF as a single flash image loaded with -bios (read-only, no NVRAM
 # variables to keep; boots the removable path EFI/BOOT/BOOTX64.EFI).
 [ "$firmware" = bios ] || args+=(-bios "$ovmf")
 
-nic_args() { # the virtio-net device on netdev n0: MMIO on microvm, PCI elsewhere
-	if [ "$machine" = microvm ]; then
+nic_args() { # the NIC on netdev n0: virtio over MMIO on microvm, PCI elsewhere
+	if [ "$nic" != virtio ]; then
+		args+=(-device "$nic,netdev=n0,romfile=")
+	elif [ "$machine" = microvm ]; then
 		args+=(-device virtio-net-device,netdev=n0)   # virtio-mmio
 	else
 		# romfile= (none): the NIC's iPXE option ROM is for booting from the
@@ -294,8 +325,12 @@ if [ "$net" = user ]; then
 	# forwards below reach it.
 	netdev=user,id=n0,restrict=on
 	for f in "${hostfwds[@]+"${hostfwds[@]}"}"; do netdev+=",hostfwd=$f"; done
-	args+=(-netdev "$netdev")
-	nic_args
+	if [ "$nic" = default ]; then
+		args+=(-nic "$netdev")   # -nic: the machine's default model, as a user gets it
+	else
+		args+=(-netdev "$netdev")
+		nic_args
+	fi
 elif [[ $net == tap:* ]]; then
 	# An existing tap device (the test made it in its namespace, with
 	# `ip tuntap add dev IFNAME mode tap`): no helper scripts, QEMU only
@@ -316,6 +351,10 @@ if [ "$gdb" -eq 1 ]; then
 	[ "$have_timeout" -eq 1 ] || timeout=0
 	note "gdb: target remote 127.0.0.1:${WEFT_GDB_PORT:-1234} (symbols: $kernel)"
 fi
+
+# QMP on a Unix socket (never TCP), for tools that drive this QEMU; it
+# does not wait for a client.
+[ -z "$qmp" ] || args+=(-qmp "unix:$qmp,server=on,wait=off")
 
 args+=("${extra[@]+"${extra[@]}"}")
 

@@ -36,7 +36,8 @@ packages=(
 	ovmf                        # UEFI firmware for boot tests
 	newlib-source               # the kernel's C library, built by build-newlib.sh
 	dpkg-dev                    # dpkg-source, which apt-get source unpacks with
-	python3                     # small helpers (free port probe)
+	python3                     # small helpers (free port probe, tools/forward.py)
+	gdb                         # make debug, tools/gdb/weft.py, e2e.gdb
 	openssl                     # TLS: the generated localhost certificate (net/tls.mk), e2e s_client
 	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
 	clang                       # fuzz targets (libFuzzer)

@@ -18,6 +18,10 @@
  *                              is reset (10000)
  *   httpd_max_requests=N       requests per connection (1000)
  *   httpd_max_body=N           request body bytes (1048576): else 413
+ *   httpd_cache_control=V      Cache-Control of the site's files (200,
+ *                              206, 304): none by default, as nginx sends
+ *                              none without `expires` or add_header; e.g.
+ *                              httpd_cache_control="public, max-age=3600"
  * The Date header comes from the machine's wall clock (date=, kvmclock or
  * the CMOS clock: kernel/wallclock.h), or the image's build time without.
  */
@@ -28,6 +32,7 @@
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/routes.h"
 #include "apps/httpd/site.h"
+#include "apps/httpd/static.h"
 #include "net/conn.h"
 #include "net/dns.h"
 #include "net/http/http.h"
@@ -49,6 +54,8 @@ CMDLINE_KEY(key_max_requests, "httpd_max_requests",
 	   "httpd: requests per connection");
 CMDLINE_KEY(key_max_body, "httpd_max_body",
 	   "httpd: request body bytes (past it: 413)");
+CMDLINE_KEY(key_cache_control, "httpd_cache_control",
+	   "httpd: Cache-Control value for the site's files (default none)");
 
 static struct http_mux mux;
 static struct http_server srv;
@@ -108,11 +115,33 @@ static void snapshot(struct metrics_snapshot *s)
 	s->heap_in_use = heap.in_use;
 	s->heap_arena = heap.arena;
 	s->heap_allocs = rt_malloc_count();
+	s->cmdline_errors = kcmdline_errors();
+	s->version = rt_version();
 	s->have_net = true;
 	net_conn_stats(&s->net);
 	s->rx_dropped = net_rx_dropped_nopbuf();
 	net_lwip_stats(add_pool, s);
 	addresses(s);
+}
+
+/* httpd_cache_control=: printable ASCII and spaces only (it is written
+ * into responses as it is); anything else is refused at boot, loudly. */
+static void cache_control(void)
+{
+	const char *v = kcmdline_str(&key_cache_control);
+
+	if (!v || !*v)
+		return;
+	for (const char *p = v; *p; p++) {
+		if (*p < 0x20 || *p > 0x7e) {
+			printf("httpd: httpd_cache_control: byte 0x%02x is not "
+			       "allowed in a header; none sent\n",
+			       (unsigned char)*p);
+			return;
+		}
+	}
+	static_cache_control = v;
+	printf("httpd: Cache-Control: %s\n", v);
 }
 
 /* Read the settings and print them, defaults included, in one line.
@@ -139,6 +168,7 @@ static uint16_t configure(void)
 	srv.date_fallback = site_build_time;
 	metrics_now = time_ns;
 	metrics_below = snapshot;
+	cache_control();
 	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
 	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "
 	       "max_body %llu date %llu (%s)\n",

@@ -210,6 +210,9 @@ static const struct family runtime[] = {
 	  "Heap bytes obtained from the system (mallinfo arena)." },
 	{ "weft_heap_allocs_total", COUNTER, SNAP(heap_allocs),
 	  "Heap allocations made by anyone since boot." },
+	{ "weft_cmdline_errors_total", COUNTER, SNAP(cmdline_errors),
+	  "Command-line words reported at boot: malformed, unknown, or a "
+	  "value its reader cannot use." },
 };
 
 static const struct family net[] = {
@@ -401,6 +404,10 @@ void metrics_render(struct mout *o, const struct metrics_snapshot *s)
 	if (s->nhandlers)
 		handlers(o, s);
 	if (s->have_runtime) {
+		static const struct family fb = { "weft_build_info", GAUGE, 0,
+			"The build (value 1): git describe of its tree." };
+		header(o, &fb);
+		sample(o, &fb, "version", s->version ? s->version : "unknown", 1);
 		scalars(o, s, runtime, N(runtime));
 		per_cpu(o, s);
 	}

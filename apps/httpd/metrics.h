@@ -73,6 +73,8 @@ struct metrics_snapshot {
 	bool have_runtime;
 	uint64_t tasks_alive, stack_pages;
 	uint64_t heap_in_use, heap_arena, heap_allocs;
+	uint64_t cmdline_errors;	/* kcmdline_errors() */
+	const char *version;		/* rt_version() */
 	bool have_net;
 	struct net_conn_stats net;
 	uint64_t rx_dropped;		/* frames dropped: no pbuf free */

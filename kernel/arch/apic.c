@@ -105,7 +105,9 @@ void lapic_init_local(void)
 	wr(LAPIC_ESR, 0);
 	wr(LAPIC_SVR, 0x100 | VEC_SPURIOUS);	/* software enable */
 	wr(LAPIC_TIMER_DIV, 0x3);		/* divide by 16 */
-	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	/* TSC-deadline mode is set once: lapic_timer_arm then writes only
+	   the deadline MSR (0 = disarmed), one exit under KVM, not two. */
+	wr(LAPIC_LVT_TIMER, tsc_deadline ? LVT_TSC_DEADLINE | VEC_TIMER : LVT_MASKED | VEC_TIMER);
 	wr(LAPIC_EOI, 0);
 }
 
@@ -128,9 +130,12 @@ void lapic_send_init(uint32_t apic_id) { icr_send(apic_id, 0x4500); }
 void lapic_send_sipi(uint32_t apic_id, uint8_t page) { icr_send(apic_id, 0x4600 | page); }
 void lapic_send_nmi_others(void) { icr_send(0, 0xc0000 | 0x400); }
 
-/* Measure the APIC timer against the (calibrated) TSC over 2 ms. */
+/* Measure the APIC timer against the (calibrated) TSC over 2 ms; only
+   one-shot mode needs its rate (TSC-deadline mode counts in TSC ticks). */
 void lapic_timer_calibrate(void)
 {
+	if (tsc_deadline)
+		return;
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	wr(LAPIC_TIMER_DIV, 0x3);
 	wr(LAPIC_TIMER_INIT, 0xffffffff);
@@ -157,7 +162,6 @@ void lapic_timer_arm(uint64_t deadline)
 	struct cpu *c = this_cpu();
 	c->timer_deadline = deadline;
 	if (tsc_deadline) {
-		wr(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VEC_TIMER);
 		wrmsr(MSR_TSC_DEADLINE, deadline);
 		return;
 	}

@@ -1,8 +1,8 @@
 /*
  * kernel/virtio/virtio.h — what a virtio device driver sees of a
  * device, whichever transport carries it (virtio_pci.c: modern PCI;
- * virtio_mmio.c: MMIO version 2 for microvm). Layering: virtqueue
- * (rings) -> transport (registers, interrupts) -> device driver
+ * virtio_mmio.c: MMIO version 2 or legacy version 1, for microvm).
+ * Layering: virtqueue (rings) -> transport (registers, interrupts) -> device driver
  * (virtio-net, net/virtio_net.c; virtio-rng, kernel/virtio/virtio_rng.c;
  * a virtio-blk would sit beside them on the same two layers).
  *
@@ -147,6 +147,9 @@ struct virtio_dev {
 	char name[32];			/* "virtio-pci@00:02.0", "virtio-mmio@0xfeb00e00" */
 	uint32_t device_id;		/* VIRTIO_ID_* */
 	uint64_t features;		/* negotiated; valid after virtio_negotiate */
+	bool legacy;			/* a legacy (pre-1.0) device: virtio-mmio
+					   version 1. 32 feature bits, no
+					   FEATURES_OK, rings in one block */
 };
 
 static inline bool virtio_has(const struct virtio_dev *d, unsigned bit)
@@ -180,7 +183,8 @@ static inline int virtio_start(struct virtio_dev *d)
 
 /*
  * Accept the features in `wanted` that the device offers, plus VERSION_1
- * (required: this is a modern-only driver) and ACCESS_PLATFORM when
+ * (required of a modern device; a legacy one, d->legacy, gets the low 32
+ * bits of wanted and no FEATURES_OK step) and ACCESS_PLATFORM when
  * offered (Weft has no IOMMU: physical addresses are what the platform
  * wants, so accepting it changes nothing and refusing could fail). Sets
  * FEATURES_OK and checks that the device kept it. On failure sets FAILED.
@@ -188,6 +192,13 @@ static inline int virtio_start(struct virtio_dev *d)
 static inline int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
 {
 	uint64_t offered = d->ops->get_features(d);
+	if (d->legacy) {
+		/* Legacy: the low 32 bits, and no FEATURES_OK step. */
+		uint64_t f = offered & wanted & 0xffffffffull;
+		d->ops->set_features(d, f);
+		d->features = f;
+		return 0;
+	}
 	if (!(offered & VIRTIO_BIT(VIRTIO_F_VERSION_1))) {
 		kprintf("%s: device does not offer VIRTIO_F_VERSION_1 (legacy only)\n", d->name);
 		virtio_fail(d);
@@ -253,7 +264,8 @@ static inline int virtio_queue(struct virtio_dev *d, unsigned index, unsigned wa
 		want = VQ_MAX_NUM;
 	while (num * 2 <= want)
 		num *= 2;
-	int err = vq_init(vq, name, (uint16_t)index, num, virtio_has(d, VIRTIO_F_EVENT_IDX));
+	int err = (d->legacy ? vq_init_legacy : vq_init)(vq, name, (uint16_t)index, num,
+							 virtio_has(d, VIRTIO_F_EVENT_IDX));
 	if (err)
 		return err;
 	err = d->ops->queue_setup(d, vq);

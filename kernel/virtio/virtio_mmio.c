@@ -1,7 +1,16 @@
 /*
  * kernel/virtio/virtio_mmio.c — the virtio-mmio transport, version 2
- * (virtio 1.0 section 4.2.2). virtio_mmio.h says where devices come from
- * and how their interrupts are wired.
+ * (virtio 1.0 section 4.2.2) and version 1, legacy (section 4.2.4: what
+ * QEMU 7.2's microvm gives by default). virtio_mmio.h says where devices
+ * come from and how their interrupts are wired.
+ *
+ * Legacy differs in four places, each marked d->legacy: one 32-bit
+ * feature word each way and no FEATURES_OK (virtio_negotiate); no
+ * configuration generation (0); a queue is one block (vq_init_legacy:
+ * descriptors, available ring, used ring at the next 4096 bytes) given by
+ * its page number in QueuePFN, after GuestPageSize and QueueAlign, with
+ * no QueueReady (a non-zero QueuePFN is "in use"); and a reset clears
+ * QueuePFN.
  *
  * The register window: identification (magic "virt", version 2, device
  * and vendor id), paged 32-bit feature words, a selected queue's size,
@@ -41,6 +50,9 @@ const struct cmdline_key *const virtio_mmio_device_key = &key_vmmio;
 #define R_Q_SEL		0x030
 #define R_Q_NUM_MAX	0x034
 #define R_Q_NUM		0x038
+#define R_GUEST_PAGE	0x028	/* legacy */
+#define R_Q_ALIGN	0x03c	/* legacy */
+#define R_Q_PFN		0x040	/* legacy */
 #define R_Q_READY	0x044
 #define R_Q_NOTIFY	0x050
 #define R_INT_STATUS	0x060
@@ -104,6 +116,8 @@ static uint64_t vmmio_get_features(struct virtio_dev *d)
 	struct vmmio *t = to_vmmio(d);
 	wr(t, R_DFSEL, 0);
 	uint64_t lo = rd(t, R_DF);
+	if (d->legacy)
+		return lo;	/* one word: HostFeatures */
 	wr(t, R_DFSEL, 1);
 	return lo | (uint64_t)rd(t, R_DF) << 32;
 }
@@ -113,6 +127,8 @@ static void vmmio_set_features(struct virtio_dev *d, uint64_t f)
 	struct vmmio *t = to_vmmio(d);
 	wr(t, R_GFSEL, 0);
 	wr(t, R_GF, (uint32_t)f);
+	if (d->legacy)
+		return;
 	wr(t, R_GFSEL, 1);
 	wr(t, R_GF, (uint32_t)(f >> 32));
 }
@@ -143,7 +159,11 @@ static void vmmio_config_write(struct virtio_dev *d, unsigned off, unsigned widt
 		*(volatile uint32_t *)p = v;
 }
 
-static uint32_t vmmio_config_generation(struct virtio_dev *d) { return rd(to_vmmio(d), R_CFG_GEN); }
+/* Legacy devices have no generation counter: 0, always. */
+static uint32_t vmmio_config_generation(struct virtio_dev *d)
+{
+	return d->legacy ? 0 : rd(to_vmmio(d), R_CFG_GEN);
+}
 
 static unsigned vmmio_queue_max(struct virtio_dev *d, unsigned index)
 {
@@ -162,6 +182,18 @@ static int vmmio_queue_setup(struct virtio_dev *d, struct vq *vq)
 	unsigned max = vmmio_queue_max(d, vq->index);	/* also selects it */
 	if (!max)
 		return -ENOENT;
+	if (d->legacy) {
+		/* One block (vq_init_legacy), named by its page number. */
+		if (vq->num > max || rd(t, R_Q_PFN))
+			return vq->num > max ? -EINVAL : -EBUSY;
+		wr(t, R_GUEST_PAGE, 4096);
+		wr(t, R_Q_NUM, vq->num);
+		wr(t, R_Q_ALIGN, VQ_LEGACY_ALIGN);
+		vq->transport = t;
+		vq->notify = vmmio_notify;
+		wr(t, R_Q_PFN, (uint32_t)((uintptr_t)vq->desc >> 12));
+		return 0;
+	}
 	if (vq->num > max || rd(t, R_Q_READY))
 		return vq->num > max ? -EINVAL : -EBUSY;
 	wr(t, R_Q_NUM, vq->num);
@@ -317,10 +349,9 @@ static void add_device(const struct virtio_mmio_desc *dsc, const char *source)
 	}
 	if (id == 0)
 		return;			/* an empty transport slot */
-	if (ver != 2) {
-		kprintf("virtio-mmio@%#llx (%s): version %u, only version 2 is supported "
-			"(QEMU: -global virtio-mmio.force-legacy=false)\n",
-			(unsigned long long)dsc->base, source, ver);
+	if (ver != 1 && ver != 2) {
+		kprintf("virtio-mmio@%#llx (%s): version %u, only versions 1 (legacy) and 2 "
+			"are known\n", (unsigned long long)dsc->base, source, ver);
 		nrejected++;
 		return;
 	}
@@ -331,10 +362,12 @@ static void add_device(const struct virtio_mmio_desc *dsc, const char *source)
 	t->regs = regs;
 	t->vd.ops = &vmmio_ops;
 	t->vd.device_id = id;
+	t->vd.legacy = ver == 1;
 	snprintf(t->vd.name, sizeof t->vd.name, "virtio-mmio@%#llx", (unsigned long long)dsc->base);
 	snprintf(t->kind, sizeof t->kind, "GSI %u", dsc->gsi);
-	kprintf("%s: device type %u, vendor %#x, GSI %u (from %s)\n", t->vd.name, id,
-		mmio_read32(regs + R_VENDOR_ID), dsc->gsi, source);
+	kprintf("%s: device type %u, vendor %#x, GSI %u, %s (from %s)\n", t->vd.name, id,
+		mmio_read32(regs + R_VENDOR_ID), dsc->gsi, ver == 1 ? "legacy" : "version 2",
+		source);
 }
 
 static void scan_cmdline(void)

@@ -1,6 +1,8 @@
 /*
  * kernel/virtio/virtio_mmio.h — the virtio-mmio transport, version 2
- * (virtio 1.0 section 4.2), as QEMU's microvm machine provides it.
+ * (virtio 1.0 section 4.2) and version 1 (legacy, section 4.2.4), as
+ * QEMU's microvm machine provides them (legacy unless
+ * -global virtio-mmio.force-legacy=false).
  *
  * Where devices come from, in this order (a device found twice, by its
  * base address, is kept once):
@@ -14,7 +16,7 @@
  *      command line. This is a narrow scan for that shape, not an AML
  *      interpreter.
  * A described slot whose device id reads 0 is empty and is skipped;
- * version 1 (legacy) devices are reported and skipped.
+ * version 1 (legacy) devices are driven as legacy (virtio_dev.legacy).
  *
  * Interrupts: one IOAPIC input per device, routed level-triggered,
  * active-high (what QEMU's microvm DSDT declares for these devices, and
@@ -49,7 +51,7 @@ extern const struct cmdline_key *const virtio_mmio_device_key;
    many. The first call discovers (and prints one line per device). */
 unsigned virtio_mmio_find(uint32_t device_id, struct virtio_dev *out[], unsigned max);
 /* Devices described (command line or DSDT) but not usable: no virtio
-   magic, or not version 2. Each was reported on the console. */
+   magic, or a version other than 1 and 2. Each was reported on the console. */
 unsigned virtio_mmio_rejected(void);
 /* Where d came from: "cmdline" or "acpi"; NULL when d is not virtio-mmio. */
 const char *virtio_mmio_source(struct virtio_dev *d);

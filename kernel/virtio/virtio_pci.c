@@ -21,11 +21,24 @@
  * With MSI-X the device does not use the ISR, and each queue's vector is
  * written during queue_setup and read back: the device answers 0xffff
  * (NO_VECTOR) when it could not take it.
+ *
+ * Masking (intr_mask) under MSI-X is done in software, as Linux's lazy
+ * disable_irq does: the vector's slot is marked masked, an interrupt that
+ * arrives meanwhile is only recorded (pending), and the unmask runs the
+ * recorded one (interrupts off, as the handler would). The MSI-X table
+ * lives in a BAR that QEMU emulates in its userspace: masking it there,
+ * as this driver once did, cost a read and a write to userspace each way,
+ * four exits for every switch of virtio-net between interrupt and poll
+ * mode, more than all its kicks (those go to KVM's ioeventfd). Edge
+ * interrupts cannot storm while masked, and the rings' own suppression
+ * (event index) keeps the device from sending them at all. INTx and MSI
+ * (PLAN_ISR) keep masking in the device: a level line would re-fire.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "kernel/virtio/virtio_pci.h"
+#include "kernel/atomic.h"
 #include "kernel/console.h"
 #include "kernel/panic.h"
 #include "kernel/pci.h"
@@ -60,6 +73,10 @@
 
 enum plan { PLAN_NONE, PLAN_PER_QUEUE, PLAN_SHARED, PLAN_ONE, PLAN_ISR };
 
+/* A slot's software mask (MSI-X plans), see above. */
+#define SOFT_MASKED	1u
+#define SOFT_PENDING	2u
+
 /* What one interrupt vector does. */
 enum { SLOT_CONFIG = -1, SLOT_QUEUES = -2, SLOT_ALL = -3, SLOT_ISR = -4 };
 
@@ -75,6 +92,7 @@ struct vpci {
 	struct vpci_slot {
 		struct vpci *t;
 		int what;		/* queue index, or SLOT_* */
+		uint32_t state;		/* atomic: SOFT_MASKED, SOFT_PENDING (MSI-X) */
 	} slot[VIRTIO_MAX_QUEUES + 1];
 	char kind[32];			/* intr_kind's answer for INTx */
 };
@@ -225,10 +243,8 @@ static int vpci_queue_setup(struct virtio_dev *d, struct vq *vq)
 
 /* ---- interrupts -------------------------------------------------------------- */
 
-static bool vpci_irq(struct trapframe *tf, void *arg)
+static void vpci_dispatch(struct vpci_slot *s)
 {
-	(void)tf;
-	struct vpci_slot *s = arg;
 	struct vpci *t = s->t;
 	if (s->what >= 0) {
 		virtio_intr_queue(&t->intr, (unsigned)s->what);
@@ -246,6 +262,17 @@ static bool vpci_irq(struct trapframe *tf, void *arg)
 		if (isr & 1)
 			virtio_intr_queues(&t->intr);
 	}
+}
+
+static bool vpci_irq(struct trapframe *tf, void *arg)
+{
+	(void)tf;
+	struct vpci_slot *s = arg;
+	uint32_t st = a_load(&s->state);
+	while (st & SOFT_MASKED)
+		if (a_cas(&s->state, &st, st | SOFT_PENDING))
+			return true;	/* the unmask runs it */
+	vpci_dispatch(s);
 	return true;
 }
 
@@ -263,16 +290,16 @@ static int vpci_intr_setup(struct virtio_dev *d, unsigned nq, virtio_intr_fn *qu
 	if (nmsix > PCI_MAX_VEC)
 		nmsix = PCI_MAX_VEC;
 	enum plan plan = PLAN_ONE;
-	t->slot[0] = (struct vpci_slot){ t, SLOT_ALL };
+	t->slot[0] = (struct vpci_slot){ .t = t, .what = SLOT_ALL };
 	if (nmsix >= nq + 1) {
 		plan = PLAN_PER_QUEUE, nvec = nq + 1;
 		t->slot[0].what = SLOT_CONFIG;
 		for (unsigned q = 0; q < nq; q++)
-			t->slot[q + 1] = (struct vpci_slot){ t, (int)q };
+			t->slot[q + 1] = (struct vpci_slot){ .t = t, .what = (int)q };
 	} else if (nmsix >= 2) {
 		plan = PLAN_SHARED, nvec = 2;
 		t->slot[0].what = SLOT_CONFIG;
-		t->slot[1] = (struct vpci_slot){ t, SLOT_QUEUES };
+		t->slot[1] = (struct vpci_slot){ .t = t, .what = SLOT_QUEUES };
 	}
 	void *args[VIRTIO_MAX_QUEUES + 1];
 	for (unsigned i = 0; i < nvec; i++)
@@ -302,7 +329,23 @@ static void vpci_intr_mask(struct virtio_dev *d, unsigned q, bool masked)
 {
 	struct vpci *t = to_vpci(d);
 	uint16_t v = queue_vector(t, q);
-	pci_irq_mask(t->pci, v == NO_VECTOR ? 0 : v, masked);
+	if (v == NO_VECTOR) {		/* INTx or MSI: in the device */
+		pci_irq_mask(t->pci, 0, masked);
+		return;
+	}
+	struct vpci_slot *s = &t->slot[v];
+	if (masked) {
+		a_fetch_or(&s->state, SOFT_MASKED);
+		return;
+	}
+	/* The swap and the handler's compare-and-swap order every race: an
+	   interrupt either saw the mask and is pending here, or sees it
+	   cleared and runs itself. */
+	if (a_swap(&s->state, 0) & SOFT_PENDING) {
+		bool f = irq_save();
+		vpci_dispatch(s);
+		irq_restore(f);
+	}
 }
 
 static const char *vpci_intr_kind(struct virtio_dev *d)

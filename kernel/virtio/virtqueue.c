@@ -116,19 +116,10 @@ static void *page(void)
 	return (void *)(uintptr_t)page_alloc();
 }
 
-int vq_init(struct vq *vq, const char *name, uint16_t index, unsigned num, bool event_idx)
+/* Everything but the rings' memory. */
+static void vq_init_state(struct vq *vq, const char *name, uint16_t index, unsigned num,
+			  bool event_idx)
 {
-	if (num == 0 || num > VQ_MAX_NUM || (num & (num - 1)))
-		return -EINVAL;
-	memset(vq, 0, sizeof *vq);
-	vq->desc = page();
-	vq->avail = page();
-	vq->used = page();
-	vq->st = page();
-	if (!vq->desc || !vq->avail || !vq->used || !vq->st) {
-		vq_free(vq);
-		return -ENOMEM;
-	}
 	size_t n = strlen(name);
 	if (n >= sizeof vq->name)
 		n = sizeof vq->name - 1;
@@ -142,11 +133,57 @@ int vq_init(struct vq *vq, const char *name, uint16_t index, unsigned num, bool 
 	/* Zeroed pages: flags 0 and used_event 0 = interrupt at the first
 	   used entry, so callbacks start enabled. */
 	vq->cb_enabled = true;
+}
+
+int vq_init(struct vq *vq, const char *name, uint16_t index, unsigned num, bool event_idx)
+{
+	if (num == 0 || num > VQ_MAX_NUM || (num & (num - 1)))
+		return -EINVAL;
+	memset(vq, 0, sizeof *vq);
+	vq->desc = page();
+	vq->avail = page();
+	vq->used = page();
+	vq->st = page();
+	if (!vq->desc || !vq->avail || !vq->used || !vq->st) {
+		vq_free(vq);
+		return -ENOMEM;
+	}
+	vq_init_state(vq, name, index, num, event_idx);
+	return 0;
+}
+
+int vq_init_legacy(struct vq *vq, const char *name, uint16_t index, unsigned num, bool event_idx)
+{
+	if (num == 0 || num > VQ_MAX_NUM || (num & (num - 1)))
+		return -EINVAL;
+	memset(vq, 0, sizeof *vq);
+	uint8_t *b = (uint8_t *)(uintptr_t)page_alloc_contig(VQ_LEGACY_PAGES);
+	vq->st = page();
+	if (!b || !vq->st) {
+		if (b)
+			for (unsigned i = 0; i < VQ_LEGACY_PAGES; i++)
+				page_free((uint64_t)(uintptr_t)(b + 4096 * i));
+		vq_free(vq);
+		return -ENOMEM;
+	}
+	size_t avail_end = 16 * num + 6 + 2 * num;	/* flags, idx, ring, used_event */
+	vq->ring_block = b;
+	vq->desc = (struct vring_desc *)b;
+	vq->avail = (struct vring_avail *)(b + 16 * num);
+	vq->used = (struct vring_used *)(b + ((avail_end + VQ_LEGACY_ALIGN - 1) &
+					      ~(size_t)(VQ_LEGACY_ALIGN - 1)));
+	vq_init_state(vq, name, index, num, event_idx);
 	return 0;
 }
 
 void vq_free(struct vq *vq)
 {
+	if (vq->ring_block) {
+		for (unsigned i = 0; i < VQ_LEGACY_PAGES; i++)
+			page_free((uint64_t)(uintptr_t)vq->ring_block + 4096 * i);
+		vq->desc = NULL, vq->avail = NULL, vq->used = NULL;
+		vq->ring_block = NULL;
+	}
 	void *p[] = { vq->desc, vq->avail, vq->used, vq->st };
 	for (unsigned i = 0; i < 4; i++)
 		if (p[i])

@@ -127,6 +127,7 @@ struct vq {
 	uint32_t added_since_kick;	/* chains since then (index ambiguity) */
 	uint16_t last_used;		/* next used entry to consume */
 	struct vq_state *st;
+	void *ring_block;		/* vq_init_legacy: the rings' one block */
 
 	/* Set by the transport: tell the device about new buffers. */
 	void (*notify)(struct vq *vq);
@@ -154,6 +155,14 @@ static inline uint16_t *vq_avail_event(struct vq *vq) { return (uint16_t *)&vq->
 /* Allocate and initialize the rings: num a power of two in [1, VQ_MAX_NUM].
    Returns 0, -EINVAL or -ENOMEM. */
 int vq_init(struct vq *vq, const char *name, uint16_t index, unsigned num, bool event_idx);
+/* The same, laid out as legacy virtio (section 2.4.2 of virtio 1.0, the
+   legacy interface): descriptor table, available ring and, at the next
+   4096-byte boundary, the used ring, in one block of VQ_LEGACY_PAGES
+   contiguous pages whose first page number the device is given
+   (virtio-mmio version 1's QueuePFN). */
+#define VQ_LEGACY_ALIGN	4096
+#define VQ_LEGACY_PAGES	3
+int vq_init_legacy(struct vq *vq, const char *name, uint16_t index, unsigned num, bool event_idx);
 /* Give the rings back. The device must no longer use them (reset). */
 void vq_free(struct vq *vq);
 

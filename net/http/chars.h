@@ -1,7 +1,8 @@
 /*
  * net/http/chars.h — character classes shared by the HTTP parser's
- * files (parse.c, body.c, path.c). Private to them: not
- * part of parse.h's API. Own tables: no <ctype.h> in the kernel.
+ * files (parse.c, body.c, path.c) and the header-field parsers of the
+ * static site (apps/httpd/http_range.c, http_accept.c). Private to them:
+ * not part of parse.h's API. Own tables: no <ctype.h> in the kernel.
  */
 #ifndef NET_HTTP_CHARS_H
 #define NET_HTTP_CHARS_H

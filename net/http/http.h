@@ -261,6 +261,10 @@ int http_response_status(const struct http_response *w);
 /* The reason phrase of status ("Not Found"); "Unknown" for others. */
 const char *http_reason(int status);
 
+/* Unix time in seconds on the clock the Date header shows (the wall
+ * clock, or the server's date_fallback): for Last-Modified and the like. */
+uint64_t http_unix_time(void);
+
 /* path[0..len) percent-encoded for a URI path (all but RFC 3986 pchar
  * and '/' escaped), NUL-terminated in out[0..outsz): for Location. The
  * length, or -ENOSPC (3 * len + 1 always suffices). */
@@ -318,9 +322,9 @@ int http_serve(struct http_server *srv, struct listener *l);
 
 /* Status codes counted one by one; anything else lands in "other". */
 #define HTTP_STATS_STATUSES 200, 204, 206, 301, 302, 304, 400, 404, 405, \
-			    408, 413, 414, 416, 431, 500, 501, 502, 503,  \
-			    504, 505, 507
-#define HTTP_STATS_NSTATUS 22	/* the above and "other" */
+			    408, 412, 413, 414, 416, 431, 500, 501, 502,  \
+			    503, 504, 505, 507
+#define HTTP_STATS_NSTATUS 23	/* the above and "other" */
 
 /* Every field a uint64_t, so a snapshot is a word-by-word copy. */
 struct http_stats {

@@ -203,6 +203,11 @@ void http_date(char out[HTTP_DATE_LEN + 1], uint64_t t)
 	memcpy(out + 25, " GMT", 5); /* with the NUL */
 }
 
+uint64_t http_unix_time(void)
+{
+	return (http_sys.epoch_ns + http_sys.now()) / 1000000000u;
+}
+
 void resp_start(struct out *o, int status)
 {
 	uint64_t sec = (http_sys.epoch_ns + http_sys.now()) / 1000000000u;

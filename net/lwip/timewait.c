@@ -36,7 +36,8 @@
  * Rejected: a short TCP_MSL. lwIP also uses 2*MSL as the time after which
  * a silent peer in LAST_ACK is given up; a short one would drop
  * connections whose final data is still being retransmitted on a lossy
- * path. And patching lwIP's tcp_input: no third-party source is changed.
+ * path. And patching lwIP's tcp_input: the input hooks do it without a
+ * patch (net/lwip/patches/ holds only what no hook can reach).
  *
  * Both families: the hooks see IPv4 and IPv6 packets (a v6 SYN is
  * recognised when TCP follows the fixed header directly).

@@ -18,7 +18,8 @@ the test created.
                                          last block of 1000 may take at most
                                          twice as long as the first (if not,
                                          one more block is measured and
-                                         judged instead: noisy machines)
+                                         judged instead: noisy machines);
+                                         --no-judge: only report the times
   reset HOST PORT [--stats-port P]       1 MB sent, then close with SO_LINGER
                                          0 (RST) mid-transfer; the server must
                                          drop the connection (stats back to
@@ -30,6 +31,17 @@ the test created.
                                          the connection and end its task
                                          (stats back to baseline); a new
                                          connection must echo
+  burst HOST PORT [--conns 1000]         a flash crowd: CONNS connects issued at
+                                         once (non-blocking, as fast as the
+                                         host can), each echoes one byte, then
+                                         all close, every third with RST; one
+                                         more connection right after must echo
+                                         (with --stats-port: the server must
+                                         have accepted every one). Prints when
+                                         the last connect completed, how many
+                                         SYNs were retransmitted and how long
+                                         the request after took (figures, not
+                                         judged: benchmarks are not tests)
   halfclose HOST PORT [--bytes 102400]   send, shutdown(SHUT_WR), read to EOF:
                                          everything must come back
   stats HOST PORT                        print the stats line
@@ -363,6 +375,13 @@ def cmd_churn(a):
     first, last = blocks[0], blocks[-1]
     summary = "first %d took %.2f s, last %d took %.2f s (ratio %.2f)" % (
         a.block, first, a.block, last, last / max(first, 1e-9))
+    if not a.judge:
+        # Figures only (benchmarks are not tests): every block's time, and
+        # the first and last blocks' rates.
+        print("churn: %d connections in %.1f s (%.0f/s); %s; blocks of %d: %s "
+              "first_s=%.2f last_s=%.2f" % (a.count, total, a.count / total, summary, a.block,
+                                            fmt_blocks(blocks), first, last))
+        return
     if last > a.max_ratio * first and a.remeasure:
         # These machines are shared and noisy: one slow block may be a
         # neighbour's doing. A stall persists, so measure one block more
@@ -400,6 +419,83 @@ def one_conn(a, payload):
 
 def fmt_blocks(blocks):
     return " ".join("%.2f" % b for b in blocks) or "none"
+
+
+def cmd_burst(a):
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = a.conns + 64
+    if soft < need:
+        if hard < need:
+            raise Failure("RLIMIT_NOFILE %d < %d connections" % (hard, a.conns))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    base = read_stats(a.host, a.stats_port) if a.stats_port else None
+    deadline = now() + a.timeout
+    ep = select.epoll()
+    socks, done_at, start_at = {}, {}, {}
+    t0 = now()
+    for i in range(a.conns):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        start_at[s.fileno()] = now()
+        r = s.connect_ex((a.host, a.port))
+        if r not in (0, errno.EINPROGRESS):
+            raise Failure("connect %d of %d: %s" % (i + 1, a.conns, os.strerror(r)))
+        socks[s.fileno()] = s
+        ep.register(s.fileno(), select.EPOLLOUT)
+    issued = now() - t0
+    # Connected: one byte each way proves the server took the connection.
+    stage = {}     # fd -> "conn" | "echo"
+    echoed = 0
+    while echoed < a.conns:
+        left = deadline - now()
+        if left <= 0:
+            raise Failure("timed out: %d of %d connected, %d echoed (issued in %.0f ms)" % (
+                len(done_at), a.conns, echoed, issued * 1e3))
+        for fd, ev in ep.poll(min(left, 1.0)):
+            s = socks[fd]
+            if fd not in done_at:
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    raise Failure("connection %d: %s after %.0f ms" % (
+                        len(done_at) + 1, os.strerror(err), (now() - t0) * 1e3))
+                done_at[fd] = now() - t0
+                s.send(b"b")
+                ep.modify(fd, select.EPOLLIN)
+            else:
+                b = s.recv(1)
+                if b != b"b":
+                    raise Failure("connection %d: echo %r after %d echoed" % (fd, b, echoed))
+                ep.unregister(fd)
+                echoed += 1
+    ep.close()
+    # How many waited for a SYN retransmission: Linux sends the second SYN
+    # 1 s after the first, so a connect that took 0.9 s or more did.
+    retrans = sum(1 for fd, t in done_at.items() if t0 + t - start_at[fd] >= 0.9)
+    for k, s in enumerate(socks.values()):
+        if k % 3 == 2:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+    t1 = now()
+    one_conn(argparse.Namespace(host=a.host, port=a.port, conn_timeout=max(1.0, deadline - now())),
+             b"after the burst, one more request!" * 2)
+    after = now() - t1
+    times = sorted(done_at.values())
+    line = ("burst: %d connects issued in %.0f ms; all connected and echoed, the last connect "
+            "after %.0f ms (median %.0f ms), %d waited for a SYN retransmission (took >= 0.9 s); closed (every third "
+            "by RST); a new connection echoed %.0f ms later" % (
+                a.conns, issued * 1e3, times[-1] * 1e3, times[len(times) // 2] * 1e3, retrans,
+                after * 1e3))
+    if a.stats_port:
+        st = read_stats(a.host, a.stats_port)
+        got = st["conns_accepted"] - base["conns_accepted"]
+        # The burst, the request after it and this stats connection itself
+        # may or may not be counted yet: at least the burst's.
+        if got < a.conns:
+            raise Failure("the server accepted %d connections, want %d (%s)" % (got, a.conns, line))
+        line += "; server accepted %d" % got
+    print(line + " last_ms=%.0f after_ms=%.0f retrans=%d issued_ms=%.0f" % (
+        times[-1] * 1e3, after * 1e3, retrans, issued * 1e3))
 
 
 def cmd_reset(a):
@@ -644,6 +740,8 @@ def main():
     sp.add_argument("--count", type=int, default=20000)
     sp.add_argument("--block", type=int, default=1000)
     sp.add_argument("--max-ratio", type=float, default=2.0)
+    sp.add_argument("--no-judge", dest="judge", action="store_false",
+                    help="report the blocks' times, judge only that all succeeded")
     sp.add_argument("--no-remeasure", dest="remeasure", action="store_false",
                     help="judge by the last block even when one more might clear it")
     sp.add_argument("--conn-timeout", type=float, default=10)
@@ -668,6 +766,13 @@ def main():
                     help="seconds for the server's write deadline to close it")
     sp.add_argument("--timeout", type=float, default=30)
     sp.set_defaults(fn=cmd_noread)
+
+    sp = sub.add_parser("burst")
+    hp(sp)
+    sp.add_argument("--conns", type=int, default=1000)
+    sp.add_argument("--stats-port", type=int)
+    sp.add_argument("--timeout", type=float, default=60)
+    sp.set_defaults(fn=cmd_burst)
 
     sp = sub.add_parser("halfclose")
     hp(sp)

@@ -64,7 +64,7 @@
 # the host's kernel, which drops them; the clients see connections that
 # hang for seconds (wrk "timeout", ab stalls and failures) that never
 # reached the guest. So QEMU runs with a small LD_PRELOAD shim (built here
-# with cc, from listen_backlog.c) that raises the backlog of its listen()
+# with cc, from tools/listen_backlog.c) that raises the backlog of its listen()
 # calls to $WEFT_E2E_SLIRP_BACKLOG (default 1024; 0: no shim, slirp as it
 # is). The guest is untouched; the boot results say which was used.
 #
@@ -123,7 +123,7 @@ build_shim() {
 	[ "$SLIRP_BACKLOG" != 0 ] || return 0
 	local cc=${CC:-cc} so=$E2E_TMP/listen_backlog.so
 	command -v "$cc" >/dev/null 2>&1 || cc=gcc
-	if "$cc" -shared -fPIC -O2 -DMIN_BACKLOG="$SLIRP_BACKLOG" -o "$so" "$E2E_DIR/listen_backlog.c" -ldl \
+	if "$cc" -shared -fPIC -O2 -DMIN_BACKLOG="$SLIRP_BACKLOG" -o "$so" "$E2E_REPO/tools/listen_backlog.c" -ldl \
 		>"$E2E_TMP/shim.err" 2>&1; then
 		SHIM=$so
 	else

@@ -339,3 +339,23 @@ e2e_netns_up() {
 	E2E_WRAP=(ip netns exec "$ns")
 	E2E_WRAP_CLIENT=(ip netns exec "$ns")
 }
+
+# ---- slirp's listen backlog ----------------------------------------------------
+# e2e_backlog_shim: build the LD_PRELOAD shim (listen_backlog.c) that raises
+# the backlog of QEMU's listen() calls to $WEFT_E2E_SLIRP_BACKLOG (default
+# 1024; 0: none): slirp listens for a host forward with a backlog of 1, and
+# a burst of connects (wrk's) overflows it. Sets E2E_SHIM to the .so, or ""
+# (with E2E_SHIM_NOTE saying why). httpd.sh has its own copy of this.
+E2E_SHIM="" E2E_SHIM_NOTE="slirp's own listen backlog"
+e2e_backlog_shim() {
+	local backlog=${WEFT_E2E_SLIRP_BACKLOG:-1024} cc=${CC:-cc} so=$E2E_TMP/listen_backlog.so
+	[ "$backlog" != 0 ] || return 0
+	command -v "$cc" >/dev/null 2>&1 || cc=gcc
+	if "$cc" -shared -fPIC -O2 -DMIN_BACKLOG="$backlog" -o "$so" "$E2E_DIR/listen_backlog.c" -ldl \
+		>"$E2E_TMP/shim.err" 2>&1; then
+		E2E_SHIM=$so E2E_SHIM_NOTE="listen backlog $backlog (shim)"
+	else
+		E2E_SHIM_NOTE="slirp's own listen backlog: the shim did not build ($(head -n 2 "$E2E_TMP/shim.err" | e2e_oneline))"
+		e2e_note "$E2E_SHIM_NOTE"
+	fi
+}

@@ -16,10 +16,18 @@
 #   e2e.netns.echo-10mb 10 MB of random data echoed intact (sha256)
 #   e2e.netns.bulk-100  100 connections opened in one burst (100 SYNs at
 #                       once), 100 KB each echoed intact
+#   e2e.netns.burst-1000  a flash crowd: 1,000 connects issued at once (in
+#                       ~50 ms), each echoes a byte, all close (every third
+#                       by RST), and a new connection right after echoes;
+#                       the server's stats must count all 1,000 accepted
+#                       (the detail has the figures: when the last connect
+#                       completed, SYNs retransmitted; make bench-burst
+#                       puts them beside Linux)
 #   e2e.netns.churn-20000  20,000 connections in a row (connect, 64 bytes
-#                       echoed, close) all succeed, and the last 1000 take
-#                       at most twice as long as the first 1000 (one more
-#                       block is measured and judged if not: noisy hosts)
+#                       echoed, close) all succeed; the detail has the time
+#                       of every block of 1,000 (first and last: a stall
+#                       shows; not judged, benchmarks are not tests: the
+#                       200,000 of make soak put them beside Linux)
 #   e2e.netns.echo-10mb-netem  the same under 5% loss, 5 ms +- 5 ms delay
 #                       and 25% (50% correlated) reordering:
 #       on a second guest (static ip=10.77.0.2/24 gw=10.77.0.1, write
@@ -54,9 +62,9 @@ NETEM_WRITE_TIMEOUT_MS=60000
 
 N_DHCP=e2e.netns.dhcp N_PING=e2e.netns.ping N_ECHO=e2e.netns.echo-10mb
 N_NETEM=e2e.netns.echo-10mb-netem N_BULK100=e2e.netns.bulk-100
-N_CHURN=e2e.netns.churn-20000 N_HOLD=e2e.netns.concurrent-10000
-ALL=("$N_DHCP" "$N_PING" "$N_ECHO" "$N_BULK100" "$N_CHURN" "$N_HOLD" "$N_NETEM")
-FIRST_GUEST=("$N_PING" "$N_ECHO" "$N_BULK100" "$N_CHURN" "$N_HOLD")
+N_CHURN=e2e.netns.churn-20000 N_HOLD=e2e.netns.concurrent-10000 N_BURST=e2e.netns.burst-1000
+ALL=("$N_DHCP" "$N_PING" "$N_ECHO" "$N_BULK100" "$N_BURST" "$N_CHURN" "$N_HOLD" "$N_NETEM")
+FIRST_GUEST=("$N_PING" "$N_ECHO" "$N_BULK100" "$N_BURST" "$N_CHURN" "$N_HOLD")
 e2e_any_wanted "${ALL[@]}" || exit 0
 
 # ---- what the machine must have -------------------------------------------------
@@ -191,7 +199,8 @@ fi
 if [ "$guest_ok" -eq 1 ]; then
 	e2e_client "$N_ECHO" 60 bulk "$addr" 7 --bytes 10000000 --timeout 60
 	e2e_client "$N_BULK100" 60 bulk "$addr" 7 --bytes 100000 --conns 100 --timeout 60 --seed 2
-	e2e_client "$N_CHURN" 150 churn "$addr" 7 --count 20000 --timeout 150
+	e2e_client "$N_BURST" 90 burst "$addr" 7 --conns 1000 --stats-port 9 --timeout 80
+	e2e_client "$N_CHURN" 150 churn "$addr" 7 --count 20000 --timeout 150 --no-judge
 	e2e_client "$N_HOLD" 150 hold "$addr" 7 9 --count 10000 --timeout 150
 fi
 

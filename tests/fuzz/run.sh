@@ -13,6 +13,9 @@
 #               (head 1024 bytes, target 256, 16 headers) so that inputs of
 #               a few KB reach them: the code that enforces them is the
 #               same at any size.
+#   fields      the static site's request-header fields: Range, HTTP
+#               dates, Accept-Encoding (fuzz_http_fields.c says how each
+#               input is used).
 #   tls_record  what a client sends to the TLS port, into a server engine
 #               configured as the kernel's (net/tls/tls_engine.c), BearSSL
 #               itself built with coverage and sanitizers (build/bearssl/
@@ -109,6 +112,28 @@ cat >"$OUT/http.dict" <<'DICT'
 "ffffffffffffffff"
 DICT
 
+cat >"$OUT/fields.dict" <<'DICT'
+"bytes="
+"-"
+","
+"0-"
+"18446744073709551616"
+"Sun, "
+"Sunday, "
+" GMT"
+"Nov"
+"Feb"
+" 29 "
+"08:49:37"
+"gzip"
+"x-gzip"
+";q="
+"0.001"
+"1.000"
+"*"
+"\x22"
+DICT
+
 # Record headers, handshake types, extension codes (SNI, ALPN, groups,
 # signature algorithms, renegotiation info, max fragment length).
 cat >"$OUT/tls.dict" <<'DICT'
@@ -138,6 +163,9 @@ fuzz http_parse tests/fuzz/seeds/http "$OUT/http.dict" 4096 -- \
 	-DHTTP_MAX_HEAD=1024 -DHTTP_MAX_URI=256 -DHTTP_MAX_HEADERS=16 \
 	tests/fuzz/fuzz_http_parse.c net/http/parse.c \
 	net/http/body.c net/http/path.c || status=1
+fuzz fields tests/fuzz/seeds/fields "$OUT/fields.dict" 256 -- \
+	tests/fuzz/fuzz_http_fields.c apps/httpd/http_range.c \
+	apps/httpd/http_date.c apps/httpd/http_accept.c net/http/parse.c || status=1
 fuzz tls_record tests/fuzz/seeds/tls "$OUT/tls.dict" 8192 -- \
 	-isystem build/bearssl/fuzz/include tests/fuzz/fuzz_tls_record.c \
 	net/tls/tls_engine.c net/tls/tls_cert.c build/bearssl/fuzz/lib/libbearssl.a || status=1

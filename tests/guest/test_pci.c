@@ -284,8 +284,10 @@ KTEST(virtio, mmio_discovery)
 	}
 }
 
-#define NET_HDR		12		/* virtio_net_hdr_v1 with VERSION_1 */
+#define NET_HDR		12		/* virtio_net_hdr_v1 with VERSION_1, or
+					   legacy's with MRG_RXBUF */
 #define NET_F_MAC	5
+#define NET_F_MRG_RXBUF	15
 #define NET_F_STATUS	16
 #define RXBUFS		16
 
@@ -340,9 +342,11 @@ static int net_up(struct virtio_dev *d, struct vq *rx, struct vq *tx, uint8_t ma
 	if (virtio_start(d))
 		return -1;
 	uint64_t want = VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(NET_F_MAC) |
-			VIRTIO_BIT(NET_F_STATUS);
+			VIRTIO_BIT(NET_F_STATUS) | VIRTIO_BIT(NET_F_MRG_RXBUF);
 	if (virtio_negotiate(d, want))
 		return -2;
+	if (d->legacy && !virtio_has(d, NET_F_MRG_RXBUF))
+		return -5;		/* a 10-byte header: not what NET_HDR says */
 	if (!virtio_has(d, VIRTIO_F_EVENT_IDX) || !virtio_has(d, NET_F_MAC))
 		return -3;
 	if (virtio_cread_bytes(d, 0, mac, 6))
@@ -409,11 +413,10 @@ KTEST(virtio, net_arp)
 	/* With MSI-X per queue (entry q + 1 for queue q, see virtio_pci.c),
 	   send RX's interrupts to the last CPU. */
 	struct pci_dev *p = virtio_pci_dev(d);
-	unsigned rx_cpu = cpu_id();
-	if (p && p->irq_kind == PCI_IRQ_MSIX && p->nvec >= 3 && ncpus_online > 1) {
-		rx_cpu = ncpus_online - 1;
+	bool moved = p && p->irq_kind == PCI_IRQ_MSIX && p->nvec >= 3 && ncpus_online > 1;
+	unsigned rx_cpu = moved ? ncpus_online - 1 : cpu_id();
+	if (moved)
 		KT_EQ(pci_irq_set_cpu(p, 1, cpus[rx_cpu].apic_id), 0);
-	}
 	for (unsigned i = 0; i <= RXBUFS; i++)
 		bufs[i] = (uint8_t *)(uintptr_t)page_alloc();
 	for (unsigned i = 0; i < RXBUFS; i++) {
@@ -442,7 +445,7 @@ KTEST(virtio, net_arp)
 	}
 	bool broken = vq_broken(&rx) || vq_broken(&tx);
 	unsigned got_irqs[2] = { irqs[0], irqs[1] };
-	if (rx_cpu != cpu_id())
+	if (moved)	/* back to this CPU: the task may have moved (preempted) */
 		pci_irq_set_cpu(p, 1, lapic_id());
 	net_down(d, &rx, &tx, bufs);
 	KT_ASSERT(!broken);

@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/site.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/parse.c net/http/body.c net/http/path.c
+// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/site.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/parse.c net/http/body.c net/http/path.c
 /*
  * Host unit tests for app=httpd as served by the HTTP library
  * (net/http/server.c and what it uses, with apps/httpd's handlers on the
@@ -15,25 +15,42 @@
 
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/routes.h"
-#include "apps/httpd/site.h"
 #include "apps/httpd/static.h"
 #include "net/http/server.h"
+#include "apps/httpd/site.h"
 #include "tests/host/hosttest.h"
 
 /* ---- The site: a fixture instead of mksite.py's output ---- */
 
 static char big[40000];
 
-#define ENTRY(p, e, type, len, b, n)                                      \
-	{ .path = p, .etag = e,                                              \
-	  .headers = "Content-Type: " type "\r\nContent-Length: " len      \
-		     "\r\nETag: " e "\r\n",                               \
-	  .body = b, .path_len = sizeof(p) - 1, .etag_len = sizeof(e) - 1,  \
-	  .headers_len = sizeof("Content-Type: " type "\r\nContent-Length: " \
-				len "\r\nETag: " e "\r\n") - 1,           \
-	  .size = n }
+/* What mksite.py writes for a file of mtime MTIME (site.h's layout). */
+#define MTIME 784111777 /* Sun, 06 Nov 1994 08:49:37 GMT */
+#define LASTMOD "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+#define VAL(e) "Accept-Ranges: bytes\r\nETag: " e "\r\n" LASTMOD
+#define HEADERS(e, type, len, more) "Content-Type: " type \
+	"\r\nContent-Length: " len "\r\n" more VAL(e)
+#define VARIANT(p, e, ty, len, b, n, more, gz)                          \
+	{ .path = p, .etag = e, .type = ty,                               \
+	  .headers = HEADERS(e, ty, len, more),                          \
+	  .validators = VAL(e), .body = b, .gzip = gz,                      \
+	  .path_len = sizeof(p) - 1, .etag_len = sizeof(e) - 1,             \
+	  .headers_len = sizeof(HEADERS(e, ty, len, more)) - 1,           \
+	  .validators_len = sizeof(VAL(e)) - 1, .size = n, .mtime = MTIME,   \
+	  .vary = sizeof(more) > 1 }
+#define ENTRY(p, e, type, len, b, n) VARIANT(p, e, type, len, b, n, "", NULL)
+#define VARY "Vary: Accept-Encoding\r\n"
+#define GZ "Content-Encoding: gzip\r\n" VARY
+
+/* Stand-ins for gzip bytes: nothing here decompresses them. */
+static const struct site_file page_gz = VARIANT("/page.html", "\"p2\"",
+	"text/html; charset=utf-8", "4", "GZ1\n", 4, GZ, NULL);
+static const struct site_file gone_gz = VARIANT("/404.html", "\"g2\"",
+	"text/html; charset=utf-8", "4", "GZ2\n", 4, GZ, NULL);
 
 const struct site_file site_files[] = {
+	VARIANT("/404.html", "\"g1\"", "text/html; charset=utf-8", "12",
+		"<p>gone</p>\n", 12, VARY, &gone_gz),
 	ENTRY("/a/index.html", "\"a1\"", "text/html; charset=utf-8", "9",
 	      "<p>a</p>\n", 9),
 	ENTRY("/big.bin", "\"b1\"", "application/octet-stream", "40000", big,
@@ -42,6 +59,8 @@ const struct site_file site_files[] = {
 	      "hello\n", 6),
 	ENTRY("/index.html", "\"i1\"", "text/html; charset=utf-8", "14",
 	      "<h1>home</h1>\n", 14),
+	VARIANT("/page.html", "\"p1\"", "text/html; charset=utf-8", "26",
+		"<p>page page page page</p>", 26, VARY, &page_gz),
 };
 const size_t site_nfiles = sizeof(site_files) / sizeof(site_files[0]);
 const struct site_file site_status_page =
@@ -315,11 +334,11 @@ static uint64_t responses(int status)
 #define KA "Connection: keep-alive\r\n\r\n"
 #define CLOSE "Connection: close\r\n\r\n"
 #define HELLO_HDR "Content-Type: text/plain; charset=utf-8\r\n" \
-	"Content-Length: 6\r\nETag: \"h1\"\r\n"
+	"Content-Length: 6\r\n" VAL("\"h1\"")
 #define HELLO_KA RESP("200 OK") HELLO_HDR KA "hello\n"
 #define HELLO_CLOSE RESP("200 OK") HELLO_HDR CLOSE "hello\n"
 #define INDEX_KA RESP("200 OK") "Content-Type: text/html; charset=utf-8\r\n" \
-	"Content-Length: 14\r\nETag: \"i1\"\r\n" KA "<h1>home</h1>\n"
+	"Content-Length: 14\r\n" VAL("\"i1\"") KA "<h1>home</h1>\n"
 /* An error answer: code, reason, and the length of "code reason\n". */
 #define ERR(code, reason, len, conn) RESP(code " " reason) \
 	"Content-Type: text/plain; charset=utf-8\r\nContent-Length: " len \
@@ -343,7 +362,7 @@ HT_TEST(root_and_directories_serve_index)
 	      HTTP_END_CLOSE);
 	OUT_IS(INDEX_KA INDEX_KA RESP("200 OK")
 	       "Content-Type: text/html; charset=utf-8\r\n"
-	       "Content-Length: 9\r\nETag: \"a1\"\r\n" KA "<p>a</p>\n");
+	       "Content-Length: 9\r\n" VAL("\"a1\"") KA "<p>a</p>\n");
 }
 
 HT_TEST(directory_without_slash_redirects)
@@ -374,7 +393,9 @@ HT_TEST(paths_are_normalized_and_stay_in_the_site)
 HT_TEST(not_found_keeps_the_connection)
 {
 	HT_EQ(run(STEPS(S(GET("/nope") GET("/hello.txt")))), HTTP_END_CLOSE);
-	OUT_IS(ERR("404", "Not Found", "14", KA) HELLO_KA);
+	/* The site has a /404.html: that is the body. */
+	OUT_IS(RESP("404 Not Found") "Content-Type: text/html; charset=utf-8\r\n"
+	       "Content-Length: 12\r\n" VARY KA "<p>gone</p>\n" HELLO_KA);
 }
 
 HT_TEST(head_has_headers_and_length_but_no_body)
@@ -383,8 +404,8 @@ HT_TEST(head_has_headers_and_length_but_no_body)
 			 "HEAD /nope HTTP/1.1\r\nHost: w\r\n\r\n"))),
 	      HTTP_END_CLOSE);
 	OUT_IS(RESP("200 OK") HELLO_HDR KA
-	       RESP("404 Not Found") "Content-Type: text/plain; charset=utf-8\r\n"
-	       "Content-Length: 14\r\n" KA);
+	       RESP("404 Not Found") "Content-Type: text/html; charset=utf-8\r\n"
+	       "Content-Length: 12\r\n" VARY KA);
 }
 
 HT_TEST(ops_endpoints)
@@ -393,7 +414,7 @@ HT_TEST(ops_endpoints)
 	OUT_IS(RESP("200 OK") "Content-Type: text/plain; charset=utf-8\r\n"
 	       "Content-Length: 3\r\n" KA "ok\n"
 	       RESP("200 OK") "Content-Type: text/html; charset=utf-8\r\n"
-	       "Content-Length: 20\r\nETag: \"s1\"\r\n" KA
+	       "Content-Length: 20\r\n" VAL("\"s1\"") KA
 	       "<html>status</html>\n");
 }
 
@@ -507,7 +528,7 @@ HT_TEST(ten_thousand_requests_allocate_nothing)
 HT_TEST(if_none_match_gives_304)
 {
 	static const char want304[] = RESP("304 Not Modified")
-		"ETag: \"h1\"\r\n" KA;
+		VAL("\"h1\"") KA;
 
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "If-None-Match: \"h1\"\r\n\r\n"))),
@@ -767,7 +788,7 @@ HT_TEST(large_file_is_written_from_the_table)
 	HT_EQ(run(STEPS(S(GET("/big.bin")))), HTTP_END_CLOSE);
 	HT_EQ(F.outlen, sizeof(RESP("200 OK")
 			       "Content-Type: application/octet-stream\r\n"
-			       "Content-Length: 40000\r\nETag: \"b1\"\r\n" KA) -
+			       "Content-Length: 40000\r\n" VAL("\"b1\"") KA) -
 				1 + sizeof(big));
 	HT_EQ(out_count("Content-Length: 40000\r\n"), 1);
 	HT_CHECK(F.last_write >= (const void *)big &&
@@ -887,6 +908,171 @@ HT_TEST(metrics_exposition)
 	HT_EQ(F.outlen, (size_t)(strstr(F.out, "\r\n\r\n") + 4 - F.out));
 }
 
+/* ---- The static site's features: ranges, gzip, dates, caching ---- */
+
+#define REQ(path, fields) "GET " path " HTTP/1.1\r\nHost: w\r\n" fields "\r\n"
+#define HELLO_RANGE(range, len) RESP("206 Partial Content")                \
+	"Content-Type: text/plain; charset=utf-8\r\nContent-Range: bytes "  \
+	range "\r\nContent-Length: " len "\r\n" VAL("\"h1\"") KA
+
+HT_TEST(range_gives_206_with_the_bytes)
+{
+	uint64_t before = responses(206);
+
+	HT_EQ(run(STEPS(S(REQ("/hello.txt", "Range: bytes=1-3\r\n")
+			  REQ("/hello.txt", "Range: bytes=-2\r\n")
+			  REQ("/hello.txt", "Range: bytes=4-\r\n")
+			  REQ("/hello.txt", "Range: bytes=0-999\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(HELLO_RANGE("1-3/6", "3") "ell"
+	       HELLO_RANGE("4-5/6", "2") "o\n"
+	       HELLO_RANGE("4-5/6", "2") "o\n"
+	       HELLO_RANGE("0-5/6", "6") "hello\n");
+	HT_EQ(responses(206) - before, 4);
+}
+
+HT_TEST(range_of_a_large_file_is_written_from_the_table)
+{
+	HT_EQ(run(STEPS(S(REQ("/big.bin", "Range: bytes=100-39999\r\n")))),
+	      HTTP_END_CLOSE);
+	HT_CHECK(strstr(F.out, "Content-Range: bytes 100-39999/40000\r\n"));
+	HT_CHECK(strstr(F.out, "Content-Length: 39900\r\n"));
+	HT_EQ(F.outlen, (size_t)(strstr(F.out, "\r\n\r\n") + 4 - F.out) + 39900);
+}
+
+HT_TEST(unsatisfiable_range_gives_416)
+{
+	uint64_t before = responses(416);
+
+	HT_EQ(run(STEPS(S(REQ("/hello.txt", "Range: bytes=6-\r\n")
+			  GET("/hello.txt")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(RESP("416 Range Not Satisfiable") "Content-Range: bytes */6\r\n"
+	       "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 26\r\n"
+	       KA "416 Range Not Satisfiable\n" HELLO_KA);
+	HT_EQ(responses(416) - before, 1);
+}
+
+HT_TEST(ranges_that_do_not_apply_give_the_whole_file)
+{
+	/* Several ranges, another unit, HEAD, an If-Range that fails. */
+	HT_EQ(run(STEPS(S(REQ("/hello.txt", "Range: bytes=0-0,2-2\r\n")
+			  REQ("/hello.txt", "Range: lines=1-2\r\n")
+			  REQ("/hello.txt", "Range: bytes=1-2\r\nIf-Range: \"zz\"\r\n")
+			  REQ("/hello.txt", "Range: bytes=1-2\r\n"
+					    "If-Range: Sun, 06 Nov 1994 08:49:36 GMT\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(HELLO_KA HELLO_KA HELLO_KA HELLO_KA);
+	HT_EQ(run(STEPS(S("HEAD /hello.txt HTTP/1.1\r\nHost: w\r\n"
+			  "Range: bytes=1-2\r\n\r\n"))), HTTP_END_CLOSE);
+	OUT_IS(RESP("200 OK") HELLO_HDR KA);
+	/* If-Range that holds, by tag and by date. */
+	HT_EQ(run(STEPS(S(REQ("/hello.txt", "Range: bytes=1-3\r\nIf-Range: \"h1\"\r\n")
+			  REQ("/hello.txt", "Range: bytes=1-3\r\n"
+					    "If-Range: Sun, 06 Nov 1994 08:49:37 GMT\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(HELLO_RANGE("1-3/6", "3") "ell" HELLO_RANGE("1-3/6", "3") "ell");
+}
+
+#define PAGE_ID RESP("200 OK") HEADERS("\"p1\"", "text/html; charset=utf-8", \
+	"26", VARY) KA "<p>page page page page</p>"
+#define PAGE_GZ RESP("200 OK") HEADERS("\"p2\"", "text/html; charset=utf-8", \
+	"4", GZ) KA "GZ1\n"
+
+HT_TEST(gzip_variant_when_accepted)
+{
+	HT_EQ(run(STEPS(S(GET("/page.html")
+			  REQ("/page.html", "Accept-Encoding: gzip, deflate\r\n")
+			  REQ("/page.html", "accept-encoding: br, gzip;q=0\r\n")
+			  REQ("/page.html", "Accept-Encoding: *\r\n")
+			  REQ("/hello.txt", "Accept-Encoding: gzip\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(PAGE_ID PAGE_GZ PAGE_ID PAGE_GZ HELLO_KA);
+}
+
+HT_TEST(gzip_variant_has_its_own_etag)
+{
+	HT_EQ(run(STEPS(S(REQ("/page.html", "Accept-Encoding: gzip\r\n"
+					    "If-None-Match: \"p2\"\r\n")
+			  REQ("/page.html", "If-None-Match: \"p2\"\r\n")
+			  REQ("/page.html", "If-None-Match: \"p1\"\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(RESP("304 Not Modified") VARY VAL("\"p2\"") KA
+	       PAGE_ID
+	       RESP("304 Not Modified") VARY VAL("\"p1\"") KA);
+}
+
+HT_TEST(range_on_a_variant_file_is_on_its_own_bytes)
+{
+	HT_EQ(run(STEPS(S(REQ("/page.html", "Accept-Encoding: gzip\r\n"
+					    "Range: bytes=3-6\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(RESP("206 Partial Content")
+	       "Content-Type: text/html; charset=utf-8\r\n"
+	       "Content-Range: bytes 3-6/26\r\nContent-Length: 4\r\n"
+	       VARY VAL("\"p1\"") KA "page");
+}
+
+HT_TEST(if_modified_since)
+{
+	HT_EQ(run(STEPS(S(REQ("/hello.txt", "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n")
+			  REQ("/hello.txt", "If-Modified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n")
+			  REQ("/hello.txt", "If-Modified-Since: Sun Nov  6 08:49:38 1994\r\n")
+			  REQ("/hello.txt", "If-Modified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n")
+			  REQ("/hello.txt", "If-Modified-Since: not a date\r\n")
+			  /* If-None-Match wins over the date. */
+			  REQ("/hello.txt", "If-None-Match: \"zz\"\r\n"
+					    "If-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(RESP("304 Not Modified") VAL("\"h1\"") KA
+	       RESP("304 Not Modified") VAL("\"h1\"") KA
+	       RESP("304 Not Modified") VAL("\"h1\"") KA
+	       HELLO_KA HELLO_KA HELLO_KA);
+}
+
+HT_TEST(preconditions_give_412)
+{
+	uint64_t before = responses(412);
+
+	HT_EQ(run(STEPS(S(REQ("/hello.txt", "If-Match: \"zz\"\r\n")
+			  REQ("/hello.txt", "If-Match: \"h1\"\r\n")
+			  REQ("/hello.txt", "If-Unmodified-Since: Sun, 06 Nov 1994 08:49:36 GMT\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(ERR("412", "Precondition Failed", "24", KA) HELLO_KA
+	       ERR("412", "Precondition Failed", "24", KA));
+	HT_EQ(responses(412) - before, 2);
+}
+
+HT_TEST(page404_gzip_when_accepted)
+{
+	HT_EQ(run(STEPS(S(REQ("/nope", "Accept-Encoding: gzip\r\n")))),
+	      HTTP_END_CLOSE);
+	OUT_IS(RESP("404 Not Found") "Content-Type: text/html; charset=utf-8\r\n"
+	       "Content-Length: 4\r\n" GZ KA "GZ2\n");
+}
+
+HT_TEST(cache_control_setting)
+{
+	static_cache_control = "max-age=60, public";
+	HT_EQ(run(STEPS(S(GET("/hello.txt")
+			  REQ("/hello.txt", "If-None-Match: \"h1\"\r\n")
+			  REQ("/hello.txt", "Range: bytes=0-0\r\n")
+			  GET("/nope") GET("/healthz")))),
+	      HTTP_END_CLOSE);
+	static_cache_control = NULL;
+#define CC "Cache-Control: max-age=60, public\r\n"
+	OUT_IS(RESP("200 OK") HELLO_HDR CC KA "hello\n"
+	       RESP("304 Not Modified") VAL("\"h1\"") CC KA
+	       RESP("206 Partial Content")
+	       "Content-Type: text/plain; charset=utf-8\r\nContent-Range: bytes "
+	       "0-0/6\r\nContent-Length: 1\r\n" VAL("\"h1\"") CC KA "h"
+	       RESP("404 Not Found") "Content-Type: text/html; charset=utf-8\r\n"
+	       "Content-Length: 12\r\n" VARY KA "<p>gone</p>\n"
+	       RESP("200 OK") "Content-Type: text/plain; charset=utf-8\r\n"
+	       "Content-Length: 3\r\n" KA "ok\n");
+#undef CC
+}
+
 /* ---- Pieces ---- */
 
 HT_TEST(imf_fixdate)
@@ -907,9 +1093,9 @@ HT_TEST(imf_fixdate)
 
 HT_TEST(site_lookup)
 {
-	HT_CHECK(site_find("/hello.txt", 10) == &site_files[2]);
-	HT_CHECK(site_find("/a/index.html", 13) == &site_files[0]);
-	HT_CHECK(site_find("/index.html", 11) == &site_files[3]);
+	HT_CHECK(site_find("/hello.txt", 10) == &site_files[3]);
+	HT_CHECK(site_find("/a/index.html", 13) == &site_files[1]);
+	HT_CHECK(site_find("/index.html", 11) == &site_files[4]);
 	HT_CHECK(site_find("/hello.tx", 9) == NULL);
 	HT_CHECK(site_find("/hello.txtx", 11) == NULL);
 	HT_CHECK(site_find("/", 1) == NULL);

@@ -38,10 +38,42 @@ uint64_t page_alloc(void)
 	return (uint64_t)(uintptr_t)p;
 }
 
+/* Contiguous blocks (vq_init_legacy) are freed page by page: each is
+   remembered with the pages still out, and freed with the last. */
+static struct { uint8_t *base; unsigned n, out; } blocks[8];
+
+uint64_t page_alloc_contig(uint64_t n)
+{
+	if (fail_alloc_after == 0)
+		return 0;
+	if (fail_alloc_after > 0)
+		fail_alloc_after--;
+	unsigned k = 0;
+	while (k < 8 && blocks[k].base)
+		k++;
+	HT_CHECK(k < 8);
+	uint8_t *p = aligned_alloc(4096, 4096 * n);
+	HT_CHECK(p != NULL);
+	memset(p, 0, 4096 * n);
+	blocks[k].base = p, blocks[k].n = blocks[k].out = (unsigned)n;
+	pages_out += (int)n;
+	return (uint64_t)(uintptr_t)p;
+}
+
 void page_free(uint64_t pa)
 {
-	free((void *)(uintptr_t)pa);
+	uint8_t *p = (uint8_t *)(uintptr_t)pa;
 	pages_out--;
+	for (unsigned k = 0; k < 8; k++)
+		if (blocks[k].base && p >= blocks[k].base && p < blocks[k].base + 4096 * blocks[k].n) {
+			HT_CHECK(((uintptr_t)(p - blocks[k].base) & 4095) == 0);
+			if (--blocks[k].out == 0) {
+				free(blocks[k].base);
+				blocks[k].base = NULL;
+			}
+			return;
+		}
+	free(p);
 }
 
 int kprintf(const char *fmt, ...)
@@ -223,6 +255,49 @@ HT_TEST(init_state)
 	HT_EQ(vq_get_used(&vq, NULL), NULL);
 	HT_CHECK(!vq_kick_prepare(&vq));	/* nothing added */
 	teardown(&vq);
+}
+
+/* ---- the legacy layout ------------------------------------------------------------ */
+
+/* Legacy virtio's one block: descriptors, then the available ring, then
+   the used ring at the next 4096 bytes; the rings work as the modern ones
+   do, and every page comes back. */
+HT_TEST(legacy_layout_and_round_trips)
+{
+	unsigned sizes[] = { 8, 64, 256 };
+	for (unsigned s = 0; s < 3; s++) {
+		unsigned num = sizes[s];
+		struct vq vq;
+		struct fdev f;
+		int base = pages_out;
+		HT_EQ(vq_init_legacy(&vq, "legacy-vq", 0, num, true), 0);
+		uint8_t *b = (uint8_t *)vq.desc;
+		size_t avail_end = 16 * num + 6 + 2 * num;
+		HT_EQ((uintptr_t)b & 4095, 0);
+		HT_CHECK((uint8_t *)vq.avail == b + 16 * num);
+		HT_CHECK((uint8_t *)vq.used == b + ((avail_end + 4095) & ~(size_t)4095));
+		HT_CHECK((uint8_t *)vq_avail_event(&vq) + 2 <= b + 4096 * VQ_LEGACY_PAGES);
+		memset(&f, 0, sizeof f);
+		f.vq = &vq;
+		vq.notify = fake_notify;
+		notify_target = &f;
+		pages_base = base;
+		round_trips(&vq, &f, 3 * num + 5);
+		teardown(&vq);
+	}
+}
+
+HT_TEST(legacy_init_out_of_memory)
+{
+	int base = pages_out;
+	struct vq vq;
+	fail_alloc_after = 0;
+	HT_EQ(vq_init_legacy(&vq, "legacy-vq", 0, 64, true), -ENOMEM);
+	fail_alloc_after = 1;		/* the block, not the state page */
+	HT_EQ(vq_init_legacy(&vq, "legacy-vq", 0, 64, true), -ENOMEM);
+	fail_alloc_after = -1;
+	HT_EQ(pages_out, base);
+	HT_EQ(vq_init_legacy(&vq, "legacy-vq", 0, 3, true), -EINVAL);
 }
 
 /* ---- adding, chains, the free list -------------------------------------------- */

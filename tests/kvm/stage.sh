@@ -32,7 +32,7 @@
 #                            outer's 10.0.2.15:8080 -> the inner QEMU's
 #                            forward -> Weft's port 80. Both slirps listen
 #                            with the LD_PRELOAD shim of tests/e2e/httpd.sh
-#                            (tests/e2e/listen_backlog.c). Checks: get (GET
+#                            (tools/listen_backlog.c). Checks: get (GET
 #                            /, the site's index.html byte for byte),
 #                            pipeline (20 requests in one write),
 #                            keepalive-200 (wrk -c200: no errors, and the
@@ -207,8 +207,8 @@ EOF
 	local shim="" ports port ctl fwd=()
 	if grep -q 'lane_start httpd' "$job"; then
 		shim=$repo/$dir/listen_backlog.so
-		gcc -shared -fPIC -O2 -DMIN_BACKLOG=1024 -o "$shim" tests/e2e/listen_backlog.c -ldl ||
-			{ fail kvm.httpd.shim "cannot build tests/e2e/listen_backlog.c"; shim=""; }
+		gcc -shared -fPIC -O2 -DMIN_BACKLOG=1024 -o "$shim" tools/listen_backlog.c -ldl ||
+			{ fail kvm.httpd.shim "cannot build tools/listen_backlog.c"; shim=""; }
 		[ -z "$shim" ] || puts+=(--put "$shim:listen_backlog.so")
 		ports=$(kvm_free_ports 2)
 		port=${ports% *} ctl=${ports#* }

@@ -263,10 +263,17 @@
 #define TCP_OOSEQ_MAX_BYTES		TCP_WND
 #define TCP_OOSEQ_MAX_PBUFS		(TCP_WND / TCP_MSS + 1)
 /* lwIP's listen backlog counts half-open (SYN_RCVD) connections per
-   listener; conn_* may also hold accepted-but-unclaimed ones with
-   tcp_backlog_delayed(). 255 (the default maximum) per listener. */
+   listener: the SYN queue (conn_* bounds the accepted-but-unclaimed ones
+   itself, by net_listen's backlog). Stock lwIP holds it in 8 bits, so at
+   most 255 SYNs were answered at once and a flash crowd of 1,000 connects
+   lost the rest to the client's 1 s retransmission;
+   net/lwip/patches/0001-listen-backlog-16-bit.patch widens it. 8,192
+   per listener, like a Linux server's tcp_max_syn_backlog: a 5,000-connect
+   burst fits, and a SYN flood still leaves a third of MEMP_NUM_TCP_PCB to
+   established connections (half-open pcbs go after TCP_SYN_RCVD_TIMEOUT,
+   20 s). */
 #define TCP_LISTEN_BACKLOG		1
-#define TCP_DEFAULT_LISTEN_BACKLOG	0xff
+#define TCP_DEFAULT_LISTEN_BACKLOG	8192
 /* TIME_WAIT lasts 2 * TCP_MSL. lwIP uses the same constant to give up on
    a LAST_ACK peer that has gone silent, so it stays long: 30 s (TIME_WAIT
    60 s, like FreeBSD). TIME_WAIT pcbs never pile up regardless: when the
@@ -277,16 +284,20 @@
 #define TCP_MSL				30000UL
 /* Keepalive is per connection (SOF_KEEPALIVE), for conn_* to offer. */
 #define LWIP_TCP_KEEPALIVE		1
-/* Compute the checksum while tcp_write copies the data: one pass over the
-   payload instead of two. */
-#define LWIP_CHECKSUM_ON_COPY		1
+/* No checksum while tcp_write copies the data: lwIP's "on copy" is a copy
+   and then a sum (lwip_chksum_copy), and on a device that checksums what
+   we send (virtio-net's CSUM: net/netif.c turns TCP's off) the sum is
+   wasted; without the device, tcp_output sums the segment once, the same
+   work. */
+#define LWIP_CHECKSUM_ON_COPY		0
 /* Ephemeral ports of outgoing connections start at a random point. */
 #define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
 
 /* ---- checksums ---------------------------------------------------------- */
 
-/* Generated in software (lwIP cannot leave partial checksums for
-   VIRTIO_NET_F_CSUM), and checked in software unless the device vouched:
+/* Generated in software, except TCP's on a device with VIRTIO_NET_F_CSUM
+   (the netif turns it off; the driver has the device fill it in), and
+   checked in software unless the device vouched:
    the device's "data valid" mark (GUEST_CSUM) is per frame while lwIP's
    switch is per netif, so net/netif.c clears the netif's TCP/UDP check
    bits around the input of each vouched frame. The loopback netif skips

@@ -1,7 +1,7 @@
 /* listen() with a backlog of at least MIN_BACKLOG: an LD_PRELOAD shim for
  * QEMU, whose user networking (slirp) listens for a host forward with a
- * backlog of 1 (tests/e2e/httpd.sh, the KVM lane's httpd checks). Built
- * with -DMIN_BACKLOG=N. */
+ * backlog of 1 (make run through tools/run.sh, tests/e2e/httpd.sh, the KVM
+ * lane's httpd checks, bench/kvm.sh). Built with -DMIN_BACKLOG=N. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <sys/socket.h>
