@@ -35,9 +35,10 @@
  *       http_write_header(w, status)              optional: 200 by default
  *       http_write / http_write_str / http_flush  the body
  *       http_error(w, status, text)               a whole error answer
- *     The head is committed by http_write_header, or by the first write
- *     or flush (with status 200), or when the handler returns; header
- *     calls after that fail with -EALREADY.
+ *     http_write_header fixes the status (and the headers: header calls
+ *     after it fail with -EALREADY); the head itself goes into the output
+ *     at the first write or flush (status 200 if none was fixed), or when
+ *     the handler returns.
  *   - When the handler returns the response is finished: the library
  *     ends a chunked body, reads and drops what the handler left of the
  *     request body (so keep-alive stays correct), and goes on with the
@@ -98,7 +99,8 @@
  * atomics) and the structures above, read-only while serving.
  *
  * Memory: a connection's state (buffers, parser, the response writer's
- * header table: about 40 KiB) lives in its task's frame; the library
+ * header table: about 45 KiB, pages touched only as they fill) lives in
+ * its task's frame; the library
  * allocates nothing per request. Each handler counts the heap allocations
  * made while it ran (http_handler.allocs; kernel-wide, so an upper bound)
  * and http_stats.request_allocs sums them: the static site's handler
@@ -231,8 +233,9 @@ int http_header_lines(struct http_response *w, const char *lines,
 /* The body's length in bytes: no chunked framing. */
 int http_set_content_length(struct http_response *w, uint64_t len);
 
-/* Commit the head with this status (Go's WriteHeader). Once only: a
- * second call is -EALREADY. */
+/* Fix the status (Go's WriteHeader): headers are final from here, and
+ * the head goes with the first byte of the body, or when the handler
+ * returns. Once only: a second call is -EALREADY. */
 int http_write_header(struct http_response *w, int status);
 
 /* Append to the body (committing the head with 200 first if needed).
@@ -253,8 +256,8 @@ int http_flush(struct http_response *w);
  */
 int http_error(struct http_response *w, int status, const char *text);
 
-/* Whether the head has been committed, and the status it had (or will
- * have). */
+/* Whether status and headers are final (http_write_header, a write or
+ * a flush came), and the status (200 until set). */
 bool http_response_committed(const struct http_response *w);
 int http_response_status(const struct http_response *w);
 
