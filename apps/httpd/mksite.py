@@ -221,6 +221,8 @@ def main():
         out.append(defs)
         inits.append(init)
     with open(args.status, "rb") as f:
+        # typed as the HTML it is, by its file's name (its path is not
+        # looked up: /status is a handler of its own)
         defs, status, _ = entry("status_body", b"/status", f.read(), types,
                                 mtime(args.status), os.fsencode(args.status))
     out.append(defs)

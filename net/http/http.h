@@ -35,9 +35,10 @@
  *       http_write_header(w, status)              optional: 200 by default
  *       http_write / http_write_str / http_flush  the body
  *       http_error(w, status, text)               a whole error answer
- *     The head is committed by http_write_header, or by the first write
- *     or flush (with status 200), or when the handler returns; header
- *     calls after that fail with -EALREADY.
+ *     http_write_header fixes the status (and the headers: header calls
+ *     after it fail with -EALREADY); the head itself goes into the output
+ *     at the first write or flush (status 200 if none was fixed), or when
+ *     the handler returns.
  *   - When the handler returns the response is finished: the library
  *     ends a chunked body, reads and drops what the handler left of the
  *     request body (so keep-alive stays correct), and goes on with the
@@ -98,7 +99,8 @@
  * atomics) and the structures above, read-only while serving.
  *
  * Memory: a connection's state (buffers, parser, the response writer's
- * header table: about 40 KiB) lives in its task's frame; the library
+ * header table: about 45 KiB, pages touched only as they fill) lives in
+ * its task's frame; the library
  * allocates nothing per request. Each handler counts the heap allocations
  * made while it ran (http_handler.allocs; kernel-wide, so an upper bound)
  * and http_stats.request_allocs sums them: the static site's handler
@@ -224,15 +226,16 @@ int http_header_add(struct http_response *w, const char *name,
 		    const char *value);
 int http_header_del(struct http_response *w, const char *name);
 /* Pre-rendered header lines, "Name: value\r\n" each, copied verbatim
- * (for tables built ahead, like the static site's; they must hold no
- * Content-Length: say it with http_set_content_length). */
+ * (for tables built ahead, like the static site's). A Content-Length
+ * line among them is the body's length, as if set. */
 int http_header_lines(struct http_response *w, const char *lines,
 		      size_t len);
 /* The body's length in bytes: no chunked framing. */
 int http_set_content_length(struct http_response *w, uint64_t len);
 
-/* Commit the head with this status (Go's WriteHeader). Once only: a
- * second call is -EALREADY. */
+/* Fix the status (Go's WriteHeader): headers are final from here, and
+ * the head goes with the first byte of the body, or when the handler
+ * returns. Once only: a second call is -EALREADY. */
 int http_write_header(struct http_response *w, int status);
 
 /* Append to the body (committing the head with 200 first if needed).
@@ -253,13 +256,17 @@ int http_flush(struct http_response *w);
  */
 int http_error(struct http_response *w, int status, const char *text);
 
-/* Whether the head has been committed, and the status it had (or will
- * have). */
+/* Whether status and headers are final (http_write_header, a write or
+ * a flush came), and the status (200 until set). */
 bool http_response_committed(const struct http_response *w);
 int http_response_status(const struct http_response *w);
 
 /* The reason phrase of status ("Not Found"); "Unknown" for others. */
 const char *http_reason(int status);
+
+/* Unix time in seconds on the clock the Date header shows (the wall
+ * clock, or the server's date_fallback): for Last-Modified and the like. */
+uint64_t http_unix_time(void);
 
 /* path[0..len) percent-encoded for a URI path (all but RFC 3986 pchar
  * and '/' escaped), NUL-terminated in out[0..outsz): for Location. The
@@ -307,13 +314,20 @@ void http_server_init(struct http_server *srv, struct http_mux *mux);
  * guest only (net/conn.h underneath). */
 int http_listen_and_serve(struct http_server *srv, uint16_t port);
 
+/* The same on a listener the caller made (net_listen, net/conn.h), as
+ * Go's http.Serve: say, to log that it listens before serving. Returns a
+ * negative errno when accepting fails for good (-EBADF: l was closed),
+ * or -ENOSPC past 8 servers in the image. */
+struct listener;
+int http_serve(struct http_server *srv, struct listener *l);
+
 /* ---- Counters (all servers of the image together) ---- */
 
 /* Status codes counted one by one; anything else lands in "other". */
 #define HTTP_STATS_STATUSES 200, 204, 206, 301, 302, 304, 400, 404, 405, \
-			    408, 413, 414, 416, 431, 500, 501, 502, 503,  \
-			    504, 505, 507
-#define HTTP_STATS_NSTATUS 22	/* the above and "other" */
+			    408, 412, 413, 414, 416, 431, 500, 501, 502,  \
+			    503, 504, 505, 507
+#define HTTP_STATS_NSTATUS 23	/* the above and "other" */
 
 /* Every field a uint64_t, so a snapshot is a word-by-word copy. */
 struct http_stats {
