@@ -1,9 +1,10 @@
 /*
  * apps/httpd/httpd.c — the HTTP server in the appliance (app=httpd, the
- * default): settings from the command line, the accept loop, and the
- * wiring of the server's core (httpd.h) to net/conn.h and the runtime.
- * Everything a connection does is in server.c and runs on the host too;
- * this file is the part that only runs in the guest.
+ * default): settings from the command line, the handlers on a mux
+ * (routes.c), and the numbers /metrics shows from below the server. The
+ * HTTP library (net/http/http.h) does the serving; everything else of
+ * the app runs on the host too, and this file is the part that only
+ * runs in the guest.
  *
  * Settings (kernel command line; the defaults are printed at boot):
  *   port=N                     TCP port (80)
@@ -19,21 +20,17 @@
  *   httpd_max_body=N           request body bytes (1048576): else 413
  * The Date header comes from the machine's wall clock (date=, kvmclock or
  * the CMOS clock: kernel/wallclock.h), or the image's build time without.
- *
- * One task per connection (a 128 KiB stack reservation, of which a
- * request touches a few pages). A connection over max_conns is answered
- * 503 by a short task of its own; at most REFUSERS of those run at once,
- * past that an extra connection is reset.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "apps/httpd/httpd.h"
 #include "apps/httpd/metrics.h"
+#include "apps/httpd/routes.h"
 #include "apps/httpd/site.h"
 #include "net/conn.h"
 #include "net/dns.h"
+#include "net/http/http.h"
 #include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/runtime.h"
@@ -53,46 +50,8 @@ CMDLINE_KEY(key_max_requests, "httpd_max_requests",
 CMDLINE_KEY(key_max_body, "httpd_max_body",
 	   "httpd: request body bytes (past it: 413)");
 
-#define CONN_STACK (128u << 10)
-#define REFUSERS 64		/* 503 tasks at once */
-#define LINGER_MS 2000
-
-static uint64_t refusers;	/* 503 tasks running (atomic) */
-
-/* ---- The core's interfaces, on net/conn.h and the runtime ---- */
-
-static ssize_t io_read(void *c, void *buf, size_t len)
-{
-	return conn_read(c, buf, len);
-}
-
-static ssize_t io_write(void *c, const void *buf, size_t len)
-{
-	return conn_write(c, buf, len);
-}
-
-static int io_shutdown_write(void *c)
-{
-	return conn_shutdown_write(c);
-}
-
-static void io_read_deadline(void *c, uint64_t d)
-{
-	conn_set_read_deadline(c, d);
-}
-
-static void io_write_deadline(void *c, uint64_t d)
-{
-	conn_set_write_deadline(c, d);
-}
-
-static const struct httpd_io conn_io = {
-	.read = io_read,
-	.write = io_write,
-	.shutdown_write = io_shutdown_write,
-	.set_read_deadline = io_read_deadline,
-	.set_write_deadline = io_write_deadline,
-};
+static struct http_mux mux;
+static struct http_server srv;
 
 static void add_pool(void *arg, const char *pool, uint64_t used,
 		     uint64_t max, uint64_t size, uint64_t errors)
@@ -156,72 +115,13 @@ static void snapshot(struct metrics_snapshot *s)
 	addresses(s);
 }
 
-_Noreturn void httpd_bug(const char *what)
-{
-	printf("httpd: bug: %s\n", what);
-	abort();
-}
-
-/* ---- Tasks ---- */
-
-static void serve_task(void *arg)
-{
-	struct conn *c = arg;
-
-	if (httpd_serve(&conn_io, c) == HTTPD_CLOSE)
-		conn_close(c);
-	else
-		conn_abort(c);
-	httpd_release();
-}
-
-static void refuse_task(void *arg)
-{
-	struct conn *c = arg;
-
-	if (httpd_refuse(&conn_io, c) == HTTPD_CLOSE)
-		conn_close(c);
-	else
-		conn_abort(c);
-	a_fetch_sub_relaxed(&refusers, 1);
-}
-
-/* Hand c to a task of its own: a server, or over max_conns a refuser. */
-static void dispatch(struct conn *c)
-{
-	static const struct task_attr serve_attr = { "http", CONN_STACK, -1 };
-	static const struct task_attr refuse_attr = { "http-503", 16u << 10,
-						      -1 };
-
-	if (httpd_admit()) {
-		if (!task_spawn(&serve_attr, serve_task, c)) {
-			httpd_release();
-			conn_abort(c); /* out of memory: refuse this one */
-		}
-		return;
-	}
-	if (a_add_fetch_relaxed(&refusers, 1) > REFUSERS ||
-	    !task_spawn(&refuse_attr, refuse_task, c)) {
-		a_fetch_sub_relaxed(&refusers, 1);
-		conn_abort(c);
-	}
-}
-
-/* Unix time in nanoseconds at time_ns() == 0, for the Date header: the
- * machine's wall clock, or the site's build time when it has none. */
-static uint64_t boot_unix_ns(void)
-{
-	uint64_t boot_ns = rt_unix_boot_ns();
-	return boot_ns ? boot_ns : site_build_time * 1000000000ull;
-}
-
 /* Read the settings and print them, defaults included, in one line.
  * Returns the port. */
 static uint16_t configure(void)
 {
 	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 80, 1, 65535);
 
-	httpd_limits = (struct httpd_limits){
+	srv.limits = (struct http_limits){
 		.max_conns = (uint32_t)kcmdline_u64(&key_max_conns, 1024, 1,
 						     1000000),
 		.header_timeout = ms(kcmdline_u64(&key_header_to, 10000, 1,
@@ -234,35 +134,41 @@ static uint16_t configure(void)
 							1, UINT32_MAX),
 		.max_body = kcmdline_u64(&key_max_body, 1 << 20, 0,
 					  UINT64_MAX / 2),
-		.linger = ms(LINGER_MS),
+		.linger = http_default_limits.linger,
 	};
-	httpd_sys = (struct httpd_sys){
-		.now = time_ns,
-		.alloc_count = rt_malloc_count,
-		.snapshot = snapshot,
-		.epoch_ns = boot_unix_ns(),
-	};
+	srv.date_fallback = site_build_time;
+	metrics_now = time_ns;
+	metrics_below = snapshot;
 	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
 	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "
 	       "max_body %llu date %llu (%s)\n",
-	       port, httpd_limits.max_conns,
-	       (unsigned long long)(httpd_limits.header_timeout / ms(1)),
-	       (unsigned long long)(httpd_limits.idle_timeout / ms(1)),
-	       (unsigned long long)(httpd_limits.write_timeout / ms(1)),
-	       httpd_limits.max_requests,
-	       (unsigned long long)httpd_limits.max_body,
-	       (unsigned long long)(httpd_sys.epoch_ns / 1000000000u),
+	       port, srv.limits.max_conns,
+	       (unsigned long long)(srv.limits.header_timeout / ms(1)),
+	       (unsigned long long)(srv.limits.idle_timeout / ms(1)),
+	       (unsigned long long)(srv.limits.write_timeout / ms(1)),
+	       srv.limits.max_requests,
+	       (unsigned long long)srv.limits.max_body,
+	       (unsigned long long)((rt_unix_boot_ns() ? rt_unix_boot_ns()
+				     : site_build_time * 1000000000ull) /
+				    1000000000u),
 	       rt_unix_ns() ? rt_wallclock_source() : "no wall clock: the image's build time");
 	return port;
 }
 
 static void httpd_main(void)
 {
-	uint16_t port = configure();
 	struct listener *l;
-	struct conn *c;
+	uint16_t port;
 	int r;
 
+	http_mux_init(&mux);
+	http_server_init(&srv, &mux);
+	port = configure();
+	r = httpd_routes(&mux);
+	if (r < 0) {
+		printf("httpd: cannot register the handlers: %d\n", r);
+		return;
+	}
 	r = net_listen(port, 4096, &l);
 	if (r < 0) {
 		printf("httpd: cannot listen on port %u: %d\n", port, r);
@@ -270,16 +176,7 @@ static void httpd_main(void)
 	}
 	printf("httpd: listening on port %u, %zu files in the site\n", port,
 	       site_nfiles);
-	for (;;) {
-		r = net_accept(l, &c);
-		if (r == -EBADF)
-			return;
-		if (r < 0) {
-			printf("httpd: accept failed: %d\n", r);
-			task_sleep(ms(10));
-			continue;
-		}
-		dispatch(c);
-	}
+	r = http_serve(&srv, l);
+	printf("httpd: serving stopped: %d\n", r);
 }
 APP("httpd", httpd_main);

@@ -5,55 +5,91 @@
  * (bytes, seconds), counters ending in _total, one HELP and one TYPE line
  * per family. The families are tables of offsets into the snapshot, so
  * adding a number is one line. Families whose source is absent (no
- * httpd_sys.snapshot, a net layer without lwIP pool statistics) are left
- * out rather than reported as zero.
- *
- * Rejected: per-CPU counters for the server's own events. They would save
- * a shared cache line per request, but need the CPU number on the request
- * path (a runtime call) and a sum here; an uncontended relaxed add is a
- * few nanoseconds, and the cost is measured before it is optimized.
+ * metrics_below, a net layer without lwIP pool statistics) are left out
+ * rather than reported as zero. The HTTP server's own numbers come from
+ * the library (http_stats, and each handler's counters on the mux).
  */
 #include "apps/httpd/metrics.h"
 
 #include <stddef.h>
 #include <string.h>
-#include "apps/httpd/httpd.h"
-#include "apps/httpd/response.h"
 
-struct httpd_counters httpd_counters;
+uint64_t (*metrics_now)(void);
+void (*metrics_below)(struct metrics_snapshot *s);
 
-static const int statuses[] = { METRICS_STATUSES };
-_Static_assert(sizeof(statuses) / sizeof(statuses[0]) + 1 == METRICS_NSTATUS,
-	       "METRICS_NSTATUS counts the statuses and \"other\"");
-
-void metrics_response(int status)
+static void add_handler(const struct http_handler *h, void *arg)
 {
-	size_t i;
+	struct metrics_snapshot *s = arg;
 
-	for (i = 0; i < METRICS_NSTATUS - 1; i++)
-		if (statuses[i] == status)
-			break;
-	metrics_add(&httpd_counters.responses[i], 1);
+	if (s->nhandlers == HTTP_MUX_MAX)
+		return;
+	s->handler[s->nhandlers++] = (struct metrics_handler){
+		h->name, __atomic_load_n(&h->requests, __ATOMIC_RELAXED),
+		__atomic_load_n(&h->allocs, __ATOMIC_RELAXED)
+	};
 }
 
-void metrics_snapshot(struct metrics_snapshot *s)
+void metrics_snapshot(struct metrics_snapshot *s, const struct http_mux *m)
 {
-	const uint64_t *src = (const uint64_t *)&httpd_counters;
-	uint64_t *dst = (uint64_t *)&s->own;
-	size_t i;
-
 	memset(s, 0, sizeof(*s));
-	for (i = 0; i < sizeof(httpd_counters) / sizeof(uint64_t); i++)
-		dst[i] = a_load_relaxed(&src[i]);
-	s->uptime_ns = httpd_sys.now();
-	if (httpd_sys.snapshot)
-		httpd_sys.snapshot(s);
+	http_stats_snapshot(&s->own);
+	s->uptime_ns = metrics_now ? metrics_now() : 0;
+	if (m)
+		http_mux_each(m, add_handler, s);
+	if (metrics_below)
+		metrics_below(s);
+	/* A source that overfills a table is cut to it. */
 	if (s->ncpus > METRICS_MAX_CPUS)
-		httpd_bug("metrics_snapshot: ncpus over METRICS_MAX_CPUS");
+		s->ncpus = METRICS_MAX_CPUS;
 	if (s->npools > METRICS_MAX_POOLS)
-		httpd_bug("metrics_snapshot: npools over METRICS_MAX_POOLS");
-	if (s->naddrs > METRICS_MAX_ADDRS || s->ndns > METRICS_MAX_DNS)
-		httpd_bug("metrics_snapshot: addresses over METRICS_MAX_ADDRS/DNS");
+		s->npools = METRICS_MAX_POOLS;
+	if (s->naddrs > METRICS_MAX_ADDRS)
+		s->naddrs = METRICS_MAX_ADDRS;
+	if (s->ndns > METRICS_MAX_DNS)
+		s->ndns = METRICS_MAX_DNS;
+}
+
+/* ---- The writer: counting, or into the response ---- */
+
+void mout_mem(struct mout *o, const void *p, size_t n)
+{
+	if (o->counting)
+		o->counted += n;
+	else
+		http_write(o->w, p, n);
+}
+
+static void mout_str(struct mout *o, const char *s)
+{
+	mout_mem(o, s, strlen(s));
+}
+
+static void mout_u64(struct mout *o, uint64_t v)
+{
+	char buf[20], *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	mout_mem(o, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+/* v / 1e9 with nine decimals ("1.500000000"): nanoseconds as seconds,
+ * without floating point. */
+static void mout_nanos(struct mout *o, uint64_t v)
+{
+	char frac[10];
+	uint64_t f = v % 1000000000u;
+	int i;
+
+	mout_u64(o, v / 1000000000u);
+	frac[0] = '.';
+	for (i = 9; i >= 1; i--) {
+		frac[i] = (char)('0' + f % 10);
+		f /= 10;
+	}
+	mout_mem(o, frac, sizeof(frac));
 }
 
 /* ---- Rendering ---- */
@@ -69,48 +105,48 @@ struct family {
 	const char *help;
 };
 
-static void header(struct out *o, const struct family *f)
+static void header(struct mout *o, const struct family *f)
 {
-	out_str(o, "# HELP ");
-	out_str(o, f->name);
-	out_mem(o, " ", 1);
-	out_str(o, f->help);
-	out_str(o, "\n# TYPE ");
-	out_str(o, f->name);
-	out_str(o, f->kind & GAUGE ? " gauge\n" : " counter\n");
+	mout_str(o, "# HELP ");
+	mout_str(o, f->name);
+	mout_mem(o, " ", 1);
+	mout_str(o, f->help);
+	mout_str(o, "\n# TYPE ");
+	mout_str(o, f->name);
+	mout_str(o, f->kind & GAUGE ? " gauge\n" : " counter\n");
 }
 
 /* A label value, escaped as the format requires. */
-static void label_value(struct out *o, const char *v)
+static void label_value(struct mout *o, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\' || *v == '"')
-			out_mem(o, "\\", 1);
+			mout_mem(o, "\\", 1);
 		if (*v == '\n')
-			out_str(o, "\\n");
+			mout_str(o, "\\n");
 		else
-			out_mem(o, v, 1);
+			mout_mem(o, v, 1);
 	}
 }
 
 /* One sample: name{label="value"} v, or name v when label is NULL. */
-static void sample(struct out *o, const struct family *f, const char *label,
+static void sample(struct mout *o, const struct family *f, const char *label,
 		   const char *value, uint64_t v)
 {
-	out_str(o, f->name);
+	mout_str(o, f->name);
 	if (label) {
-		out_mem(o, "{", 1);
-		out_str(o, label);
-		out_str(o, "=\"");
+		mout_mem(o, "{", 1);
+		mout_str(o, label);
+		mout_str(o, "=\"");
 		label_value(o, value);
-		out_str(o, "\"}");
+		mout_str(o, "\"}");
 	}
-	out_mem(o, " ", 1);
+	mout_mem(o, " ", 1);
 	if (f->kind & NS)
-		out_nanos(o, v);
+		mout_nanos(o, v);
 	else
-		out_u64(o, v);
-	out_mem(o, "\n", 1);
+		mout_u64(o, v);
+	mout_mem(o, "\n", 1);
 }
 
 static uint64_t field(const void *base, size_t off)
@@ -122,7 +158,7 @@ static uint64_t field(const void *base, size_t off)
 }
 
 /* Unlabelled families, each one number of the snapshot. */
-static void scalars(struct out *o, const struct metrics_snapshot *s,
+static void scalars(struct mout *o, const struct metrics_snapshot *s,
 		    const struct family *t, size_t n)
 {
 	size_t i;
@@ -251,7 +287,7 @@ static const struct family pool[] = {
 	  "lwIP allocations that failed: the pool was empty." },
 };
 
-static void responses(struct out *o, const struct metrics_snapshot *s)
+static void responses(struct mout *o, const struct metrics_snapshot *s)
 {
 	static const struct family f = {
 		"weft_http_requests_total", COUNTER, 0,
@@ -261,17 +297,19 @@ static void responses(struct out *o, const struct metrics_snapshot *s)
 	size_t i;
 
 	header(o, &f);
-	for (i = 0; i < METRICS_NSTATUS - 1; i++) {
-		code[0] = (char)('0' + statuses[i] / 100);
-		code[1] = (char)('0' + statuses[i] / 10 % 10);
-		code[2] = (char)('0' + statuses[i] % 10);
+	for (i = 0; i < HTTP_STATS_NSTATUS - 1; i++) {
+		int st = http_stats_statuses[i];
+
+		code[0] = (char)('0' + st / 100);
+		code[1] = (char)('0' + st / 10 % 10);
+		code[2] = (char)('0' + st % 10);
 		code[3] = '\0';
 		sample(o, &f, "code", code, s->own.responses[i]);
 	}
 	sample(o, &f, "code", "other", s->own.responses[i]);
 }
 
-static void per_cpu(struct out *o, const struct metrics_snapshot *s)
+static void per_cpu(struct mout *o, const struct metrics_snapshot *s)
 {
 	char id[4];
 	size_t i;
@@ -293,7 +331,7 @@ static void per_cpu(struct out *o, const struct metrics_snapshot *s)
 	}
 }
 
-static void pools(struct out *o, const struct metrics_snapshot *s)
+static void pools(struct mout *o, const struct metrics_snapshot *s)
 {
 	size_t i;
 	unsigned p;
@@ -308,7 +346,7 @@ static void pools(struct out *o, const struct metrics_snapshot *s)
 
 /* The NIC's addresses and the resolver's servers, as info families: one
    sample of value 1 per address, the address in a label. */
-static void addresses(struct out *o, const struct metrics_snapshot *s)
+static void addresses(struct mout *o, const struct metrics_snapshot *s)
 {
 	static const struct family fa = {
 		"weft_net_address_info", GAUGE, 0,
@@ -321,22 +359,47 @@ static void addresses(struct out *o, const struct metrics_snapshot *s)
 
 	header(o, &fa);
 	for (i = 0; i < s->naddrs; i++) {
-		out_str(o, fa.name);
-		out_str(o, "{address=\"");
+		mout_str(o, fa.name);
+		mout_str(o, "{address=\"");
 		label_value(o, s->addr[i].address);
-		out_str(o, "\",origin=\"");
+		mout_str(o, "\",origin=\"");
 		label_value(o, s->addr[i].origin);
-		out_str(o, "\"} 1\n");
+		mout_str(o, "\"} 1\n");
 	}
 	header(o, &fd);
 	for (i = 0; i < s->ndns; i++)
 		sample(o, &fd, "address", s->dns[i], 1);
 }
 
-void metrics_render(struct out *o, const struct metrics_snapshot *s)
+/* Requests and heap allocations per handler. */
+static void handlers(struct mout *o, const struct metrics_snapshot *s)
+{
+	static const struct family fr = {
+		"weft_http_handler_requests_total", COUNTER, 0,
+		"HTTP requests answered, by handler."
+	}, fa = {
+		"weft_http_handler_allocs_total", COUNTER, 0,
+		"Heap allocations made (anywhere) while the handler ran; the "
+		"static site's stays 0."
+	};
+	unsigned i;
+
+	header(o, &fr);
+	for (i = 0; i < s->nhandlers; i++)
+		sample(o, &fr, "handler", s->handler[i].name,
+		       s->handler[i].requests);
+	header(o, &fa);
+	for (i = 0; i < s->nhandlers; i++)
+		sample(o, &fa, "handler", s->handler[i].name,
+		       s->handler[i].allocs);
+}
+
+void metrics_render(struct mout *o, const struct metrics_snapshot *s)
 {
 	responses(o, s);
 	scalars(o, s, own, N(own));
+	if (s->nhandlers)
+		handlers(o, s);
 	if (s->have_runtime) {
 		scalars(o, s, runtime, N(runtime));
 		per_cpu(o, s);
@@ -347,4 +410,27 @@ void metrics_render(struct out *o, const struct metrics_snapshot *s)
 	}
 	if (s->npools)
 		pools(o, s);
+}
+
+/* Out of line: the snapshot (a few KiB) is on the stack only while
+ * /metrics is answered. */
+__attribute__((noinline)) void metrics_serve(struct http_response *w,
+					     struct http_request *r,
+					     void *arg)
+{
+	struct metrics_snapshot s;
+	struct mout count = { .counting = true }, real = { .w = w };
+
+	if (r->method != HTTP_GET && r->method != HTTP_HEAD) {
+		http_header_set(w, "Allow", "GET, HEAD");
+		http_error(w, 405, NULL);
+		return;
+	}
+	metrics_snapshot(&s, arg);
+	metrics_render(&count, &s);
+	http_header_set(w, "Content-Type", METRICS_CONTENT_TYPE);
+	http_header_set(w, "Cache-Control", "no-store");
+	http_set_content_length(w, count.counted);
+	if (r->method == HTTP_GET)
+		metrics_render(&real, &s);
 }

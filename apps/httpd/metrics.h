@@ -1,13 +1,13 @@
 /*
- * apps/httpd/metrics.h — the server's counters, and /metrics in the
+ * apps/httpd/metrics.h — /metrics, the appliance's numbers in the
  * Prometheus text exposition format (version 0.0.4).
  *
- * The server counts its own events in httpd_counters (relaxed atomic
- * adds: any CPU, any time). A /metrics response takes one snapshot, the
- * server's counters plus what httpd_sys.snapshot reports from below
+ * The HTTP library counts the server's events (http_stats, and each
+ * handler's requests and allocations). A /metrics response takes one
+ * snapshot, those counters plus what metrics_below reports from below
  * (scheduler, heap, network), and renders that snapshot twice: counting,
  * for Content-Length, then for real. Rendering uses nothing else, so the
- * two passes agree byte for byte.
+ * two passes agree byte for byte, and nothing is allocated.
  */
 #ifndef APPS_HTTPD_METRICS_H
 #define APPS_HTTPD_METRICS_H
@@ -15,41 +15,27 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "net/conn.h"
+#include "net/http/http.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
-struct out;
+struct metrics_snapshot;
 
-/* Status codes counted one by one; anything else lands in "other". */
-#define METRICS_STATUSES 200, 301, 304, 400, 404, 405, 408, 413, 414, 431, \
-			 500, 501, 503, 505
-#define METRICS_NSTATUS 15	/* the above and "other" */
-
-/* Every field a uint64_t: metrics_snapshot copies them word by word. */
-struct httpd_counters {
-	uint64_t responses[METRICS_NSTATUS];	/* by status (metrics.c order) */
-	uint64_t conns_open;		/* admitted, not yet released */
-	uint64_t conns_accepted;	/* admitted, ever */
-	uint64_t conns_refused;		/* answered 503: over max_conns */
-	uint64_t conns_aborted;		/* ended by a reset (HTTPD_ABORT) */
-	uint64_t bytes_in, bytes_out;	/* read and written by the server */
-	uint64_t request_allocs;	/* heap allocations while requests
-					   were being handled (see server.c) */
-	uint64_t header_timeouts;	/* requests cut off by header_timeout */
+/* Where a rendering goes: counting its bytes (for Content-Length), or
+ * into a response. */
+struct mout {
+	struct http_response *w;
+	bool counting;
+	uint64_t counted;
 };
-extern struct httpd_counters httpd_counters;
+void mout_mem(struct mout *o, const void *p, size_t n);
 
-static inline void metrics_add(uint64_t *counter, uint64_t n)
-{
-	a_fetch_add_relaxed(counter, n);
-}
-static inline void metrics_sub(uint64_t *counter, uint64_t n)
-{
-	a_fetch_sub_relaxed(counter, n);
-}
-
-/* Count one response with this status. */
-void metrics_response(int status);
+/* The clock (nanoseconds since boot) for weft_uptime_seconds, and what
+ * fills the numbers from below the server (scheduler, heap, network):
+ * set by httpd.c in the guest, by the host tests' fakes there. Either
+ * may be NULL: no uptime, only the server's own families. */
+extern uint64_t (*metrics_now)(void);
+extern void (*metrics_below)(struct metrics_snapshot *s);
 
 #define METRICS_MAX_CPUS 64
 #define METRICS_MAX_POOLS 32
@@ -70,10 +56,18 @@ struct metrics_pool {
 	uint64_t used, max, size, errors;
 };
 
+/* A handler's counters, by its name. */
+struct metrics_handler {
+	const char *name;
+	uint64_t requests, allocs;
+};
+
 struct metrics_snapshot {
-	struct httpd_counters own;
+	struct http_stats own;
+	unsigned nhandlers;
+	struct metrics_handler handler[HTTP_MUX_MAX];
 	uint64_t uptime_ns;
-	/* Filled by httpd_sys.snapshot; zero (absent) otherwise. */
+	/* Filled by metrics_below; zero (absent) otherwise. */
 	unsigned ncpus;			/* entries of cpu[] filled */
 	struct rt_cpu_stats cpu[METRICS_MAX_CPUS];
 	bool have_runtime;
@@ -89,11 +83,16 @@ struct metrics_snapshot {
 	char dns[METRICS_MAX_DNS][METRICS_ADDR_LEN];	/* resolver's servers */
 };
 
-/* Take a snapshot: the server's counters, uptime, and httpd_sys.snapshot. */
-void metrics_snapshot(struct metrics_snapshot *s);
+/* Take a snapshot: the server's counters, the handlers of m (may be
+ * NULL), uptime, and metrics_below. */
+void metrics_snapshot(struct metrics_snapshot *s, const struct http_mux *m);
 
 /* Render s as the body of /metrics. */
-void metrics_render(struct out *o, const struct metrics_snapshot *s);
+void metrics_render(struct mout *o, const struct metrics_snapshot *s);
+
+/* The /metrics handler; its arg is the mux whose handlers it lists. */
+void metrics_serve(struct http_response *w, struct http_request *r,
+		   void *arg);
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

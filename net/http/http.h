@@ -224,8 +224,8 @@ int http_header_add(struct http_response *w, const char *name,
 		    const char *value);
 int http_header_del(struct http_response *w, const char *name);
 /* Pre-rendered header lines, "Name: value\r\n" each, copied verbatim
- * (for tables built ahead, like the static site's; they must hold no
- * Content-Length: say it with http_set_content_length). */
+ * (for tables built ahead, like the static site's). A Content-Length
+ * line among them is the body's length, as if set. */
 int http_header_lines(struct http_response *w, const char *lines,
 		      size_t len);
 /* The body's length in bytes: no chunked framing. */
@@ -306,6 +306,13 @@ void http_server_init(struct http_server *srv, struct http_mux *mux);
  * listener fails. Returns a negative errno: it could not listen. The
  * guest only (net/conn.h underneath). */
 int http_listen_and_serve(struct http_server *srv, uint16_t port);
+
+/* The same on a listener the caller made (net_listen, net/conn.h), as
+ * Go's http.Serve: say, to log that it listens before serving. Returns a
+ * negative errno when accepting fails for good (-EBADF: l was closed),
+ * or -ENOSPC past 8 servers in the image. */
+struct listener;
+int http_serve(struct http_server *srv, struct listener *l);
 
 /* ---- Counters (all servers of the image together) ---- */
 

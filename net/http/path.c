@@ -7,8 +7,9 @@
  * ".." like any other, so an encoded escape cannot slip past the resolver.
  */
 
-#include "net/http/parse.h"
+#include "net/http/http.h"
 
+#include <errno.h>
 #include <string.h>
 #include "net/http/chars.h"
 
@@ -97,4 +98,31 @@ int http_path_normalize(const char *in, size_t len, char *out, size_t outsz)
 	if (n < 0)
 		return n;
 	return path_resolve(out, (size_t)n);
+}
+
+int http_escape_path(const char *path, size_t len, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)path[i];
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') ||
+			     (c && strchr("-._~!$&'()*+,;=:@/", c));
+
+		if (n + (plain ? 1 : 3) >= outsz)
+			return -ENOSPC;
+		if (plain) {
+			out[n++] = (char)c;
+		} else {
+			out[n++] = '%';
+			out[n++] = hex[c >> 4];
+			out[n++] = hex[c & 15];
+		}
+	}
+	if (n >= outsz)
+		return -ENOSPC;
+	out[n] = '\0';
+	return (int)n;
 }

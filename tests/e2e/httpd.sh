@@ -184,7 +184,7 @@ listen_backlog() {
 guest_fate() {
 	e2e_guest_gone "$GUEST_PID" "$GUEST_LOG"
 	local panic
-	panic=$(e2e_log_line "$GUEST_LOG" 'PANIC on cpu|httpd: bug' || true)
+	panic=$(e2e_log_line "$GUEST_LOG" 'PANIC on cpu|httpd?: bug' || true)
 	FATE=""
 	if [ -n "$E2E_GONE" ]; then
 		FATE=" ($E2E_GONE; log $GUEST_LOG)"

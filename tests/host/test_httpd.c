@@ -1,7 +1,8 @@
-// host-test-sources: apps/httpd/server.c apps/httpd/reply.c apps/httpd/response.c apps/httpd/metrics.c apps/httpd/site.c net/http/parse.c net/http/body.c net/http/path.c
+// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/site.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/parse.c net/http/body.c net/http/path.c
 /*
- * Host unit tests for the HTTP server's connection handling
- * (apps/httpd/server.c and what it uses), against a scripted fake
+ * Host unit tests for app=httpd as served by the HTTP library
+ * (net/http/server.c and what it uses, with apps/httpd's handlers on the
+ * mux: the static site, /healthz, /status, /metrics), against a scripted fake
  * connection: each test feeds a script of reads (data, a timeout, a
  * reset) and checks the exact bytes written back, how the connection
  * ended, and the counters.
@@ -12,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apps/httpd/httpd.h"
 #include "apps/httpd/metrics.h"
-#include "apps/httpd/response.h"
+#include "apps/httpd/routes.h"
 #include "apps/httpd/site.h"
+#include "apps/httpd/static.h"
+#include "net/http/server.h"
 #include "tests/host/hosttest.h"
 
 /* ---- The site: a fixture instead of mksite.py's output ---- */
@@ -52,9 +54,9 @@ __attribute__((constructor)) static void fill_big(void)
 	memset(big, 'x', sizeof(big));
 }
 
-_Noreturn void httpd_bug(const char *what)
+_Noreturn void http_bug(const char *what)
 {
-	ht_fail(__FILE__, __LINE__, "httpd_bug: %s", what);
+	ht_fail(__FILE__, __LINE__, "http_bug: %s", what);
 }
 
 /* ---- The fake connection and machine ---- */
@@ -167,7 +169,7 @@ static void fake_wr_deadline(void *c, uint64_t d)
 	((struct fake *)c)->wr_deadline = d;
 }
 
-static const struct httpd_io fake_io = {
+static const struct http_io fake_io = {
 	.read = fake_read,
 	.write = fake_write,
 	.shutdown_write = fake_shutdown,
@@ -205,6 +207,9 @@ static void snapshot_fn(struct metrics_snapshot *s)
 
 #define SEC 1000000000ull
 
+static struct http_mux mux;
+static struct http_server srv;
+
 static void setup(void)
 {
 	memset(&F, 0, offsetof(struct fake, out));
@@ -217,7 +222,15 @@ static void setup(void)
 	fake_now = 0;
 	allocs_on_write = false;
 	with_snapshot = false;
-	httpd_limits = (struct httpd_limits){
+	static bool routed;
+
+	if (!routed) {
+		http_mux_init(&mux);
+		HT_EQ(httpd_routes(&mux), 0);
+		routed = true;
+	}
+	http_server_init(&srv, &mux);
+	srv.limits = (struct http_limits){
 		.max_conns = 2,
 		.max_requests = 100,
 		.max_body = 1000,
@@ -226,12 +239,13 @@ static void setup(void)
 		.write_timeout = 5 * SEC,
 		.linger = 2 * SEC,
 	};
-	httpd_sys = (struct httpd_sys){
+	http_sys = (struct http_sys){
 		.now = now_fn,
 		.alloc_count = allocs_fn,
-		.snapshot = snapshot_fn,
 		.epoch_ns = 784111777000000000ull, /* Sun, 06 Nov 1994 08:49:37 GMT */
 	};
+	metrics_now = now_fn;
+	metrics_below = snapshot_fn;
 }
 
 /* After setup: the reads to come. */
@@ -241,17 +255,17 @@ static void script(const struct step *steps, size_t n)
 	F.nsteps = n;
 }
 
-static enum httpd_end run_chunked(const struct step *steps, size_t n,
+static enum http_end run_chunked(const struct step *steps, size_t n,
 				  size_t chunk)
 {
 	setup();
 	F.steps = steps;
 	F.nsteps = n;
 	F.chunk = chunk;
-	return httpd_serve(&fake_io, &F);
+	return http_serve_conn(&srv, &fake_io, &F);
 }
 
-static enum httpd_end run(const struct step *steps, size_t n)
+static enum http_end run(const struct step *steps, size_t n)
 {
 	return run_chunked(steps, n, 0);
 }
@@ -288,13 +302,12 @@ static int out_count(const char *s)
 
 static uint64_t responses(int status)
 {
-	static const int st[] = { METRICS_STATUSES };
 	size_t i;
 
-	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++)
-		if (st[i] == status)
-			return httpd_counters.responses[i];
-	return httpd_counters.responses[METRICS_NSTATUS - 1];
+	for (i = 0; i < HTTP_STATS_NSTATUS - 1; i++)
+		if (http_stats_statuses[i] == status)
+			return http_stats.responses[i];
+	return http_stats.responses[HTTP_STATS_NSTATUS - 1];
 }
 
 #define DATE0 "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
@@ -317,7 +330,7 @@ static uint64_t responses(int status)
 
 HT_TEST(get_keep_alive_then_eof)
 {
-	HT_EQ(run(STEPS(S(GET("/hello.txt")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/hello.txt")))), HTTP_END_CLOSE);
 	OUT_IS(HELLO_KA);
 	HT_EQ(F.shut, false); /* the client closed first: a plain close */
 	HT_EQ(F.wr_deadline, 5 * SEC);
@@ -327,7 +340,7 @@ HT_TEST(get_keep_alive_then_eof)
 HT_TEST(root_and_directories_serve_index)
 {
 	HT_EQ(run(STEPS(S(GET("/") GET("/index.html") GET("/a/")))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(INDEX_KA INDEX_KA RESP("200 OK")
 	       "Content-Type: text/html; charset=utf-8\r\n"
 	       "Content-Length: 9\r\nETag: \"a1\"\r\n" KA "<p>a</p>\n");
@@ -335,7 +348,7 @@ HT_TEST(root_and_directories_serve_index)
 
 HT_TEST(directory_without_slash_redirects)
 {
-	HT_EQ(run(STEPS(S(GET("/a?x=1")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/a?x=1")))), HTTP_END_CLOSE);
 	OUT_IS(RESP("301 Moved Permanently") "Location: /a/\r\n"
 	       "Content-Type: text/plain; charset=utf-8\r\n"
 	       "Content-Length: 22\r\n" KA "301 Moved Permanently\n");
@@ -345,22 +358,22 @@ HT_TEST(paths_are_normalized_and_stay_in_the_site)
 {
 	HT_EQ(run(STEPS(S(GET("/a/../hello.txt") GET("//a/./..//hello%2etxt")
 			 GET("http://weft/hello.txt")))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(HELLO_KA HELLO_KA HELLO_KA);
 
-	HT_EQ(run(STEPS(S(GET("/../etc/passwd")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/../etc/passwd")))), HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
-	HT_EQ(run(STEPS(S(GET("/%2e%2e/%2e%2e/etc/passwd")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/%2e%2e/%2e%2e/etc/passwd")))), HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
-	HT_EQ(run(STEPS(S(GET("/hello.txt%00.html")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/hello.txt%00.html")))), HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
-	HT_EQ(run(STEPS(S(GET("/a%5c..%5chello.txt")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/a%5c..%5chello.txt")))), HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
 }
 
 HT_TEST(not_found_keeps_the_connection)
 {
-	HT_EQ(run(STEPS(S(GET("/nope") GET("/hello.txt")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/nope") GET("/hello.txt")))), HTTP_END_CLOSE);
 	OUT_IS(ERR("404", "Not Found", "14", KA) HELLO_KA);
 }
 
@@ -368,7 +381,7 @@ HT_TEST(head_has_headers_and_length_but_no_body)
 {
 	HT_EQ(run(STEPS(S("HEAD /hello.txt HTTP/1.1\r\nHost: w\r\n\r\n"
 			 "HEAD /nope HTTP/1.1\r\nHost: w\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(RESP("200 OK") HELLO_HDR KA
 	       RESP("404 Not Found") "Content-Type: text/plain; charset=utf-8\r\n"
 	       "Content-Length: 14\r\n" KA);
@@ -376,7 +389,7 @@ HT_TEST(head_has_headers_and_length_but_no_body)
 
 HT_TEST(ops_endpoints)
 {
-	HT_EQ(run(STEPS(S(GET("/healthz") GET("/status")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/healthz") GET("/status")))), HTTP_END_CLOSE);
 	OUT_IS(RESP("200 OK") "Content-Type: text/plain; charset=utf-8\r\n"
 	       "Content-Length: 3\r\n" KA "ok\n"
 	       RESP("200 OK") "Content-Type: text/html; charset=utf-8\r\n"
@@ -401,10 +414,10 @@ HT_TEST(byte_at_a_time_gives_the_same_bytes)
 		"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\n"
 		KA "405 Method Not Allowed\n" INDEX_KA;
 
-	HT_EQ(run_chunked(STEPS(S(in)), 1), HTTPD_CLOSE);
+	HT_EQ(run_chunked(STEPS(S(in)), 1), HTTP_END_CLOSE);
 	OUT_IS(want);
 	HT_EQ(F.reads, (int)sizeof(in) - 1 + 1); /* one byte each, then EOF */
-	HT_EQ(run(STEPS(S(in))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(in))), HTTP_END_CLOSE);
 	OUT_IS(want);
 }
 
@@ -423,7 +436,7 @@ HT_TEST(twenty_pipelined_requests_in_one_write)
 		w += (size_t)sprintf(want + w, "%s", resp);
 	}
 	struct step st = { DATA, in, n };
-	HT_EQ(run(&st, 1), HTTPD_CLOSE);
+	HT_EQ(run(&st, 1), HTTP_END_CLOSE);
 	out_is(__FILE__, __LINE__, want, w);
 	HT_EQ(F.writes, 1); /* answered together, in order */
 }
@@ -431,13 +444,13 @@ HT_TEST(twenty_pipelined_requests_in_one_write)
 HT_TEST(http10_closes_unless_keep_alive)
 {
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.0\r\n\r\n" GET("/")))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(HELLO_CLOSE); /* the pipelined second request is not read */
 	HT_EQ(F.shut, true);
 
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive"
 			 "\r\n\r\nGET /hello.txt HTTP/1.0\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(HELLO_KA HELLO_CLOSE);
 }
 
@@ -445,7 +458,7 @@ HT_TEST(http11_connection_close)
 {
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "Connection: close\r\n\r\n" GET("/")))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(HELLO_CLOSE);
 	HT_EQ(F.shut, true);
 }
@@ -453,17 +466,17 @@ HT_TEST(http11_connection_close)
 HT_TEST(max_requests_per_connection)
 {
 	setup();
-	httpd_limits.max_requests = 3;
+	srv.limits.max_requests = 3;
 	script(STEPS(S(GET("/hello.txt") GET("/hello.txt") GET("/hello.txt")
 			 GET("/hello.txt"))));
-	HT_EQ(httpd_serve(&fake_io, &F), HTTPD_CLOSE);
+	HT_EQ(http_serve_conn(&srv, &fake_io, &F), HTTP_END_CLOSE);
 	OUT_IS(HELLO_KA HELLO_KA HELLO_CLOSE);
 }
 
 HT_TEST(ten_thousand_requests_allocate_nothing)
 {
 	static char in[10000 * sizeof(GET("/hello.txt"))];
-	uint64_t before = httpd_counters.request_allocs;
+	uint64_t before = http_stats.request_allocs;
 	uint64_t ok = responses(200);
 	size_t n = 0;
 	int i;
@@ -472,21 +485,21 @@ HT_TEST(ten_thousand_requests_allocate_nothing)
 		n += (size_t)sprintf(in + n, "%s", GET("/hello.txt"));
 	struct step st = { DATA, in, n };
 	setup();
-	httpd_limits.max_requests = 1000000;
+	srv.limits.max_requests = 1000000;
 	script(&st, 1);
 	F.chunk = 1000;
-	HT_EQ(httpd_serve(&fake_io, &F), HTTPD_CLOSE);
+	HT_EQ(http_serve_conn(&srv, &fake_io, &F), HTTP_END_CLOSE);
 	HT_EQ(out_count("HTTP/1.1 200 OK"), 10000);
 	HT_EQ(responses(200) - ok, 10000);
-	HT_EQ(httpd_counters.request_allocs - before, 0);
+	HT_EQ(http_stats.request_allocs - before, 0);
 
 	/* The counter is wired: allocations during answers are counted. */
 	setup();
-	httpd_limits.max_requests = 1000000;
+	srv.limits.max_requests = 1000000;
 	allocs_on_write = true;
 	script(&st, 1);
-	HT_EQ(httpd_serve(&fake_io, &F), HTTPD_CLOSE);
-	HT_CHECK(httpd_counters.request_allocs - before > 0);
+	HT_EQ(http_serve_conn(&srv, &fake_io, &F), HTTP_END_CLOSE);
+	HT_CHECK(http_stats.request_allocs - before > 0);
 }
 
 /* ---- Conditional requests ---- */
@@ -498,23 +511,23 @@ HT_TEST(if_none_match_gives_304)
 
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "If-None-Match: \"h1\"\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(want304);
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "If-None-Match: \"zz\", W/\"h1\"\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(want304);
 	HT_EQ(run(STEPS(S("HEAD /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "If-None-Match: *\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(want304);
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "If-None-Match: \"h2\", \"h\"\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(HELLO_KA);
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "If-None-Match: h1\r\n\r\n"))), /* malformed */
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(HELLO_KA);
 }
 
@@ -524,13 +537,13 @@ HT_TEST(error_400_missing_host_and_nul)
 {
 	uint64_t before = responses(400);
 
-	HT_EQ(run(STEPS(S("GET / HTTP/1.1\r\n\r\n" GET("/")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S("GET / HTTP/1.1\r\n\r\n" GET("/")))), HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
 	HT_EQ(F.shut, true);
-	HT_EQ(run(STEPS(S("GET /\0 HTTP/1.1\r\nHost: w\r\n\r\n"))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S("GET /\0 HTTP/1.1\r\nHost: w\r\n\r\n"))), HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
 	HT_EQ(run(STEPS(S("GET / HTTP/1.1\r\nHost: w\r\nX: a\0b\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
 	HT_EQ(responses(400) - before, 3);
 }
@@ -540,17 +553,17 @@ HT_TEST(error_400_body_framing)
 	/* Conflicting Content-Length lines. */
 	HT_EQ(run(STEPS(S("POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 3\r\n"
 			 "Content-Length: 4\r\n\r\nabcd"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
 	/* Transfer-Encoding with Content-Length. */
 	HT_EQ(run(STEPS(S("POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 3\r\n"
 			 "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
 	/* A malformed chunk, found while the body is skipped. */
 	HT_EQ(run(STEPS(S("POST / HTTP/1.1\r\nHost: w\r\n"
 			 "Transfer-Encoding: chunked\r\n\r\nzz\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(ERR("400", "Bad Request", "16", CLOSE));
 }
 
@@ -558,7 +571,7 @@ HT_TEST(error_405_and_501)
 {
 	HT_EQ(run(STEPS(S("DELETE /hello.txt HTTP/1.1\r\nHost: w\r\n\r\n"
 			 "OPTIONS * HTTP/1.1\r\nHost: w\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(RESP("405 Method Not Allowed") "Allow: GET, HEAD\r\n"
 	       "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\n"
 	       KA "405 Method Not Allowed\n"
@@ -566,15 +579,15 @@ HT_TEST(error_405_and_501)
 	       "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\n"
 	       KA "405 Method Not Allowed\n");
 	HT_EQ(run(STEPS(S("BREW /pot HTTP/1.1\r\nHost: w\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(ERR("501", "Not Implemented", "20", CLOSE));
-	HT_EQ(run(STEPS(S("get / HTTP/1.1\r\nHost: w\r\n\r\n"))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S("get / HTTP/1.1\r\nHost: w\r\n\r\n"))), HTTP_END_CLOSE);
 	OUT_IS(ERR("501", "Not Implemented", "20", CLOSE));
 }
 
 HT_TEST(error_505)
 {
-	HT_EQ(run(STEPS(S("GET / HTTP/2.0\r\nHost: w\r\n\r\n"))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S("GET / HTTP/2.0\r\nHost: w\r\n\r\n"))), HTTP_END_CLOSE);
 	OUT_IS(ERR("505", "HTTP Version Not Supported", "31", CLOSE));
 }
 
@@ -583,7 +596,7 @@ HT_TEST(error_413_content_length_and_chunked)
 	/* Known from the head: answered without reading the body. */
 	HT_EQ(run(STEPS(S("POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 1001"
 			 "\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(ERR("413", "Content Too Large", "22", CLOSE));
 	HT_EQ(F.shut, true);
 	/* A chunked body that grows past max_body (1000): refused at the
@@ -595,11 +608,11 @@ HT_TEST(error_413_content_length_and_chunked)
 	k += 512;
 	k += sprintf(ch + k, "\r\n200\r\n");
 	struct step cs = { DATA, ch, (size_t)k };
-	HT_EQ(run_chunked(&cs, 1, 100), HTTPD_CLOSE);
+	HT_EQ(run_chunked(&cs, 1, 100), HTTP_END_CLOSE);
 	OUT_IS(ERR("413", "Content Too Large", "22", CLOSE));
 	HT_EQ(run(STEPS(S("POST / HTTP/1.1\r\nHost: w\r\n"
 			 "Transfer-Encoding: chunked\r\n\r\n3e9\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(ERR("413", "Content Too Large", "22", CLOSE));
 	/* At the limit is fine, and the next request is parsed after it. */
 	static char in[2048];
@@ -609,7 +622,7 @@ HT_TEST(error_413_content_length_and_chunked)
 	n += 1000;
 	n += sprintf(in + n, "%s", GET("/hello.txt"));
 	struct step st = { DATA, in, (size_t)n };
-	HT_EQ(run_chunked(&st, 1, 7), HTTPD_CLOSE);
+	HT_EQ(run_chunked(&st, 1, 7), HTTP_END_CLOSE);
 	OUT_IS(RESP("405 Method Not Allowed") "Allow: GET, HEAD\r\n"
 	       "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\n"
 	       KA "405 Method Not Allowed\n" HELLO_KA);
@@ -620,7 +633,7 @@ HT_TEST(get_with_a_body_skips_it)
 	HT_EQ(run(STEPS(S("GET /hello.txt HTTP/1.1\r\nHost: w\r\n"
 			 "Content-Length: 9\r\n\r\nGET /nope"),
 			S(GET("/hello.txt")))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(HELLO_KA HELLO_KA);
 }
 
@@ -628,7 +641,7 @@ HT_TEST(expect_100_continue_answers_and_closes)
 {
 	HT_EQ(run(STEPS(S("POST /up HTTP/1.1\r\nHost: w\r\nContent-Length: 5\r\n"
 			 "Expect: 100-continue\r\n\r\n"), S("abcde"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	OUT_IS(RESP("405 Method Not Allowed") "Allow: GET, HEAD\r\n"
 	       "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 23\r\n"
 	       CLOSE "405 Method Not Allowed\n");
@@ -645,7 +658,7 @@ HT_TEST(error_414_long_target)
 	n += 100 * 1024;
 	n += sprintf(in + n, " HTTP/1.1\r\nHost: w\r\n\r\n");
 	struct step st = { DATA, in, (size_t)n };
-	HT_EQ(run_chunked(&st, 1, 1460), HTTPD_CLOSE);
+	HT_EQ(run_chunked(&st, 1, 1460), HTTP_END_CLOSE);
 	OUT_IS(ERR("414", "URI Too Long", "17", CLOSE));
 	/* The rest of the line was read and dropped while lingering. */
 	HT_EQ(F.i, 1);
@@ -660,7 +673,7 @@ HT_TEST(error_431_many_headers)
 		n += sprintf(in + n, "X-%d: %d\r\n", i, i);
 	n += sprintf(in + n, "\r\n");
 	struct step st = { DATA, in, (size_t)n };
-	HT_EQ(run(&st, 1), HTTPD_CLOSE);
+	HT_EQ(run(&st, 1), HTTP_END_CLOSE);
 	OUT_IS(ERR("431", "Request Header Fields Too Large", "36", CLOSE));
 
 	/* One long header: the head outgrows the buffer limit. */
@@ -669,7 +682,7 @@ HT_TEST(error_431_many_headers)
 	n += 9000;
 	n += sprintf(in + n, "\r\n\r\n");
 	st.len = (size_t)n;
-	HT_EQ(run_chunked(&st, 1, 100), HTTPD_CLOSE);
+	HT_EQ(run_chunked(&st, 1, 100), HTTP_END_CLOSE);
 	OUT_IS(ERR("431", "Request Header Fields Too Large", "36", CLOSE));
 }
 
@@ -677,14 +690,14 @@ HT_TEST(error_431_many_headers)
 
 HT_TEST(header_timeout_gives_408)
 {
-	uint64_t before = httpd_counters.header_timeouts;
+	uint64_t before = http_stats.header_timeouts;
 
-	HT_EQ(run(STEPS(S("GET / HTTP/1.1\r\nHo"), T)), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S("GET / HTTP/1.1\r\nHo"), T)), HTTP_END_CLOSE);
 	OUT_IS("HTTP/1.1 408 Request Timeout\r\nServer: weft\r\n"
 	       "Date: Sun, 06 Nov 1994 08:49:47 GMT\r\n" /* 10 s later */
 	       "Content-Type: text/plain; charset=utf-8\r\n"
 	       "Content-Length: 20\r\n" CLOSE "408 Request Timeout\n");
-	HT_EQ(httpd_counters.header_timeouts - before, 1);
+	HT_EQ(http_stats.header_timeouts - before, 1);
 	HT_EQ(F.shut, true);
 }
 
@@ -693,14 +706,14 @@ HT_TEST(header_timeout_counts_from_the_first_byte)
 	/* Idle after a request: the idle timeout; then the next request's
 	 * head must come within header_timeout of its first byte. */
 	HT_EQ(run(STEPS(S(GET("/hello.txt")), W(30 * SEC), S("GE"), T)),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	HT_EQ(fake_now, 40 * SEC);
 	HT_EQ(out_count("HTTP/1.1 408 Request Timeout\r\n"), 1);
 	/* The first request: from the accept, not from its first byte. */
-	HT_EQ(run(STEPS(W(6 * SEC), S("GE"), T)), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(W(6 * SEC), S("GE"), T)), HTTP_END_CLOSE);
 	HT_EQ(fake_now, 10 * SEC);
 	HT_EQ(out_count("HTTP/1.1 408 Request Timeout\r\n"), 1);
-	HT_EQ(run(STEPS(S(GET("/hello.txt")), T)), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/hello.txt")), T)), HTTP_END_CLOSE);
 	HT_EQ(fake_now, 60 * SEC); /* idle_timeout */
 	OUT_IS(HELLO_KA);	   /* and closed without a word */
 	HT_EQ(F.shut, false);
@@ -708,7 +721,7 @@ HT_TEST(header_timeout_counts_from_the_first_byte)
 
 HT_TEST(silent_connection_is_closed_quietly)
 {
-	HT_EQ(run(STEPS(T)), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(T)), HTTP_END_CLOSE);
 	HT_EQ(F.outlen, 0);
 	HT_EQ(fake_now, 10 * SEC); /* header_timeout from accept */
 }
@@ -717,7 +730,7 @@ HT_TEST(slow_body_gives_408)
 {
 	HT_EQ(run(STEPS(S("POST / HTTP/1.1\r\nHost: w\r\nContent-Length: 5\r\n"
 			 "\r\nab"), T)),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	HT_EQ(out_count("HTTP/1.1 408 Request Timeout\r\n"), 1);
 	HT_EQ(fake_now, 60 * SEC); /* idle_timeout per piece of body */
 }
@@ -725,13 +738,13 @@ HT_TEST(slow_body_gives_408)
 HT_TEST(reset_and_write_errors_abort)
 {
 	HT_EQ(run(STEPS(S(GET("/hello.txt")), { RESET, NULL, 0 })),
-	      HTTPD_ABORT);
+	      HTTP_END_ABORT);
 	OUT_IS(HELLO_KA); /* flushed before the read that failed */
 
 	setup();
 	F.fail_writes = 1;
 	script(STEPS(S(GET("/hello.txt"))));
-	HT_EQ(httpd_serve(&fake_io, &F), HTTPD_ABORT);
+	HT_EQ(http_serve_conn(&srv, &fake_io, &F), HTTP_END_ABORT);
 }
 
 HT_TEST(linger_drops_input_and_bounds_it)
@@ -740,18 +753,18 @@ HT_TEST(linger_drops_input_and_bounds_it)
 
 	HT_EQ(run(STEPS(S("GET / HTTP/1.0\r\n\r\nmore bytes the client sent"),
 			S("and more"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	HT_EQ(F.i, 2);
 	memset(junk, 'j', sizeof(junk));
 	struct step st[2] = { { DATA, "BREW / HTTP/1.1\r\n\r\n", 19 },
 			      { DATA, junk, sizeof(junk) } };
-	HT_EQ(run(st, 2), HTTPD_ABORT); /* more than a MiB: reset */
+	HT_EQ(run(st, 2), HTTP_END_ABORT); /* more than a MiB: reset */
 	HT_EQ(out_count("501 Not Implemented\n"), 1);
 }
 
 HT_TEST(large_file_is_written_from_the_table)
 {
-	HT_EQ(run(STEPS(S(GET("/big.bin")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/big.bin")))), HTTP_END_CLOSE);
 	HT_EQ(F.outlen, sizeof(RESP("200 OK")
 			       "Content-Type: application/octet-stream\r\n"
 			       "Content-Length: 40000\r\nETag: \"b1\"\r\n" KA) -
@@ -766,24 +779,24 @@ HT_TEST(large_file_is_written_from_the_table)
 
 HT_TEST(over_max_conns_gets_503)
 {
-	uint64_t refused = httpd_counters.conns_refused;
-	uint64_t open = httpd_counters.conns_open;
+	uint64_t refused = http_stats.conns_refused;
+	uint64_t open = http_stats.conns_open;
 
 	setup(); /* max_conns = 2 */
-	HT_CHECK(httpd_admit());
-	HT_CHECK(httpd_admit());
-	HT_CHECK(!httpd_admit());
-	HT_EQ(httpd_counters.conns_open - open, 2);
+	HT_CHECK(http_admit(&srv));
+	HT_CHECK(http_admit(&srv));
+	HT_CHECK(!http_admit(&srv));
+	HT_EQ(http_stats.conns_open - open, 2);
 	script(STEPS(S(GET("/"))));
-	HT_EQ(httpd_refuse(&fake_io, &F), HTTPD_CLOSE);
+	HT_EQ(http_refuse(&srv, &fake_io, &F), HTTP_END_CLOSE);
 	OUT_IS(ERR("503", "Service Unavailable", "24", CLOSE));
 	HT_EQ(F.shut, true);
-	HT_EQ(httpd_counters.conns_refused - refused, 1);
-	httpd_release();
-	HT_CHECK(httpd_admit());
-	httpd_release();
-	httpd_release();
-	HT_EQ(httpd_counters.conns_open, open);
+	HT_EQ(http_stats.conns_refused - refused, 1);
+	http_release(&srv);
+	HT_CHECK(http_admit(&srv));
+	http_release(&srv);
+	http_release(&srv);
+	HT_EQ(http_stats.conns_open, open);
 }
 
 /* ---- /metrics ---- */
@@ -834,12 +847,12 @@ HT_TEST(metrics_exposition)
 	size_t len;
 	const char *b;
 
-	HT_EQ(run(STEPS(S(GET("/hello.txt")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/hello.txt")))), HTTP_END_CLOSE);
 	setup();
 	with_snapshot = true;
 	script(STEPS(S(GET("/metrics?x"))));
 	fake_now = 1500 * 1000000ull;
-	HT_EQ(httpd_serve(&fake_io, &F), HTTPD_CLOSE);
+	HT_EQ(http_serve_conn(&srv, &fake_io, &F), HTTP_END_CLOSE);
 	HT_EQ(out_count("Content-Type: text/plain; version=0.0.4; "
 			"charset=utf-8\r\n"), 1);
 	b = body_of_response(&len);
@@ -859,7 +872,7 @@ HT_TEST(metrics_exposition)
 	HT_CHECK(strstr(b, "weft_lwip_pool_size{pool=\"TCP_PCB\"} 12288\n"));
 
 	/* Without the layers below: only the server's own families. */
-	HT_EQ(run(STEPS(S(GET("/metrics")))), HTTPD_CLOSE);
+	HT_EQ(run(STEPS(S(GET("/metrics")))), HTTP_END_CLOSE);
 	b = body_of_response(&len);
 	check_exposition(b, len);
 	HT_CHECK(!strstr(b, "weft_tasks_alive"));
@@ -867,7 +880,7 @@ HT_TEST(metrics_exposition)
 
 	/* HEAD: the headers and a Content-Length, no body. */
 	HT_EQ(run(STEPS(S("HEAD /metrics HTTP/1.1\r\nHost: w\r\n\r\n"))),
-	      HTTPD_CLOSE);
+	      HTTP_END_CLOSE);
 	HT_CHECK(strstr(F.out, "Content-Length: "));
 	HT_CHECK(strtoul(strstr(F.out, "Content-Length: ") + 16, NULL, 10) >
 		 1000);

@@ -1,30 +1,32 @@
 /*
- * apps/httpd/response.c — the output buffer and the parts every response
+ * net/http/out.c — the output buffer and the parts every response
  * shares (status line, Server, Date, Connection). The contract is in
- * response.h.
+ * server.h.
  *
  * Numbers are formatted here, not with snprintf: the request path stays
  * clear of newlib's stdio (and of any buffer it might want), and the
  * formatting is a few lines.
  *
- * Date: Unix time is httpd_sys.epoch_ns (the wall clock at boot, see
- * httpd.c) plus the uptime, in nanoseconds (rounding each to seconds
- * first could put Date a second early), and the civil date comes from Howard Hinnant's days-to-civil
- * algorithm (integer only, exact for every date after 1970).
+ * Date: Unix time is http_sys.epoch_ns (the wall clock at boot, or the
+ * app's fallback, see listen.c) plus the uptime, in nanoseconds (rounding
+ * each to seconds first could put Date a second early), and the civil
+ * date comes from Howard Hinnant's days-to-civil algorithm (integer only,
+ * exact for every date after 1970).
  */
-#include "apps/httpd/response.h"
-
 #include <string.h>
-#include "apps/httpd/metrics.h"
+#include "net/http/server.h"
 
-void out_init(struct out *o, const struct httpd_io *io, void *c, char *buf,
-	      size_t cap)
+struct http_sys http_sys;
+
+void out_init(struct out *o, const struct http_io *io, void *c, char *buf,
+	      size_t cap, uint64_t write_timeout)
 {
 	memset(o, 0, sizeof(*o));
 	o->io = io;
 	o->c = c;
 	o->buf = buf;
 	o->cap = cap;
+	o->write_timeout = write_timeout;
 }
 
 /* Write p[0..n) to the connection under a fresh write deadline. */
@@ -32,14 +34,14 @@ static void write_through(struct out *o, const void *p, size_t n)
 {
 	ssize_t w;
 
-	o->io->set_write_deadline(o->c, httpd_sys.now() +
-				  httpd_limits.write_timeout);
+	o->io->set_write_deadline(o->c, http_sys.now() + o->write_timeout);
+	o->writes++;
 	w = o->io->write(o->c, p, n);
 	if (w < 0) {
 		o->err = (int)w;
 		return;
 	}
-	metrics_add(&httpd_counters.bytes_out, n);
+	http_stat_add(&http_stats.bytes_out, n);
 }
 
 int out_flush(struct out *o)
@@ -54,10 +56,6 @@ void out_mem(struct out *o, const void *p, size_t n)
 {
 	const char *s = p;
 
-	if (o->counting) {
-		o->counted += n;
-		return;
-	}
 	while (n && !o->err) {
 		size_t k = o->cap - o->len;
 
@@ -100,19 +98,16 @@ void out_u64(struct out *o, uint64_t v)
 	out_mem(o, p, (size_t)(buf + sizeof(buf) - p));
 }
 
-void out_nanos(struct out *o, uint64_t v)
+void out_hex(struct out *o, uint64_t v)
 {
-	char frac[10];
-	uint64_t f = v % 1000000000u;
-	int i;
+	static const char hex[] = "0123456789abcdef";
+	char buf[16], *p = buf + sizeof(buf);
 
-	out_u64(o, v / 1000000000u);
-	frac[0] = '.';
-	for (i = 9; i >= 1; i--) {
-		frac[i] = (char)('0' + f % 10);
-		f /= 10;
-	}
-	out_mem(o, frac, sizeof(frac));
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	out_mem(o, p, (size_t)(buf + sizeof(buf) - p));
 }
 
 /* ---- Status line and shared headers ---- */
@@ -121,20 +116,41 @@ static const struct {
 	int status;
 	const char *reason;
 } reasons[] = {
+	{ 100, "Continue" },
 	{ 200, "OK" },
+	{ 201, "Created" },
+	{ 202, "Accepted" },
+	{ 204, "No Content" },
+	{ 206, "Partial Content" },
 	{ 301, "Moved Permanently" },
+	{ 302, "Found" },
+	{ 303, "See Other" },
 	{ 304, "Not Modified" },
+	{ 307, "Temporary Redirect" },
+	{ 308, "Permanent Redirect" },
 	{ 400, "Bad Request" },
+	{ 401, "Unauthorized" },
+	{ 403, "Forbidden" },
 	{ 404, "Not Found" },
 	{ 405, "Method Not Allowed" },
 	{ 408, "Request Timeout" },
+	{ 409, "Conflict" },
+	{ 411, "Length Required" },
+	{ 412, "Precondition Failed" },
 	{ 413, "Content Too Large" },
 	{ 414, "URI Too Long" },
+	{ 415, "Unsupported Media Type" },
+	{ 416, "Range Not Satisfiable" },
+	{ 417, "Expectation Failed" },
+	{ 429, "Too Many Requests" },
 	{ 431, "Request Header Fields Too Large" },
 	{ 500, "Internal Server Error" },
 	{ 501, "Not Implemented" },
+	{ 502, "Bad Gateway" },
 	{ 503, "Service Unavailable" },
+	{ 504, "Gateway Timeout" },
 	{ 505, "HTTP Version Not Supported" },
+	{ 507, "Insufficient Storage" },
 };
 
 const char *http_reason(int status)
@@ -189,7 +205,7 @@ void http_date(char out[HTTP_DATE_LEN + 1], uint64_t t)
 
 void resp_start(struct out *o, int status)
 {
-	uint64_t sec = (httpd_sys.epoch_ns + httpd_sys.now()) / 1000000000u;
+	uint64_t sec = (http_sys.epoch_ns + http_sys.now()) / 1000000000u;
 	char line[48], *p;
 
 	if (sec != o->date_sec || o->date[0] == '\0') {
