@@ -172,6 +172,7 @@ test-debug: setup
 fuzz: setup
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/run.sh 1000000000
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/dns.sh 1000000000
+	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/http_client.sh 1000000000
 
 bench-runtime: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft-test
