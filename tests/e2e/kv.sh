@@ -28,7 +28,7 @@ command -v curl >/dev/null || { e2e_fail_all "no curl" "${ALL[@]}"; exit 0; }
 GUEST_LOG=$E2E_LOGS/$P.log
 read -r HP <<<"$(e2e_free_ports 1)"
 APPEND="app=kv kv_max_bytes=4194304 kv_max_value=1048576"
-for try in 1 2 3; do
+for _ in 1 2 3; do
 	e2e_guest_start GUEST_PID "$GUEST_LOG" --machine q35 --smp 2 --timeout 600 \
 		--append "$APPEND" --hostfwd "tcp:127.0.0.1:$HP-:80"
 	rc=$?
@@ -112,6 +112,7 @@ if e2e_wanted "$P.methods"; then
 fi
 
 if e2e_wanted "$P.parallel"; then
+	pids=()
 	for w in 1 2 3 4; do
 		(
 			bad=0
@@ -121,8 +122,9 @@ if e2e_wanted "$P.parallel"; then
 			done
 			echo "$bad"
 		) >"$E2E_TMP/par.$w" &
+		pids+=("$!")
 	done
-	wait
+	wait "${pids[@]}"	# not a bare wait: the guest is a child too
 	bad=$(cat "$E2E_TMP"/par.* | paste -sd+ | bc)
 	n=$("${CURL[@]}" "$U/?prefix=p/" | grep -c .)
 	if [ "$bad" -eq 0 ] && [ "$n" -eq 60 ]; then e2e_pass "$P.parallel" "60 keys, 4 clients"; else
