@@ -19,7 +19,10 @@
 #   e2e.proxy.methods     HEAD keeps the upstream's length and sends no body;
 #                         a body ended by the upstream's close is relayed
 #   e2e.proxy.timeout     an upstream slower than proxy_timeout_ms: 504
-#   e2e.proxy.badgateway  an upstream that closes without answering: 502
+#   e2e.proxy.badgateway  an upstream that closes without answering: 502;
+#                         one that closes in mid-body (with a length, and
+#                         chunked): the client's answer is cut off too
+#                         (curl fails), never ended as if whole
 #   e2e.proxy.health      B killed: requests go to A (no client sees an
 #                         error), B is logged down; B back: logged up and
 #                         in the rotation again
@@ -178,8 +181,16 @@ if e2e_wanted "$P.timeout"; then
 		e2e_fail "$P.timeout" "status $c, want 504"; fi
 fi
 if e2e_wanted "$P.badgateway"; then
+	why=""
 	c=$(code "$U/reset")
-	if [ "$c" = 502 ]; then e2e_pass "$P.badgateway"; else e2e_fail "$P.badgateway" "status $c, want 502"; fi
+	[ "$c" = 502 ] || why+="closed without answering: status $c, want 502; "
+	for cut in cut cutchunked; do
+		"${CURL[@]}" -o /dev/null "$U/$cut"
+		rc=$?
+		[ "$rc" -ne 0 ] || why+="/$cut: curl saw a whole answer; "
+	done
+	if [ -z "$why" ]; then e2e_pass "$P.badgateway" "502; bodies cut mid-way reach the client cut"; else
+		e2e_fail "$P.badgateway" "$why"; fi
 fi
 
 if e2e_wanted "$P.health" || e2e_wanted "$P.alldown"; then

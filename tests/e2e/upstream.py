@@ -17,6 +17,8 @@ thread per connection.
                       reading it (a streaming echo: both directions at once)
   GET  /close         200 with no length, the body ends with the close
   GET  /reset         closes the connection without answering
+  GET  /cut           promises 100000 bytes (Content-Length), sends 10, closes
+  GET  /cutchunked    a chunked body cut off after one chunk
 """
 import socket
 import sys
@@ -98,6 +100,18 @@ class H(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(b"until the close\n")
+            self.close_connection = True
+        elif path == "/cut":
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"0123456789")
+            self.close_connection = True
+        elif path == "/cutchunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.chunk(b"0123456789")
             self.close_connection = True
         elif path == "/reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
