@@ -350,4 +350,14 @@ void http_stats_snapshot(struct http_stats *out);
 /* The statuses counted one by one, in http_stats.responses' order. */
 extern const int http_stats_statuses[HTTP_STATS_NSTATUS - 1];
 
+/* ---- The connection under a request (conn_ctl.c) ---- */
+
+struct net_addr;
+/* The client's address and port (net/addr.h): 0, or -ENOTCONN. */
+int http_request_peer(const struct http_request *r, struct net_addr *out);
+/* End this response and its connection with a reset, whatever was sent:
+ * the client sees the answer cut off, never complete (a proxy whose
+ * upstream failed in mid-body). Later writes fail. */
+void http_abort(struct http_response *w);
+
 #endif

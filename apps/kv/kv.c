@@ -1,0 +1,302 @@
+/*
+ * apps/kv/kv.c — app=kv: an HTTP key-value store on the handler API
+ * (net/http/http.h), its state in shards of maps under mutexes
+ * (apps/kv/store.c): shared state in plain blocking style.
+ *
+ *	PUT /kv/KEY            the body is the value: 201 (new), 204 (replaced)
+ *	GET /kv/KEY            200 with the value, 404 when there is none
+ *	DELETE /kv/KEY         204, 404 when there was none
+ *	GET /kv/?prefix=P      200: the keys starting with P, sorted, one a line
+ *
+ * KEY is the path after /kv/ as the library normalizes it (percent-
+ * decoded; "." and ".." resolved). Memory is bounded: kv_max_bytes= (64
+ * MiB) for keys, values and their overhead together, 507 when a PUT
+ * does not fit; kv_max_value= (1 MiB) per value, 413 past it (decided
+ * from Content-Length before the body is read, else while reading it).
+ * Other methods get 405 with Allow.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apps/kv/store.h"
+#include "net/http/http.h"
+#include "runtime/app.h"
+#include "runtime/runtime.h"
+
+CMDLINE_KEY(key_port, "port", "TCP port of the app");
+CMDLINE_KEY(key_max_bytes, "kv_max_bytes", "kv: bytes the store may hold (507 past it)");
+CMDLINE_KEY(key_max_value, "kv_max_value", "kv: largest value in bytes (413 past it)");
+
+static struct kv_store store;
+static struct mutex shard_locks[KV_SHARDS];
+
+static void lock(void *m) { mutex_lock(m); }
+static void unlock(void *m) { mutex_unlock(m); }
+static const struct kv_sync sync_ops = { lock, unlock };
+
+static int hexv(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The value of query parameter name, form-decoded into out: its length,
+   -1 when absent, -2 when malformed or too long. */
+static long query_param(const struct http_str *q, const char *name, char *out, size_t size)
+{
+	size_t nl = strlen(name), i = 0;
+	while (i < q->len) {
+		size_t s = i;
+		while (i < q->len && q->ptr[i] != '&')
+			i++;
+		if (i - s > nl && !memcmp(q->ptr + s, name, nl) && q->ptr[s + nl] == '=') {
+			size_t o = 0;
+			for (size_t k = s + nl + 1; k < i; k++) {
+				int c = (unsigned char)q->ptr[k];
+				if (c == '+')
+					c = ' ';
+				else if (c == '%') {
+					if (k + 2 >= i)
+						return -2;
+					int h = hexv(q->ptr[k + 1]), l = hexv(q->ptr[k + 2]);
+					if (h < 0 || l < 0)
+						return -2;
+					c = h * 16 + l;
+					k += 2;
+				}
+				if (o + 1 >= size)
+					return -2;
+				out[o++] = (char)c;
+			}
+			out[o] = 0;
+			return (long)o;
+		}
+		i++;
+	}
+	return -1;
+}
+
+struct keys {
+	char *buf;
+	size_t len, cap;
+	int err;
+};
+
+static void collect(void *arg, const char *k, size_t kl)
+{
+	struct keys *ks = arg;
+	if (ks->err)
+		return;
+	if (ks->len + kl + 1 > ks->cap) {
+		size_t nc = ks->cap ? ks->cap * 2 : 4096;
+		while (nc < ks->len + kl + 1)
+			nc *= 2;
+		char *nb = realloc(ks->buf, nc);
+		if (!nb) {
+			ks->err = -ENOMEM;
+			return;
+		}
+		ks->buf = nb;
+		ks->cap = nc;
+	}
+	memcpy(ks->buf + ks->len, k, kl);
+	ks->len += kl;
+	ks->buf[ks->len++] = '\n';
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	for (;; x++, y++) {
+		int cx = *x == '\n' ? -1 : (unsigned char)*x;
+		int cy = *y == '\n' ? -1 : (unsigned char)*y;
+		if (cx != cy)
+			return cx < cy ? -1 : 1;
+		if (cx == -1)
+			return 0;
+	}
+}
+
+static void list(struct http_response *w, struct http_request *r)
+{
+	char prefix[KV_KEY_MAX + 1] = "";
+	long pl = 0;
+	if (r->query.len) {
+		pl = query_param(&r->query, "prefix", prefix, sizeof prefix);
+		if (pl == -2) {
+			http_error(w, 400, "bad prefix\n");
+			return;
+		}
+		if (pl < 0)
+			pl = 0;
+	}
+	struct keys ks = { 0 };
+	size_t n = kv_list(&store, prefix, (size_t)pl, collect, &ks);
+	const char **lines = n ? malloc(n * sizeof *lines) : NULL;
+	if (ks.err || (n && !lines)) {
+		free(ks.buf);
+		free(lines);
+		http_error(w, 500, "out of memory\n");
+		return;
+	}
+	for (size_t i = 0, o = 0; i < n; i++) {
+		lines[i] = ks.buf + o;
+		o += (size_t)((const char *)memchr(ks.buf + o, '\n', ks.len - o) - (ks.buf + o)) + 1;
+	}
+	qsort(lines, n, sizeof *lines, cmp_line);
+	http_header_set(w, "Content-Type", "text/plain; charset=utf-8");
+	http_set_content_length(w, ks.len);
+	for (size_t i = 0; i < n; i++) {
+		const char *e = memchr(lines[i], '\n', ks.len - (size_t)(lines[i] - ks.buf));
+		if (http_write(w, lines[i], (size_t)(e - lines[i]) + 1) < 0)
+			break;
+	}
+	free(lines);
+	free(ks.buf);
+}
+
+static void get(struct http_response *w, const char *key, size_t kl)
+{
+	struct kv_entry *e = kv_get(&store, key, kl);
+	if (!e) {
+		http_error(w, 404, "no such key\n");
+		return;
+	}
+	http_header_set(w, "Content-Type", "application/octet-stream");
+	http_set_content_length(w, e->vlen);
+	if (e->vlen)
+		http_write(w, kv_value(e), e->vlen);
+	kv_unref(&store, e);
+}
+
+static void put(struct http_response *w, struct http_request *r, const char *key, size_t kl)
+{
+	int64_t cl = r->content_length;
+	if (cl > 0 && (uint64_t)cl > store.max_value) {
+		http_error(w, 413, "value too large\n");
+		return;
+	}
+	if (cl >= 0 && !kv_fits(&store, kl, (uint64_t)cl)) {
+		http_error(w, 507, "store full\n");
+		return;
+	}
+	/* Known length: one block; chunked: grown, at most max_value + 1. */
+	size_t cap = cl >= 0 ? (size_t)cl : 4096, len = 0;
+	char *buf = malloc(cap ? cap : 1);
+	if (!buf) {
+		http_error(w, 507, "no memory for the value\n");
+		return;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cl >= 0 || cap > store.max_value)
+				break;
+			size_t nc = cap * 2;
+			char *nb = realloc(buf, nc);
+			if (!nb) {
+				free(buf);
+				http_error(w, 507, "no memory for the value\n");
+				return;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		ssize_t n = http_request_read(r, buf + len, cap - len);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			free(buf);
+			http_error(w, n <= -400 ? (int)-n : 400, NULL);
+			return;
+		}
+		len += (size_t)n;
+	}
+	if (len > store.max_value) {
+		free(buf);
+		http_error(w, 413, "value too large\n");
+		return;
+	}
+	int rc = kv_put(&store, key, kl, buf, len);
+	free(buf);
+	if (rc == -ENOSPC || rc == -ENOMEM)
+		http_error(w, 507, "store full\n");
+	else if (rc == -EMSGSIZE)
+		http_error(w, 413, "value too large\n");
+	else if (rc < 0)
+		http_error(w, 400, "bad key\n");
+	else
+		http_write_header(w, rc == 0 ? 201 : 204);
+}
+
+static void kv_serve(struct http_response *w, struct http_request *r, void *arg)
+{
+	(void)arg;
+	const char *key = r->path.ptr + 4;	/* after "/kv/" */
+	size_t kl = r->path.len - 4;
+	if (kl == 0) {
+		if (r->method == HTTP_GET || r->method == HTTP_HEAD)
+			list(w, r);
+		else {
+			http_header_set(w, "Allow", "GET, HEAD");
+			http_error(w, 405, NULL);
+		}
+		return;
+	}
+	if (kl > KV_KEY_MAX) {
+		http_error(w, 414, "key too long\n");
+		return;
+	}
+	switch (r->method) {
+	case HTTP_GET:
+	case HTTP_HEAD:
+		get(w, key, kl);
+		break;
+	case HTTP_PUT:
+		put(w, r, key, kl);
+		break;
+	case HTTP_DELETE:
+		if (kv_delete(&store, key, kl) == 0)
+			http_write_header(w, 204);
+		else
+			http_error(w, 404, "no such key\n");
+		break;
+	default:
+		http_header_set(w, "Allow", "GET, HEAD, PUT, DELETE");
+		http_error(w, 405, NULL);
+	}
+}
+
+static struct http_handler kv_h = { "kv", kv_serve, NULL, 0, 0 };
+static struct http_mux mux;
+static struct http_server srv;
+
+static void kv_main(void)
+{
+	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 80, 1, 65535);
+	uint64_t max_bytes = kcmdline_u64(&key_max_bytes, 64u << 20, 4096, UINT64_MAX);
+	uint64_t max_value = kcmdline_u64(&key_max_value, 1u << 20, 1, 1u << 30);
+	void *locks[KV_SHARDS];
+	for (int i = 0; i < KV_SHARDS; i++) {
+		shard_locks[i] = (struct mutex)MUTEX_INIT;
+		locks[i] = &shard_locks[i];
+	}
+	if (kv_init(&store, max_bytes, max_value, &sync_ops, locks) < 0) {
+		printf("kv: no memory for the store\n");
+		return;
+	}
+	http_mux_init(&mux);
+	http_handle(&mux, "/kv/", &kv_h);
+	http_server_init(&srv, &mux);
+	srv.limits.max_body = max_value;
+	printf("kv: port=%u kv_max_bytes=%llu kv_max_value=%llu shards=%d\n", port,
+	       (unsigned long long)max_bytes, (unsigned long long)max_value, KV_SHARDS);
+	int r = http_listen_and_serve(&srv, port);
+	printf("kv: cannot listen on port %u: %d\n", port, r);
+}
+APP("kv", kv_main);
