@@ -8,6 +8,11 @@
  *
  * Settings (kernel command line; the defaults are printed at boot):
  *   port=N                     TCP port (80)
+ *   https_port=N               TCP port of HTTPS (443; 0: none): the
+ *                              same site over TLS (https.c)
+ *   http_redirect=on           plain HTTP answers every request with a
+ *                              301 to https:// (redirect.c); only when
+ *                              HTTPS started
  *   httpd_max_conns=N          connections served at once (1024); past
  *                              it a connection gets 503 and is closed
  *   httpd_header_timeout_ms=N  a request head must arrive within this
@@ -29,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "apps/httpd/https.h"
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/routes.h"
 #include "apps/httpd/site.h"
@@ -37,11 +43,15 @@
 #include "net/dns.h"
 #include "net/http/http.h"
 #include "net/net.h"
+#include "net/tls/tls.h"
 #include "runtime/app.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
 CMDLINE_KEY(key_port, "port", "TCP port of the app");
+CMDLINE_KEY(key_https_port, "https_port", "httpd: TCP port of HTTPS (0: none)");
+CMDLINE_KEY(key_redirect, "http_redirect",
+	   "httpd: on: plain HTTP answers 301 to https://");
 CMDLINE_KEY(key_max_conns, "httpd_max_conns",
 	   "httpd: connections served at once (past it: 503)");
 CMDLINE_KEY(key_header_to, "httpd_header_timeout_ms",
@@ -59,6 +69,13 @@ CMDLINE_KEY(key_cache_control, "httpd_cache_control",
 
 static struct http_mux mux;
 static struct http_server srv;
+/* http_redirect=on: plain HTTP's own server, with one handler. */
+static struct http_mux redirect_mux;
+static struct http_server redirect_srv;
+static uint16_t https_port;
+static bool httpd_https_on;	/* /metrics shows TLS */
+static struct http_handler redirect_h = { "redirect", httpd_redirect_serve,
+					  &https_port, 0, 0 };
 
 static void add_pool(void *arg, const char *pool, uint64_t used,
 		     uint64_t max, uint64_t size, uint64_t errors)
@@ -122,6 +139,17 @@ static void snapshot(struct metrics_snapshot *s)
 	s->rx_dropped = net_rx_dropped_nopbuf();
 	net_lwip_stats(add_pool, s);
 	addresses(s);
+	if (httpd_https_on) {
+		struct tls_stats t;
+		tls_stats(&t);
+		s->have_tls = true;
+		s->tls_handshakes = t.handshakes;
+		s->tls_resumptions = t.resumptions;
+		s->tls_open = t.open;
+		for (int i = 0; i < TLS_FAIL_N && i < METRICS_MAX_TLS_FAIL; i++)
+			s->tls_fail[s->ntls_fail++] = (struct metrics_tls_fail){
+				tls_fail_name(i), t.failures[i] };
+	}
 }
 
 /* httpd_cache_control=: printable ASCII and spaces only (it is written
@@ -199,14 +227,32 @@ static void httpd_main(void)
 		printf("httpd: cannot register the handlers: %d\n", r);
 		return;
 	}
+	https_port = (uint16_t)kcmdline_u64(&key_https_port, 443, 0, 65535);
+	bool https = https_port && httpd_https_start(&srv, https_port);
+	httpd_https_on = https;
+	struct http_server *plain = &srv;
+	const char *rv = kcmdline_str(&key_redirect);
+	bool redirect = rv && (!strcmp(rv, "on") || !strcmp(rv, "1"));
+	if (rv && !redirect && strcmp(rv, "off") && strcmp(rv, "0"))
+		kcmdline_error("http_redirect=%s: on or off; off\n", rv);
+	if (redirect && !https) {
+		printf("httpd: http_redirect: off, HTTPS is not serving\n");
+	} else if (redirect) {
+		http_mux_init(&redirect_mux);
+		http_handle(&redirect_mux, "/", &redirect_h);
+		http_server_init(&redirect_srv, &redirect_mux);
+		redirect_srv.limits = srv.limits;
+		redirect_srv.date_fallback = srv.date_fallback;
+		plain = &redirect_srv;
+	}
 	r = net_listen(port, 4096, &l);
 	if (r < 0) {
 		printf("httpd: cannot listen on port %u: %d\n", port, r);
 		return;
 	}
-	printf("httpd: listening on port %u, %zu files in the site\n", port,
-	       site_nfiles);
-	r = http_serve(&srv, l);
+	printf("httpd: listening on port %u, %zu files in the site%s\n", port,
+	       site_nfiles, plain == &srv ? "" : "; redirecting to HTTPS");
+	r = http_serve(plain, l);
 	printf("httpd: serving stopped: %d\n", r);
 }
 APP("httpd", httpd_main);

@@ -374,6 +374,32 @@ static void addresses(struct mout *o, const struct metrics_snapshot *s)
 		sample(o, &fd, "address", s->dns[i], 1);
 }
 
+static const struct family tls[] = {
+	{ "weft_tls_handshakes_total", COUNTER, SNAP(tls_handshakes),
+	  "TLS handshakes completed (HTTPS), full or resumed." },
+	{ "weft_tls_resumptions_total", COUNTER, SNAP(tls_resumptions),
+	  "TLS handshakes abbreviated by the session cache." },
+	{ "weft_tls_connections_open", GAUGE, SNAP(tls_open),
+	  "TLS connections now." },
+};
+
+/* TLS: the scalars, then failures by reason. */
+static void tls_families(struct mout *o, const struct metrics_snapshot *s)
+{
+	static const struct family ff = {
+		"weft_tls_failures_total", COUNTER, 0,
+		"TLS connections ended by a failure, by reason (timeouts and "
+		"resets counted during the handshake only)."
+	};
+	unsigned i;
+
+	scalars(o, s, tls, N(tls));
+	header(o, &ff);
+	for (i = 0; i < s->ntls_fail; i++)
+		sample(o, &ff, "reason", s->tls_fail[i].reason,
+		       s->tls_fail[i].n);
+}
+
 /* Requests and heap allocations per handler. */
 static void handlers(struct mout *o, const struct metrics_snapshot *s)
 {
@@ -417,6 +443,8 @@ void metrics_render(struct mout *o, const struct metrics_snapshot *s)
 	}
 	if (s->npools)
 		pools(o, s);
+	if (s->have_tls)
+		tls_families(o, s);
 }
 
 /* Out of line: the snapshot (a few KiB) is on the stack only while

@@ -56,6 +56,15 @@ struct metrics_pool {
 	uint64_t used, max, size, errors;
 };
 
+#define METRICS_MAX_TLS_FAIL 16
+
+/* TLS connections ended by one reason (tls_fail_name: "timeout",
+ * "version", ...). */
+struct metrics_tls_fail {
+	const char *reason;	/* static */
+	uint64_t n;
+};
+
 /* A handler's counters, by its name. */
 struct metrics_handler {
 	const char *name;
@@ -83,6 +92,11 @@ struct metrics_snapshot {
 	unsigned naddrs, ndns;		/* entries of addr[], dns[] filled */
 	struct metrics_addr addr[METRICS_MAX_ADDRS];
 	char dns[METRICS_MAX_DNS][METRICS_ADDR_LEN];	/* resolver's servers */
+	/* TLS (net/tls/tls.h's tls_stats), when HTTPS is served. */
+	bool have_tls;
+	uint64_t tls_handshakes, tls_resumptions, tls_open;
+	unsigned ntls_fail;			/* entries of tls_fail[] */
+	struct metrics_tls_fail tls_fail[METRICS_MAX_TLS_FAIL];
 };
 
 /* Take a snapshot: the server's counters, the handlers of m (may be

@@ -7,12 +7,14 @@
  * were whole. Guest only: the connection under the library is a
  * net/conn.h connection here.
  */
-#include "net/conn.h"
+#include <errno.h>
 #include "net/http/server.h"
 
 int http_request_peer(const struct http_request *r, struct net_addr *out)
 {
-	return conn_peer((struct conn *)r->conn->c, out);
+	const struct http_io *io = r->conn->io;
+
+	return io->peer ? io->peer(r->conn->c, out) : -ENOTCONN;
 }
 
 void http_abort(struct http_response *w)

@@ -321,6 +321,17 @@ int http_listen_and_serve(struct http_server *srv, uint16_t port);
 struct listener;
 int http_serve(struct http_server *srv, struct listener *l);
 
+/* HTTPS: the same on a listener whose connections speak TLS with the
+ * server tls (net/tls/tls.h: tls_server_new, the certificate, ALPN,
+ * the session cache). Each connection's handshake runs in its own task
+ * within limits.header_timeout; then it is served exactly as a plain one
+ * (handlers cannot tell, but by the port). One srv may serve a plain and
+ * a TLS listener at once (limits and max_conns shared). Over max_conns a
+ * TLS connection is reset, not answered 503. -EINVAL: tls is NULL. */
+struct tls_server;
+int http_serve_tls(struct http_server *srv, struct listener *l,
+		   struct tls_server *tls);
+
 /* ---- Counters (all servers of the image together) ---- */
 
 /* Status codes counted one by one; anything else lands in "other". */

@@ -9,6 +9,15 @@
  * request touches a few pages). A connection over max_conns is answered
  * 503 by a short task of its own; at most REFUSERS of those run at once
  * per server, past that an extra connection is reset.
+ *
+ * Two listener kinds, one core: http_serve hands the core net/conn.h
+ * connections, http_serve_tls TLS ones (net/tls/tls.h), both behind the
+ * same struct http_io, so handlers never know which they got. A TLS
+ * connection's handshake runs first, in the connection's own task,
+ * within limits.header_timeout (a stalled handshake is the slowloris of
+ * TLS); a failed one is counted by net/tls and the task ends. Over
+ * max_conns a TLS connection is reset rather than answered 503: an
+ * answer would cost a whole handshake to the server that is full.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +25,7 @@
 #include <stdlib.h>
 #include "net/conn.h"
 #include "net/http/server.h"
+#include "net/tls/tls.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
@@ -47,12 +57,57 @@ static void io_write_deadline(void *c, uint64_t d)
 	conn_set_write_deadline(c, d);
 }
 
+static int io_peer(void *c, struct net_addr *out)
+{
+	return conn_peer(c, out);
+}
+
 static const struct http_io conn_io = {
 	.read = io_read,
 	.write = io_write,
 	.shutdown_write = io_shutdown_write,
 	.set_read_deadline = io_read_deadline,
 	.set_write_deadline = io_write_deadline,
+	.peer = io_peer,
+};
+
+static ssize_t tio_read(void *t, void *buf, size_t len)
+{
+	return tls_read(t, buf, len);
+}
+
+static ssize_t tio_write(void *t, const void *buf, size_t len)
+{
+	return tls_write(t, buf, len);
+}
+
+static int tio_shutdown_write(void *t)
+{
+	return tls_shutdown_write(t);
+}
+
+static void tio_read_deadline(void *t, uint64_t d)
+{
+	tls_set_read_deadline(t, d);
+}
+
+static void tio_write_deadline(void *t, uint64_t d)
+{
+	tls_set_write_deadline(t, d);
+}
+
+static int tio_peer(void *t, struct net_addr *out)
+{
+	return tls_peer(t, out);
+}
+
+static const struct http_io tls_io = {
+	.read = tio_read,
+	.write = tio_write,
+	.shutdown_write = tio_shutdown_write,
+	.set_read_deadline = tio_read_deadline,
+	.set_write_deadline = tio_write_deadline,
+	.peer = tio_peer,
 };
 
 _Noreturn void http_bug(const char *what)
@@ -62,13 +117,17 @@ _Noreturn void http_bug(const char *what)
 }
 
 /*
- * A task gets one pointer: the connection, with the server's slot in
+ * A task gets one pointer: the connection, with the listener's slot in
  * servers[] in its low bits (a struct conn is aligned to 8 at least).
  * That keeps accept free of allocations (a job struct per connection
- * would be one) and of a hand-off wait.
+ * would be one) and of a hand-off wait. A slot is a server and, for an
+ * HTTPS listener, its TLS server.
  */
 #define MAX_SERVERS 8
-static struct http_server *servers[MAX_SERVERS];
+static struct slot {
+	struct http_server *srv;
+	struct tls_server *tls;		/* NULL: plain TCP */
+} servers[MAX_SERVERS];
 static unsigned nservers;
 _Static_assert(_Alignof(max_align_t) >= MAX_SERVERS, "slots fit the low bits");
 
@@ -77,28 +136,39 @@ static void *tag(struct conn *c, unsigned slot)
 	return (void *)((uintptr_t)c | slot);
 }
 
-static struct conn *untag(void *arg, struct http_server **srv)
+static struct conn *untag(void *arg, struct slot **s)
 {
-	*srv = servers[(uintptr_t)arg & (MAX_SERVERS - 1)];
+	*s = &servers[(uintptr_t)arg & (MAX_SERVERS - 1)];
 	return (struct conn *)((uintptr_t)arg & ~(uintptr_t)(MAX_SERVERS - 1));
 }
 
 static void serve_task(void *arg)
 {
-	struct http_server *srv;
-	struct conn *c = untag(arg, &srv);
+	struct slot *s;
+	struct conn *c = untag(arg, &s);
+	struct http_server *srv = s->srv;
+	struct tls_conn *t;
 
-	if (http_serve_conn(srv, &conn_io, c) == HTTP_END_CLOSE)
-		conn_close(c);
-	else
-		conn_abort(c);
+	if (!s->tls) {
+		if (http_serve_conn(srv, &conn_io, c) == HTTP_END_CLOSE)
+			conn_close(c);
+		else
+			conn_abort(c);
+	} else if (tls_accept(s->tls, c, time_ns() + srv->limits.header_timeout,
+			      &t) == 0) {	/* on failure c is closed already */
+		if (http_serve_conn(srv, &tls_io, t) == HTTP_END_CLOSE)
+			tls_close(t);
+		else
+			tls_abort(t);
+	}
 	http_release(srv);
 }
 
 static void refuse_task(void *arg)
 {
-	struct http_server *srv;
-	struct conn *c = untag(arg, &srv);
+	struct slot *s;
+	struct conn *c = untag(arg, &s);
+	struct http_server *srv = s->srv;
 
 	if (http_refuse(srv, &conn_io, c) == HTTP_END_CLOSE)
 		conn_close(c);
@@ -107,7 +177,8 @@ static void refuse_task(void *arg)
 	__atomic_fetch_sub(&srv->refusers, 1, __ATOMIC_RELAXED);
 }
 
-/* Hand c to a task of its own: a server, or over max_conns a refuser. */
+/* Hand c to a task of its own: a server, or over max_conns a refuser
+ * (plain TCP; a TLS connection is reset). */
 static void dispatch(struct http_server *srv, unsigned slot, struct conn *c)
 {
 	static const struct task_attr serve_attr = { "http", CONN_STACK, -1 };
@@ -119,6 +190,10 @@ static void dispatch(struct http_server *srv, unsigned slot, struct conn *c)
 			http_release(srv);
 			conn_abort(c); /* out of memory: refuse this one */
 		}
+		return;
+	}
+	if (servers[slot].tls) {
+		conn_abort(c);
 		return;
 	}
 	if (__atomic_add_fetch(&srv->refusers, 1, __ATOMIC_RELAXED) > REFUSERS ||
@@ -142,7 +217,8 @@ static void init_sys(const struct http_server *srv)
 		http_sys.epoch_ns = srv->date_fallback * 1000000000ull;
 }
 
-int http_serve(struct http_server *srv, struct listener *l)
+static int serve(struct http_server *srv, struct tls_server *tls,
+		 struct listener *l)
 {
 	struct conn *c;
 	unsigned slot;
@@ -151,7 +227,7 @@ int http_serve(struct http_server *srv, struct listener *l)
 	slot = __atomic_fetch_add(&nservers, 1, __ATOMIC_RELAXED);
 	if (slot >= MAX_SERVERS)
 		return -ENOSPC;
-	servers[slot] = srv;
+	servers[slot] = (struct slot){ srv, tls };
 	init_sys(srv);
 	for (;;) {
 		r = net_accept(l, &c);
@@ -164,6 +240,17 @@ int http_serve(struct http_server *srv, struct listener *l)
 		}
 		dispatch(srv, slot, c);
 	}
+}
+
+int http_serve(struct http_server *srv, struct listener *l)
+{
+	return serve(srv, NULL, l);
+}
+
+int http_serve_tls(struct http_server *srv, struct listener *l,
+		   struct tls_server *tls)
+{
+	return tls ? serve(srv, tls, l) : -EINVAL;
 }
 
 int http_listen_and_serve(struct http_server *srv, uint16_t port)

@@ -5,7 +5,8 @@
  * The core is plain C over two small interfaces, so that everything a
  * connection does can run on the host against a scripted fake:
  *   struct http_io   one connection's blocking I/O (net/conn.h in the
- *                    kernel: conn_read, conn_write, deadlines)
+ *                    kernel: conn_read, conn_write, deadlines; or a TLS
+ *                    connection, net/tls/tls.h, with the same shape)
  *   http_sys         the machine: clock, allocation counter, Date's epoch
  *
  * Per accepted connection c (listen.c does this in the guest):
@@ -35,12 +36,16 @@
  * len, or a negative errno. Deadlines are absolute, on http_sys.now's
  * scale; 0 means none.
  */
+struct net_addr;
 struct http_io {
 	ssize_t (*read)(void *c, void *buf, size_t len);
 	ssize_t (*write)(void *c, const void *buf, size_t len);
 	int (*shutdown_write)(void *c);
 	void (*set_read_deadline)(void *c, uint64_t deadline);
 	void (*set_write_deadline)(void *c, uint64_t deadline);
+	/* The client's address (net/addr.h): 0 or a negative errno; NULL:
+	   -ENOTCONN. */
+	int (*peer)(void *c, struct net_addr *out);
 };
 
 struct http_sys {

@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/site.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/parse.c net/http/body.c net/http/path.c
+// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/site.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c apps/httpd/redirect.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/parse.c net/http/body.c net/http/path.c
 /*
  * Host unit tests for app=httpd as served by the HTTP library
  * (net/http/server.c and what it uses, with apps/httpd's handlers on the
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apps/httpd/https.h"
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/routes.h"
 #include "apps/httpd/static.h"
@@ -222,6 +223,12 @@ static void snapshot_fn(struct metrics_snapshot *s)
 	s->net.open = 3;
 	s->npools = 1;
 	s->pool[0] = (struct metrics_pool){ "TCP_PCB", 3, 9, 12288, 0 };
+	s->have_tls = true;
+	s->tls_handshakes = 5;
+	s->tls_resumptions = 2;
+	s->ntls_fail = 2;
+	s->tls_fail[0] = (struct metrics_tls_fail){ "timeout", 4 };
+	s->tls_fail[1] = (struct metrics_tls_fail){ "version", 3 };
 }
 
 #define SEC 1000000000ull
@@ -891,6 +898,10 @@ HT_TEST(metrics_exposition)
 	HT_CHECK(strstr(b, "weft_heap_inuse_bytes 4096\n"));
 	HT_CHECK(strstr(b, "weft_net_connections_open 3\n"));
 	HT_CHECK(strstr(b, "weft_lwip_pool_size{pool=\"TCP_PCB\"} 12288\n"));
+	HT_CHECK(strstr(b, "weft_tls_handshakes_total 5\n"));
+	HT_CHECK(strstr(b, "weft_tls_resumptions_total 2\n"));
+	HT_CHECK(strstr(b, "# TYPE weft_tls_failures_total counter\n"));
+	HT_CHECK(strstr(b, "weft_tls_failures_total{reason=\"version\"} 3\n"));
 
 	/* Without the layers below: only the server's own families. */
 	HT_EQ(run(STEPS(S(GET("/metrics")))), HTTP_END_CLOSE);
@@ -898,6 +909,7 @@ HT_TEST(metrics_exposition)
 	check_exposition(b, len);
 	HT_CHECK(!strstr(b, "weft_tasks_alive"));
 	HT_CHECK(!strstr(b, "weft_lwip_pool"));
+	HT_CHECK(!strstr(b, "weft_tls_"));
 
 	/* HEAD: the headers and a Content-Length, no body. */
 	HT_EQ(run(STEPS(S("HEAD /metrics HTTP/1.1\r\nHost: w\r\n\r\n"))),
@@ -1100,4 +1112,53 @@ HT_TEST(site_lookup)
 	HT_CHECK(site_find("/hello.txtx", 11) == NULL);
 	HT_CHECK(site_find("/", 1) == NULL);
 	HT_CHECK(site_find("/zzz", 4) == NULL);
+}
+
+/* http_redirect=on: everything answered 301 to https://, the Host's port
+ * replaced by the HTTPS port (left out when 443), path and query as sent. */
+static void redirect_case(uint16_t port, const char *req, const char *want)
+{
+	static struct http_mux rmux;
+	static uint16_t rport;
+	static struct http_handler rh = { "redirect", httpd_redirect_serve,
+					  &rport, 0, 0 };
+	static bool routed;
+	struct step st[] = { { DATA, req, strlen(req) } };
+
+	if (!routed) {
+		http_mux_init(&rmux);
+		HT_EQ(http_handle(&rmux, "/", &rh), 0);
+		routed = true;
+	}
+	setup();
+	rport = port;
+	srv.mux = &rmux;
+	script(st, 1);
+	http_serve_conn(&srv, &fake_io, &F);
+	srv.mux = &mux;
+	if (!want) {
+		HT_CHECK(strncmp(F.out, "HTTP/1.1 400 ", 13) == 0);
+		return;
+	}
+	HT_CHECK(strncmp(F.out, "HTTP/1.1 301 Moved Permanently\r\n", 32) == 0);
+	char line[600];
+	snprintf(line, sizeof line, "\r\nLocation: %s\r\n", want);
+	if (!strstr(F.out, line))
+		printf("got: %s\n", F.out);
+	HT_CHECK(strstr(F.out, line));
+}
+
+HT_TEST(redirect_to_https)
+{
+	redirect_case(443, "GET /a/b%20c?x=1&y HTTP/1.1\r\nHost: example.org:8080\r\n\r\n",
+		      "https://example.org/a/b%20c?x=1&y");
+	redirect_case(8443, "HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+		      "https://localhost:8443/");
+	redirect_case(8443, "GET /x HTTP/1.1\r\nHost: [::1]:80\r\n\r\n",
+		      "https://[::1]:8443/x");
+	redirect_case(443, "GET http://h.example/p?q HTTP/1.1\r\nHost: other\r\n\r\n",
+		      "https://h.example/p?q");
+	/* No Host (HTTP/1.0), or one that is no name: 400. */
+	redirect_case(443, "GET / HTTP/1.0\r\n\r\n", NULL);
+	redirect_case(443, "GET / HTTP/1.1\r\nHost: a\"b\r\n\r\n", NULL);
 }

@@ -1,0 +1,64 @@
+/*
+ * apps/httpd/https.c — HTTPS beside HTTP (guest only): https_port=
+ * (default 443; 0: none) serves the same mux and limits over TLS, with
+ * the certificate baked into the image (net/tls.mk), ALPN http/1.1 and
+ * the session cache (net/tls/tls.h). It starts only when the entropy
+ * source is seeded and the certificate loads; otherwise the console says
+ * why in one line and plain HTTP serves alone.
+ */
+#include <stdio.h>
+#include "apps/httpd/https.h"
+#include "net/conn.h"
+#include "net/tls/tls.h"
+#include "net/tls/tls_baked.h"
+#include "runtime/runtime.h"
+
+static struct http_server *https_srv;
+static struct listener *https_l;
+static struct tls_server *https_tls;
+
+static void https_task(void *arg)
+{
+	(void)arg;
+	int r = http_serve_tls(https_srv, https_l, https_tls);
+	printf("httpd: HTTPS serving stopped: %d\n", r);
+}
+
+bool httpd_https_start(struct http_server *srv, uint16_t port)
+{
+	static struct tls_cert cert;
+	char why_buf[160], desc[32];
+	const char *why;
+	int r;
+
+	if (tls_ready(why_buf, sizeof why_buf)) {
+		printf("httpd: HTTPS not started: entropy: %s\n", why_buf);
+		return false;
+	}
+	if (tls_cert_load(&cert, tls_baked_cert, tls_baked_cert_len,
+			  tls_baked_key, tls_baked_key_len, &why)) {
+		printf("httpd: HTTPS not started: certificate: %s\n", why);
+		return false;
+	}
+	r = tls_server_new(&(struct tls_server_opts){ .cert = &cert },
+			   &https_tls);
+	if (r < 0) {
+		printf("httpd: HTTPS not started: %d\n", r);
+		return false;
+	}
+	r = net_listen(port, 4096, &https_l);
+	if (r < 0) {
+		printf("httpd: HTTPS: cannot listen on port %u: %d\n", port, r);
+		tls_server_free(https_tls);
+		return false;
+	}
+	https_srv = srv;
+	if (!task_spawn(&(struct task_attr){ "https-accept", 0, -1 },
+			https_task, NULL)) {
+		printf("httpd: HTTPS: no task for the listener\n");
+		return false;
+	}
+	printf("httpd: HTTPS listening on port %u (%s, TLS 1.2, ALPN http/1.1)\n",
+	       port, tls_cert_describe(&cert, desc, sizeof desc));
+	return true;
+}
