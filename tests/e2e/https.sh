@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# tests/e2e/https.sh — HTTPS in the HTTP server end to end: app=httpd of the
+# shipped image on q35 with 2 CPUs, booted with https_port=8443 and
+# http_redirect=on; QEMU user networking forwards two free 127.0.0.1 ports to
+# the guest's 80 and 8443. Clients: curl --cacert build/tls/localhost.crt,
+# openssl s_client, Python's ssl (pipelining).
+#
+#   e2e.https.boot             "httpd: HTTPS listening on port 8443" within 60 s
+#   e2e.https.get              GET / verified against the baked certificate:
+#                              200, the site's index.html byte for byte, ALPN
+#                              http/1.1 accepted
+#   e2e.https.head             HEAD /: 200, Content-Length of index.html, no body
+#   e2e.https.keep-alive       two URLs in one curl: "Re-using" the connection,
+#                              both 200
+#   e2e.https.pipelined        20 GETs in one TLS write (Python ssl): 20
+#                              answers of 200, in order, on one connection
+#   e2e.https.body-1mb         a 1 MB POST body (405 for the static site: the
+#                              library reads and drops it all) and then a GET
+#                              on the same connection: 405, then 200
+#   e2e.https.handshake        s_client: TLSv1.2, an ECDHE AEAD suite, ALPN
+#                              http/1.1, verified
+#   e2e.https.resumption       -sess_out then -sess_in: "Reused", and
+#                              weft_tls_resumptions_total +1 in /metrics
+#   e2e.https.tls11-refused    a TLS 1.1-only and a 1.0-only client get no
+#   e2e.https.tls10-refused    session; weft_tls_failures_total{reason=
+#                              "version"} moves
+#   e2e.https.renegotiation-refused  s_client's "R": "no renegotiation"
+#   e2e.https.metrics          /metrics over HTTPS has the TLS families, and
+#                              handshakes counted at least those made here
+#   e2e.https.redirect         plain HTTP: 301, Location
+#                              https://localhost:8443/a/b?x=1&y (curl)
+#   e2e.https.guest-alive      no panic, the guest still runs
+#   e2e.https.no-entropy       a CPU without RDRAND/RDSEED, no virtio-rng: the
+#                              console says HTTPS did not start and why, and
+#                              plain HTTP still serves /healthz
+# The guests run until the script stops them (by PID); tools/qemu.sh
+# --timeout is the safety net. Log: $WEFT_TEST_LOGS/e2e.https.log.
+set -uo pipefail
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+GUEST_TIMEOUT=300
+BOOT_WAIT=60
+CA=${WEFT_TLS_CA:-$E2E_REPO/build/tls/localhost.crt}
+INDEX=$E2E_REPO/apps/httpd/site/index.html
+p=e2e.https
+names=("$p.boot" "$p.get" "$p.head" "$p.keep-alive" "$p.pipelined" "$p.body-1mb"
+	"$p.handshake" "$p.resumption" "$p.tls11-refused" "$p.tls10-refused"
+	"$p.renegotiation-refused" "$p.metrics" "$p.redirect" "$p.guest-alive" "$p.no-entropy")
+e2e_any_wanted "${names[@]}" || exit 0
+for c in openssl curl; do
+	command -v $c >/dev/null || { e2e_fail_all "$c missing" "${names[@]}"; exit 0; }
+done
+[ -f "$CA" ] || { e2e_fail_all "no certificate $CA (make builds it)" "${names[@]}"; exit 0; }
+
+GUEST_LOG=$E2E_LOGS/$p.log
+GUEST_PID=""
+for ((try = 0; try < 3; try++)); do
+	read -r hport sport < <(e2e_free_ports 2)
+	e2e_guest_start GUEST_PID "$GUEST_LOG" --machine q35 --smp 2 --timeout "$GUEST_TIMEOUT" \
+		--append "app=httpd https_port=8443 http_redirect=on" \
+		--hostfwd "tcp:127.0.0.1:$hport-:80" --hostfwd "tcp:127.0.0.1:$sport-:8443"
+	rc=$?
+	[ "$rc" -eq 3 ] || break
+done
+if [ "$rc" -ne 0 ] || ! e2e_wait_log "$GUEST_LOG" "$GUEST_PID" "$BOOT_WAIT" \
+	'httpd: HTTPS listening on port 8443' 'httpd: listening on port 80.*redirecting to HTTPS' \
+	'^net: [0-9.]+/[0-9]+'; then
+	e2e_fail_all "guest did not come up: $(e2e_log_tail "$GUEST_LOG" 3 | e2e_oneline)" "${names[@]}"
+	e2e_stop "$GUEST_PID"
+	exit 0
+fi
+e2e_pass "$p.boot" "${E2E_WAITED}s"
+
+URL=https://localhost:$sport
+CURL=(curl -sS --max-time 20 --cacert "$CA" --resolve "localhost:$sport:127.0.0.1")
+OUT=$E2E_TMP/out
+BODY=$E2E_TMP/body
+
+# ---- curl ----
+code=$("${CURL[@]}" -v -o "$BODY" -w '%{http_code}' "$URL/" 2>"$OUT")
+if [ "$code" = 200 ] && cmp -s "$BODY" "$INDEX" && grep -q 'ALPN: server accepted http/1.1' "$OUT"; then
+	e2e_pass "$p.get" "200, $(wc -c <"$BODY") bytes = index.html, ALPN http/1.1"
+else
+	e2e_fail "$p.get" "status $code, $(wc -c <"$BODY" 2>/dev/null) bytes: $(grep -iE 'alpn|error' "$OUT" | e2e_oneline)"
+fi
+
+"${CURL[@]}" -I -o "$OUT" "$URL/" 2>&1
+len=$(tr -d '\r' <"$OUT" | sed -n 's/^Content-Length: //Ip')
+if head -1 "$OUT" | grep -q '^HTTP/1.1 200' && [ "$len" = "$(wc -c <"$INDEX")" ]; then
+	e2e_pass "$p.head" "200, Content-Length $len"
+else
+	e2e_fail "$p.head" "$(tr -d '\r' <"$OUT" | e2e_oneline)"
+fi
+
+codes=$("${CURL[@]}" -v -o /dev/null -o /dev/null -w '%{http_code} ' "$URL/" "$URL/healthz" 2>"$OUT")
+if [ "$codes" = "200 200 " ] && grep -q 'Re-using' "$OUT"; then
+	e2e_pass "$p.keep-alive" "2 requests, one connection: $(grep -m1 Re-using "$OUT" | sed 's/^\* //')"
+else
+	e2e_fail "$p.keep-alive" "codes '$codes'; $(grep -ciE 'Re-using' "$OUT") re-use lines"
+fi
+
+# 20 requests in one write; answers read until the server closes after the
+# last (Connection: close on it).
+out=$(timeout 30 "${E2E_CLIENT[0]}" - "$sport" "$CA" <<'EOF' 2>&1
+import socket, ssl, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.set_alpn_protocols(["http/1.1"])
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=20),
+                    server_hostname="localhost")
+reqs = b"".join(b"GET /healthz?%d HTTP/1.1\r\nHost: localhost\r\n%s\r\n"
+                % (i, b"Connection: close\r\n" if i == 19 else b"") for i in range(20))
+s.sendall(reqs)
+data = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+n = data.count(b"HTTP/1.1 200 ")
+print("ok" if n == 20 and data.count(b"HTTP/1.1 ") == 20 else "bad", n, "answers of 200,",
+      len(data), "bytes, alpn", s.selected_alpn_protocol())
+EOF
+)
+if [[ $out == ok* ]]; then e2e_pass "$p.pipelined" "${out#ok }"
+else e2e_fail "$p.pipelined" "$out"; fi
+
+head -c 1000000 /dev/urandom >"$E2E_TMP/1mb"
+codes=$("${CURL[@]}" -v -o /dev/null -w '%{http_code} ' --data-binary @"$E2E_TMP/1mb" "$URL/" \
+	--next -sS --max-time 20 --cacert "$CA" --resolve "localhost:$sport:127.0.0.1" -o /dev/null \
+	-w '%{http_code} ' "$URL/" 2>"$OUT")
+if [ "$codes" = "405 200 " ] && grep -q 'Re-using' "$OUT"; then
+	e2e_pass "$p.body-1mb" "1000000-byte POST read whole (405), then 200 on the same connection"
+else
+	e2e_fail "$p.body-1mb" "codes '$codes'; $(grep -ciE 'Re-using' "$OUT") re-use lines"
+fi
+
+# ---- openssl s_client ----
+# s_client SECS ARGS...: an HTTP/1.1 GET (Connection: close) through
+# s_client; both streams in $OUT.
+REQ='GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+s_client() {
+	local secs=$1
+	shift
+	printf '%b' "$REQ" |
+		timeout "$secs" openssl s_client -ign_eof -connect "127.0.0.1:$sport" -CAfile "$CA" "$@" \
+			>"$OUT" 2>&1
+}
+# metric NAME: its value in a fresh /metrics (0 when absent).
+metric() {
+	"${CURL[@]}" "$URL/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'
+}
+
+s_client 30 -servername localhost -alpn http/1.1 -verify_return_error
+proto=$(sed -n 's/^ *Protocol *: *//p' "$OUT" | head -1)
+cipher=$(sed -n 's/^ *Cipher *: *//p' "$OUT" | head -1)
+alpn=$(sed -n 's/^ALPN protocol: *//p' "$OUT" | head -1)
+if [ "$proto" = TLSv1.2 ] && [[ $cipher =~ ^ECDHE-(ECDSA|RSA)-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$ ]] &&
+	[ "$alpn" = http/1.1 ] && grep -q 'Verify return code: 0' "$OUT" && grep -q '^HTTP/1.1 200' "$OUT"; then
+	e2e_pass "$p.handshake" "$proto $cipher, ALPN $alpn"
+else
+	e2e_fail "$p.handshake" "protocol '$proto' cipher '$cipher' alpn '$alpn': $(grep -iE 'error|verify|^HTTP' "$OUT" | head -3 | e2e_oneline)"
+fi
+
+r0=$(metric weft_tls_resumptions_total)
+s_client 30 -servername localhost -sess_out "$E2E_TMP/sess"
+first=$(grep -cE '^New, TLSv1.2' "$OUT")
+s_client 30 -servername localhost -sess_in "$E2E_TMP/sess"
+if [ "$first" = 1 ] && grep -q '^Reused, TLSv1.2' "$OUT" && grep -q '^HTTP/1.1 200' "$OUT"; then
+	d=$(($(metric weft_tls_resumptions_total) - r0))
+	if [ "$d" -eq 1 ]; then e2e_pass "$p.resumption" "Reused; weft_tls_resumptions_total +1"
+	else e2e_fail "$p.resumption" "/metrics counted $d resumptions, want 1"; fi
+else
+	e2e_fail "$p.resumption" "$(grep -E '^(New|Reused)|^HTTP' "$OUT" | e2e_oneline)"
+fi
+
+VF='weft_tls_failures_total{reason="version"}'
+for v in 11 10; do
+	f0=$(metric "$VF")
+	flag=-tls1_1
+	[ "$v" = 10 ] && flag=-tls1
+	s_client 20 $flag -cipher 'DEFAULT:@SECLEVEL=0'
+	if grep -qE '^New, TLSv1\.[0-2], Cipher is [A-Z]' "$OUT"; then
+		e2e_fail "$p.tls$v-refused" "a session was made: $(grep '^New' "$OUT")"
+		continue
+	fi
+	d=$(($(metric "$VF") - f0))
+	if [ "$d" -ge 1 ]; then e2e_pass "$p.tls$v-refused" "refused; failures{reason=\"version\"} +$d"
+	else e2e_fail "$p.tls$v-refused" "refused, but the version failures moved by $d: $(grep -m1 error "$OUT")"; fi
+done
+
+# s_client takes "R" as a command only without -ign_eof; stdin stays open
+# for 3 s so that the renegotiation is tried before stdin's EOF ends it.
+{ printf 'R\n'; sleep 3; } |
+	timeout 20 openssl s_client -connect "127.0.0.1:$sport" -CAfile "$CA" -servername localhost \
+		>"$OUT" 2>&1
+if grep -q 'RENEGOTIATING' "$OUT" && grep -qi 'no renegotiation' "$OUT"; then
+	e2e_pass "$p.renegotiation-refused" "client: no renegotiation"
+else
+	e2e_fail "$p.renegotiation-refused" "$(grep -iE 'reneg|error' "$OUT" | e2e_oneline)"
+fi
+
+"${CURL[@]}" -o "$BODY" "$URL/metrics"
+hs=$(awk '$1 == "weft_tls_handshakes_total" { print $2 }' "$BODY")
+if grep -q '^# TYPE weft_tls_failures_total counter' "$BODY" &&
+	grep -q '^weft_tls_failures_total{reason="timeout"} ' "$BODY" &&
+	grep -q '^weft_tls_connections_open ' "$BODY" && [ "${hs:-0}" -ge 12 ]; then
+	e2e_pass "$p.metrics" "weft_tls_handshakes_total $hs; $(grep -c '^weft_tls_failures_total{' "$BODY") failure reasons"
+else
+	e2e_fail "$p.metrics" "handshakes '${hs:-}': $(grep '^weft_tls' "$BODY" | e2e_oneline)"
+fi
+
+# ---- plain HTTP: the redirect ----
+"${CURL[@]}" -i -o "$OUT" "http://127.0.0.1:$hport/a/b?x=1&y" -H 'Host: localhost' 2>&1
+loc=$(tr -d '\r' <"$OUT" | sed -n 's/^Location: //Ip')
+if head -1 "$OUT" | grep -q '^HTTP/1.1 301' && [ "$loc" = 'https://localhost:8443/a/b?x=1&y' ]; then
+	e2e_pass "$p.redirect" "301 Location $loc"
+else
+	e2e_fail "$p.redirect" "$(tr -d '\r' <"$OUT" | head -4 | e2e_oneline)"
+fi
+
+e2e_guest_gone "$GUEST_PID" "$GUEST_LOG"
+if [ -z "$E2E_GONE" ] && ! grep -q 'PANIC' "$GUEST_LOG"; then
+	e2e_pass "$p.guest-alive" "no panic"
+else
+	e2e_fail "$p.guest-alive" "${E2E_GONE:-panicked}: $(e2e_log_tail "$GUEST_LOG" 3 | e2e_oneline)"
+fi
+e2e_stop "$GUEST_PID"
+
+# ---- no entropy: HTTPS does not start, HTTP serves ----
+if e2e_wanted "$p.no-entropy"; then
+	log=$E2E_LOGS/$p.no-entropy.log epid=""
+	for ((try = 0; try < 3; try++)); do
+		read -r hport < <(e2e_free_ports 1)
+		e2e_guest_start epid "$log" --machine q35 --append app=httpd --timeout 60 \
+			--hostfwd "tcp:127.0.0.1:$hport-:80" -- -cpu max,-rdrand,-rdseed
+		rc=$?
+		[ "$rc" -eq 3 ] || break
+	done
+	if [ "$rc" -eq 0 ] && e2e_wait_log "$log" "$epid" 40 'httpd: HTTPS not started: entropy: no entropy source' \
+		'httpd: listening on port 80'; then
+		body=$(curl -sS --max-time 10 "http://127.0.0.1:$hport/healthz" 2>&1)
+		if [ "$body" = ok ]; then
+			e2e_pass "$p.no-entropy" "$(e2e_log_line "$log" 'HTTPS not started'); HTTP /healthz ok"
+		else
+			e2e_fail "$p.no-entropy" "HTTPS refused, but HTTP answered '$body'"
+		fi
+	else
+		e2e_fail "$p.no-entropy" "missing ${E2E_MISSING[*]}: $(e2e_log_tail "$log" 3 | e2e_oneline)"
+	fi
+	e2e_stop "$epid"
+fi
