@@ -174,7 +174,9 @@ image: $(BUILD)/weft
 ## run: set up, build, boot the appliance in QEMU with CMDLINE; forwards 127.0.0.1 to each port it listens on
 run: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
-	$(Q)WEFT_SMP=$(SMP) WEFT_MEM=$(MEM) tools/run.sh $(BUILD)/weft "$(CMDLINE)"
+	@echo "run: TLS certificate $(TLS_CERT) (HTTPS, baked in):" \
+		"$$(openssl x509 -in $(TLS_CERT) -noout -fingerprint -sha256)"
+	$(Q)WEFT_SMP=$(SMP) WEFT_MEM=$(MEM) WEFT_TLS_CERT=$(TLS_CERT) tools/run.sh $(BUILD)/weft "$(CMDLINE)"
 
 ## debug: boot with CMDLINE under QEMU's gdb stub and start gdb with the kernel's symbols and tools/gdb/weft.py (weft-tasks)
 debug: setup

@@ -11,7 +11,9 @@ forward from 127.0.0.1:H to the guest's N (HMP's hostfwd_add). H is N itself
 when N >= 1024 and free on 127.0.0.1 (port=8081 is served on 8081), else the
 first free port at or above --start (8080, then 8081, ...). It then probes
 the forward and says "serving on http://127.0.0.1:H/" only once the guest
-answers: an HTTP answer, or for other protocols any bytes back or a
+answers: an HTTP answer; a completed TLS handshake ("serving on
+https://localhost:H/", with the curl --cacert line when --cacert names the
+baked certificate); or for other protocols any bytes back or a
 connection the guest kept open (slirp closes the host side at once when the
 guest refuses). Forwards use 127.0.0.1 only.
 
@@ -134,7 +136,9 @@ def probe(port, secs):
                 data = c.recv(16)
             except socket.timeout:
                 data = b""
-            return "http" if data.startswith(b"HTTP/") else "tcp"
+            if data.startswith(b"HTTP/"):
+                return "http"
+            return "https" if speaks_tls(port) else "tcp"
         except OSError:
             pass
         finally:
@@ -143,12 +147,28 @@ def probe(port, secs):
     return None
 
 
+def speaks_tls(port):
+    """Whether a TLS handshake on 127.0.0.1:port completes (HTTPS, TLS echo);
+    the certificate is not checked: this only tells which kind of port."""
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=3) as c:
+            with ctx.wrap_socket(c, server_hostname="localhost"):
+                return True
+    except (OSError, ssl.SSLError):
+        return False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--qmp", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--start", type=int, default=8080)
     ap.add_argument("--probe-secs", type=float, default=120)
+    ap.add_argument("--cacert", default="", help="the certificate HTTPS serves (for the curl line)")
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -195,6 +215,11 @@ def main():
                     % (host, guest))
                 say("  live status: http://127.0.0.1:%d/status   metrics: "
                     "http://127.0.0.1:%d/metrics" % (host, host))
+            elif kind == "https":
+                say("serving on https://localhost:%d/ (TLS, the guest's port %d; Ctrl-C stops it)"
+                    % (host, guest))
+                if a.cacert:
+                    say("  curl --cacert %s https://localhost:%d/" % (a.cacert, host))
             elif kind == "tcp":
                 say("serving on 127.0.0.1:%d (TCP, the guest's port %d; Ctrl-C stops it)"
                     % (host, guest))

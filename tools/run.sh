@@ -10,7 +10,9 @@
 # copy in a scratch directory) adds a forward from 127.0.0.1 to N through
 # QEMU's QMP monitor: from the same port when N >= 1024 and it is free,
 # else from the first free port at or above WEFT_PORT (default 8080). It
-# prints "serving on http://127.0.0.1:PORT/" once the guest answers there.
+# prints "serving on http://127.0.0.1:PORT/" once the guest answers there
+# (https://localhost:PORT/ for a TLS port, with the curl --cacert line for
+# WEFT_TLS_CERT, the certificate baked in: make run passes it).
 #
 # QEMU's user networking listens for a forward with a backlog of 1, so a
 # burst of connections (ab -c 50) stalls in the host's kernel; QEMU runs
@@ -49,7 +51,7 @@ trap cleanup EXIT
 # A background job of this (non-interactive) shell ignores SIGINT, so the
 # user's Ctrl-C reaches QEMU and not the forwarder.
 python3 "$repo/tools/forward.py" --qmp "$tmp/qmp.sock" --log "$tmp/console.log" \
-	--start "${WEFT_PORT:-8080}" &
+	--start "${WEFT_PORT:-8080}" --cacert "${WEFT_TLS_CERT:-}" &
 fwd_pid=$!
 
 echo "run.sh: booting $kernel with \"$cmdline\"; a forward follows each port the guest listens on"

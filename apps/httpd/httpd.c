@@ -227,6 +227,12 @@ static void httpd_main(void)
 		printf("httpd: cannot register the handlers: %d\n", r);
 		return;
 	}
+	/* HTTP's port opens first: make run forwards 8080 to it. */
+	r = net_listen(port, 4096, &l);
+	if (r < 0) {
+		printf("httpd: cannot listen on port %u: %d\n", port, r);
+		return;
+	}
 	https_port = (uint16_t)kcmdline_u64(&key_https_port, 443, 0, 65535);
 	bool https = https_port && httpd_https_start(&srv, https_port);
 	httpd_https_on = https;
@@ -244,11 +250,6 @@ static void httpd_main(void)
 		redirect_srv.limits = srv.limits;
 		redirect_srv.date_fallback = srv.date_fallback;
 		plain = &redirect_srv;
-	}
-	r = net_listen(port, 4096, &l);
-	if (r < 0) {
-		printf("httpd: cannot listen on port %u: %d\n", port, r);
-		return;
 	}
 	printf("httpd: listening on port %u, %zu files in the site%s\n", port,
 	       site_nfiles, plain == &srv ? "" : "; redirecting to HTTPS");

@@ -8,6 +8,11 @@
 #                           "serving on http://127.0.0.1:P/" (the guest's
 #                           port forwarded from the same number) and
 #                           GET /healthz through it answers ok
+#   e2e.run.https           the same run: the HTTPS port (443) forwarded from
+#                           the first free port H at or above WEFT_PORT,
+#                           "serving on https://localhost:H/" and the line
+#                           "curl --cacert build/tls/localhost.crt ..." run.sh
+#                           prints, and that curl answers /healthz ok
 #   e2e.run.backlog         the forward's listening socket has a backlog of
 #                           1024 (ss; slirp's own is 1, where ab stalls for
 #                           seconds), and ab -n 2000 -c 50 through it
@@ -39,10 +44,11 @@ RUN=$E2E_REPO/tools/run.sh
 # $E2E_LOGS/$P.NAME.log; RPID gets its PID, LOG the log's path.
 start_run() {
 	LOG=$E2E_LOGS/$P.$1.log
-	e2e_spawn RPID "$LOG" env WEFT_SMP=2 "$RUN" "$E2E_KERNEL" "$2"
+	e2e_spawn RPID "$LOG" env WEFT_SMP=2 WEFT_TLS_CERT="$CA" "$RUN" "$E2E_KERNEL" "$2"
 }
+CA=${WEFT_TLS_CA:-$E2E_REPO/build/tls/localhost.crt}
 
-if e2e_any_wanted "$P.port" "$P.backlog" "$P.cmdline-errors" "$P.version"; then
+if e2e_any_wanted "$P.port" "$P.https" "$P.backlog" "$P.cmdline-errors" "$P.version"; then
 	port=$(e2e_free_ports 1)
 	# two malformed or unknown words (reported at boot) and two unusable
 	# values (ip= without its prefix: DHCP instead; a number that is none)
@@ -50,7 +56,7 @@ if e2e_any_wanted "$P.port" "$P.backlog" "$P.cmdline-errors" "$P.version"; then
 	url="http://$H:$port"
 	if ! e2e_wait_log "$LOG" "$RPID" 120 "serving on $url/"; then
 		why="no \"serving on $url/\" line; log ends: $(e2e_log_tail "$LOG" 4 | e2e_oneline)"
-		e2e_fail_all "$why" "$P.port" "$P.backlog" "$P.cmdline-errors" "$P.version"
+		e2e_fail_all "$why" "$P.port" "$P.https" "$P.backlog" "$P.cmdline-errors" "$P.version"
 		e2e_show_tail "$P.port" "$LOG"
 	else
 		body=$(curl -sS --max-time 10 "$url/healthz" 2>&1)
@@ -58,6 +64,20 @@ if e2e_any_wanted "$P.port" "$P.backlog" "$P.cmdline-errors" "$P.version"; then
 			e2e_pass "$P.port" "$(e2e_log_line "$LOG" 'serving on'); /healthz: ok after $E2E_WAITED s"
 		else
 			e2e_fail "$P.port" "GET $url/healthz gave \"$body\""
+		fi
+
+		if e2e_wanted "$P.https"; then
+			if e2e_wait_log "$LOG" "$RPID" 60 'serving on https://localhost:[0-9]+/' \
+				"curl --cacert $CA https://localhost:[0-9]+/"; then
+				cl=$(e2e_log_line "$LOG" 'curl --cacert')
+				hs=$(sed -n 's|.*https://localhost:\([0-9]*\)/.*|\1|p' <<<"$cl")
+				body=$(curl -sS --max-time 10 --cacert "$CA" --resolve "localhost:$hs:$H" \
+					"https://localhost:$hs/healthz" 2>&1)
+				if [ "$body" = ok ]; then e2e_pass "$P.https" "${cl#*run: }: /healthz ok"
+				else e2e_fail "$P.https" "$cl gave \"$body\""; fi
+			else
+				e2e_fail "$P.https" "missing ${E2E_MISSING[*]}: $(grep -a 'serving' "$LOG" | e2e_oneline)"
+			fi
 		fi
 
 		if e2e_wanted "$P.backlog"; then
