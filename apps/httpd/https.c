@@ -2,7 +2,9 @@
  * apps/httpd/https.c — HTTPS beside HTTP (guest only): https_port=
  * (default 443; 0: none) serves the same mux and limits over TLS, with
  * the certificate baked into the image (net/tls.mk), ALPN http/1.1 and
- * the session cache (net/tls/tls.h). It starts only when the entropy
+ * the session cache (net/tls/tls.h); tls_names= and tls_sni_strict=1 set
+ * the SNI policy (tls_engine.h: an SNI outside the names is counted, and
+ * refused when strict). It starts only when the entropy
  * source is seeded and the certificate loads; otherwise the console says
  * why in one line and plain HTTP serves alone.
  */
@@ -11,7 +13,11 @@
 #include "net/conn.h"
 #include "net/tls/tls.h"
 #include "net/tls/tls_baked.h"
+#include "runtime/app.h"
 #include "runtime/runtime.h"
+
+CMDLINE_KEY(key_tls_names, "tls_names", "HTTPS: SNI names served, comma-separated (default: any)");
+CMDLINE_KEY(key_tls_strict, "tls_sni_strict", "HTTPS: 1: refuse an SNI outside tls_names");
 
 static struct http_server *https_srv;
 static struct listener *https_l;
@@ -40,8 +46,11 @@ bool httpd_https_start(struct http_server *srv, uint16_t port)
 		printf("httpd: HTTPS not started: certificate: %s\n", why);
 		return false;
 	}
-	r = tls_server_new(&(struct tls_server_opts){ .cert = &cert },
-			   &https_tls);
+	r = tls_server_new(&(struct tls_server_opts){
+				   .cert = &cert,
+				   .names = kcmdline_str(&key_tls_names),
+				   .sni_strict = kcmdline_u64(&key_tls_strict, 0, 0, 1),
+			   }, &https_tls);
 	if (r < 0) {
 		printf("httpd: HTTPS not started: %d\n", r);
 		return false;

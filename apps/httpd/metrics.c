@@ -381,6 +381,8 @@ static const struct family tls[] = {
 	  "TLS handshakes abbreviated by the session cache." },
 	{ "weft_tls_connections_open", GAUGE, SNAP(tls_open),
 	  "TLS connections now." },
+	{ "weft_tls_sni_unknown_total", COUNTER, SNAP(tls_sni_unknown),
+	  "TLS handshakes naming a server outside tls_names (served or not)." },
 };
 
 /* TLS: the scalars, then failures by reason. */

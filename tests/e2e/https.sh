@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/https.sh — HTTPS in the HTTP server end to end: app=httpd of the
 # shipped image on q35 with 2 CPUs, booted with https_port=8443 and
-# http_redirect=on; QEMU user networking forwards two free 127.0.0.1 ports to
+# http_redirect=on tls_names=localhost httpd_header_timeout_ms=3000 (the
+# handshake's deadline too); QEMU user networking forwards two free 127.0.0.1 ports to
 # the guest's 80 and 8443. Clients: curl --cacert build/tls/localhost.crt,
 # openssl s_client, Python's ssl (pipelining).
 #
@@ -27,12 +28,27 @@
 #   e2e.https.renegotiation-refused  s_client's "R": "no renegotiation"
 #   e2e.https.metrics          /metrics over HTTPS has the TLS families, and
 #                              handshakes counted at least those made here
+#   e2e.https.garbage          plain HTTP on the HTTPS port: closed, and
+#                              failures{reason="not_tls"} counted
+#   e2e.https.truncated        half a ClientHello then FIN: closed, eof counted
+#   e2e.https.oversized        a record header of 65535 bytes: closed, counted
+#   e2e.https.stalled          200 connections that send nothing: all closed
+#                              by the handshake deadline, 200 timeouts counted
+#   e2e.https.wrong-sni        -servername wrong.example: served (one
+#                              certificate, as nginx's default server),
+#                              weft_tls_sni_unknown_total +1, and the client's
+#                              own hostname check fails
+#   e2e.https.still-serving    after each hostile case a verified GET over
+#                              HTTPS is still answered 200 (one result)
 #   e2e.https.redirect         plain HTTP: 301, Location
 #                              https://localhost:8443/a/b?x=1&y (curl)
 #   e2e.https.guest-alive      no panic, the guest still runs
 #   e2e.https.no-entropy       a CPU without RDRAND/RDSEED, no virtio-rng: the
 #                              console says HTTPS did not start and why, and
 #                              plain HTTP still serves /healthz
+#   e2e.https.virtio-rng       the same CPU with -device virtio-rng-pci:
+#                              seeded from virtio-rng, HTTPS listens
+# (tests/e2e/tls_raw.py makes the hostile streams.)
 # The guests run until the script stops them (by PID); tools/qemu.sh
 # --timeout is the safety net. Log: $WEFT_TEST_LOGS/e2e.https.log.
 set -uo pipefail
@@ -43,10 +59,13 @@ GUEST_TIMEOUT=300
 BOOT_WAIT=60
 CA=${WEFT_TLS_CA:-$E2E_REPO/build/tls/localhost.crt}
 INDEX=$E2E_REPO/apps/httpd/site/index.html
+SEEDS=$E2E_REPO/tests/fuzz/seeds/tls
 p=e2e.https
 names=("$p.boot" "$p.get" "$p.head" "$p.keep-alive" "$p.pipelined" "$p.body-1mb"
 	"$p.handshake" "$p.resumption" "$p.tls11-refused" "$p.tls10-refused"
-	"$p.renegotiation-refused" "$p.metrics" "$p.redirect" "$p.guest-alive" "$p.no-entropy")
+	"$p.renegotiation-refused" "$p.metrics" "$p.garbage" "$p.truncated" "$p.oversized"
+	"$p.stalled" "$p.wrong-sni" "$p.still-serving" "$p.redirect" "$p.guest-alive"
+	"$p.no-entropy" "$p.virtio-rng")
 e2e_any_wanted "${names[@]}" || exit 0
 for c in openssl curl; do
 	command -v $c >/dev/null || { e2e_fail_all "$c missing" "${names[@]}"; exit 0; }
@@ -58,7 +77,7 @@ GUEST_PID=""
 for ((try = 0; try < 3; try++)); do
 	read -r hport sport < <(e2e_free_ports 2)
 	e2e_guest_start GUEST_PID "$GUEST_LOG" --machine q35 --smp 2 --timeout "$GUEST_TIMEOUT" \
-		--append "app=httpd https_port=8443 http_redirect=on" \
+		--append "app=httpd https_port=8443 http_redirect=on tls_names=localhost httpd_header_timeout_ms=3000" \
 		--hostfwd "tcp:127.0.0.1:$hport-:80" --hostfwd "tcp:127.0.0.1:$sport-:8443"
 	rc=$?
 	[ "$rc" -eq 3 ] || break
@@ -211,6 +230,48 @@ else
 	e2e_fail "$p.metrics" "handshakes '${hs:-}': $(grep '^weft_tls' "$BODY" | e2e_oneline)"
 fi
 
+# ---- hostile streams, each followed by a good request ----
+good=0 bad=""
+good_after() { # good_after CASE: a verified GET over HTTPS still works
+	if [ "$("${CURL[@]}" -o /dev/null -w '%{http_code}' "$URL/healthz" 2>/dev/null)" = 200 ]; then
+		good=$((good + 1))
+	else
+		bad+=" after-$1"
+	fi
+}
+raw_case() { # raw_case NAME REASON WANT MODE ARGS...
+	local name=$1 reason=$2 key="weft_tls_failures_total{reason=\"$2\"}" want=$3 out c0 d
+	shift 3
+	c0=$(metric "$key")
+	out=$(timeout 180 "${E2E_CLIENT[0]}" "$E2E_DIR/tls_raw.py" "$sport" "$@" 2>&1) ||
+		out=${out:-"tls_raw.py $* ended with status $? and said nothing"}
+	d=$(($(metric "$key") - c0))
+	if [[ $out == ok* ]] && [ "$d" -ge "$want" ]; then
+		e2e_pass "$p.$name" "$out; $reason +$d"
+	else
+		e2e_fail "$p.$name" "$out; $reason +$d (want $want)"
+	fi
+	good_after "$name"
+}
+raw_case garbage not_tls 1 garbage
+raw_case truncated eof 1 truncated "$SEEDS/openssl-default-hello.bin"
+raw_case oversized oversized 1 oversized
+raw_case stalled timeout 200 stall 200 30
+
+u0=$(metric weft_tls_sni_unknown_total)
+s_client 20 -servername wrong.example -verify_hostname wrong.example
+served=$(grep -c '^New, TLSv1.2' "$OUT")
+mismatch=$(grep -ci 'hostname mismatch' "$OUT")
+d=$(($(metric weft_tls_sni_unknown_total) - u0))
+if [ "$served" = 1 ] && [ "$mismatch" -ge 1 ] && [ "$d" -eq 1 ]; then
+	e2e_pass "$p.wrong-sni" "served; client: hostname mismatch; sni_unknown +1"
+else
+	e2e_fail "$p.wrong-sni" "served=$served mismatch=$mismatch sni_unknown +$d"
+fi
+good_after wrong-sni
+if [ -z "$bad" ]; then e2e_pass "$p.still-serving" "$good good GETs after hostile cases"
+else e2e_fail "$p.still-serving" "failed after:$bad"; fi
+
 # ---- plain HTTP: the redirect ----
 "${CURL[@]}" -i -o "$OUT" "http://127.0.0.1:$hport/a/b?x=1&y" -H 'Host: localhost' 2>&1
 loc=$(tr -d '\r' <"$OUT" | sed -n 's/^Location: //Ip')
@@ -228,7 +289,8 @@ else
 fi
 e2e_stop "$GUEST_PID"
 
-# ---- no entropy: HTTPS does not start, HTTP serves ----
+# ---- entropy sources (short boots) ----
+# no-entropy: HTTPS does not start, and plain HTTP still serves.
 if e2e_wanted "$p.no-entropy"; then
 	log=$E2E_LOGS/$p.no-entropy.log epid=""
 	for ((try = 0; try < 3; try++)); do
@@ -248,6 +310,17 @@ if e2e_wanted "$p.no-entropy"; then
 		fi
 	else
 		e2e_fail "$p.no-entropy" "missing ${E2E_MISSING[*]}: $(e2e_log_tail "$log" 3 | e2e_oneline)"
+	fi
+	e2e_stop "$epid"
+fi
+if e2e_wanted "$p.virtio-rng"; then
+	log=$E2E_LOGS/$p.virtio-rng.log epid=""
+	e2e_guest_start epid "$log" --machine q35 --net user --append app=httpd --timeout 60 -- \
+		-cpu max,-rdrand,-rdseed -device virtio-rng-pci
+	if e2e_wait_log "$log" "$epid" 40 'httpd: HTTPS listening on port 443'; then
+		e2e_pass "$p.virtio-rng" "$(e2e_log_line "$log" '^entropy: (not )?seeded')"
+	else
+		e2e_fail "$p.virtio-rng" "no HTTPS: $(e2e_log_tail "$log" 3 | e2e_oneline)"
 	fi
 	e2e_stop "$epid"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """tests/e2e/tls_raw.py — hostile byte streams for the TLS port (used by
-tests/e2e/tlsecho.sh). Only ever connects to 127.0.0.1.
+tests/e2e/https.sh). Only ever connects to 127.0.0.1.
 
   tls_raw.py PORT garbage        plain HTTP on the TLS port; expects the
                                  server to close (EOF or reset) within 10 s
