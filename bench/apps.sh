@@ -44,8 +44,9 @@
 #
 # Writes under build/bench/: apps.dat, apps-insn.dat, apps.txt (the table),
 # apps.md (the table in markdown, for bench/README.md), apps-*.log
-# (consoles), apps-upstream.log (the upstream nginx's errors). About 5
-# minutes under TCG.
+# (consoles), apps-upstream.log (the upstream nginx's errors). About 2.5
+# minutes under TCG (plus the builds). BENCH_APPS_PARTS=table: neither
+# part, the table again from the last files.
 set -euo pipefail
 BENCH_ME=bench-apps
 # shellcheck source=bench/lib.sh
@@ -292,8 +293,8 @@ dat, idat, out, secs, iclients, ireps = sys.argv[1:7]
 def load(p):
     rows, head = {}, ""
     for l in open(p):
-        if l.startswith("# bench/apps.sh") and not head:
-            head = l[2:].strip()
+        if l.startswith("# bench/apps.sh") or l.startswith("# wrk "):
+            head += ("; " if head else "") + l[2:].strip()
         if l.startswith("#") or not l.strip():
             continue
         f = l.split()
@@ -330,6 +331,11 @@ print("Apps, keep-alive, 1 vCPU: " + thead)
 print("  ".join(h.ljust(w[i]) if i < 2 else h.rjust(w[i]) for i, h in enumerate(hdr)))
 for t in table:
     print("  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i, c in enumerate(t)))
+ratio = fr(num(insn, ng, 3), num(insn, ("weft-proxy", "get"), 3))
+rps = fr(num(rows, ("weft-proxy", "get"), 3), num(rows, ng, 3))
+summary = (f"nginx/Weft guest instructions per proxied request: {ratio}; Weft/nginx proxied req/s "
+           f"(TCG wall clock, a sanity check): {rps}")
+print(summary)
 print("insns/req: " + ihead)
 with open(f"{out}/apps.md", "w") as md:
     md.write(f"{thead}.\n\n")
@@ -337,7 +343,9 @@ with open(f"{out}/apps.md", "w") as md:
     md.write("|---|---|" + "|".join(["---:"] * (len(hdr) - 2)) + "|\n")
     for t in table:
         md.write("| " + " | ".join(t) + " |\n")
-    md.write(f"\n- insns/req: {ihead}; spread = (max - min) / median. For the proxies, the proxy "
+    md.write(f"\n- {summary}.\n")
+    md.write(f"- req/s: after a 2 s warm-up, not counted.\n")
+    md.write(f"- insns/req: {ihead}; spread = (max - min) / median. For the proxies, the proxy "
              "guest's own instructions (the upstream runs outside it, the same for both).\n")
     md.write("- vs nginx: the ratio to Linux nginx as a proxy (req/s: higher is better; insns/req: "
              "lower is better). Reproduce: `make bench-apps` (as root).\n")
