@@ -11,6 +11,11 @@
  * means a wake is pending already: nothing to do). Either the logger's
  * second look sees the line, or the producer sees `idle` and wakes it.
  *
+ * The peer's address is asked of the connection per line (conn_peer:
+ * the network lock for a few loads, as each of the connection's reads
+ * and writes takes it), not kept per connection, so the library's
+ * connection state does not grow for the log.
+ *
  * Nothing here allocates once started (console_write and udp_write_to
  * do not touch the heap), so the static handler's allocation count stays
  * 0 with the log on, even while the logger runs on the other CPU.
