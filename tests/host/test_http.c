@@ -749,7 +749,8 @@ static void log_fn(const struct http_access *a, void *arg)
 	logged.bytes[i] = a->bytes;
 	logged.unparsed[i] = a->r->head == NULL;
 	logged.unix_ns[i] = a->unix_ns;
-	copy(logged.target[i], sizeof logged.target[i], a->r->raw_path);
+	if (a->r->raw_path.ptr)
+		copy(logged.target[i], sizeof logged.target[i], a->r->raw_path);
 	if (a->r->head && http_request_header(a->r, "User-Agent", &ua))
 		copy(logged.ua[i], sizeof logged.ua[i], ua);
 }
