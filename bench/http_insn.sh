@@ -27,6 +27,10 @@
 # CLIENTS-1 requests are then in flight and unanswered, which the guest
 # still serves inside the window: a few requests each time, the same for
 # both loads, so they cancel too.
+#
+# The request: GET BENCH_INSN_PATH (/) unless BENCH_INSN_LUA names a Lua
+# file whose text goes before the counting script (bench/apps.sh: kv's PUT
+# sets wrk.method and wrk.body there); any 2xx answer counts as right.
 # shellcheck shell=bash
 
 BENCH_INSN_CLIENTS=${BENCH_INSN_CLIENTS:-8}
@@ -34,18 +38,23 @@ BENCH_INSN_WARMUP=${BENCH_INSN_WARMUP:-500}
 BENCH_INSN_SMALL=${BENCH_INSN_SMALL:-2000}
 BENCH_INSN_LARGE=${BENCH_INSN_LARGE:-10000}
 BENCH_INSN_REPS=${BENCH_INSN_REPS:-3}
+BENCH_INSN_PATH=${BENCH_INSN_PATH:-/}
+BENCH_INSN_LUA=${BENCH_INSN_LUA:-}
 
-# bench_wrk_n N: exactly N keep-alive GET / answered 200, over
-# BENCH_INSN_CLIENTS connections; prints N; fails (with a note) otherwise.
+# bench_wrk_n N: exactly N keep-alive requests (GET BENCH_INSN_PATH, or
+# BENCH_INSN_LUA's) answered 2xx, over BENCH_INSN_CLIENTS connections;
+# prints N; fails (with a note) otherwise.
 bench_wrk_n() {
 	local lua=$BENCH_TMP/count.lua out
-	[ -f "$lua" ] || cat >"$lua" <<'EOF'
--- stop after exactly args[1] responses; say how many were not 200
+	{
+		[ -z "$BENCH_INSN_LUA" ] || cat "$BENCH_INSN_LUA"
+		cat <<'EOF'
+-- stop after exactly args[1] responses; say how many were not 2xx
 local limit, n, bad = 0, 0, 0
 function init(args) limit = tonumber(args[1]) end
 function response(status, headers, body)
 	n = n + 1
-	if status ~= 200 then bad = bad + 1 end
+	if status < 200 or status > 299 then bad = bad + 1 end
 	if n >= limit then
 		io.write(string.format("WRKN requests=%d non200=%d\n", n, bad))
 		io.flush()
@@ -53,8 +62,9 @@ function response(status, headers, body)
 	end
 end
 EOF
+	} >"$lua"
 	out=$(bench_nsx wrk -t1 -c"$BENCH_INSN_CLIENTS" -d600s --timeout 10s -s "$lua" \
-		"http://$BENCH_GUEST_IP/" -- "$1" 2>&1 || true)
+		"http://$BENCH_GUEST_IP$BENCH_INSN_PATH" -- "$1" 2>&1 || true)
 	if ! grep -q "^WRKN requests=$1 non200=0\$" <<<"$out"; then
 		bench_note "wrk for $1 requests: $(grep -v '^ ' <<<"$out" | tr '\n' ' ')"
 		return 1

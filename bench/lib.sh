@@ -143,7 +143,8 @@ bench_start() {
 }
 
 # bench_start_weft LOG SMP KERNEL APPEND
-# bench_start_linux LOG SMP ROLE
+# bench_start_linux LOG SMP ROLE [APPEND] (APPEND: more of the peer's
+#   command line, e.g. weft.upstream= for the nginx-proxy role)
 # Both add BENCH_QEMU_EXTRA (an array, empty unless set: e.g. the
 # instruction-count plugin's -plugin option) to QEMU's command line.
 BENCH_QEMU_EXTRA=()
@@ -157,7 +158,7 @@ bench_start_weft() {
 bench_start_linux() {
 	bench_qemu_opts "$2" "$1"
 	bench_start "$1" "$BENCH_REPO/bench/linux/run.sh" "$3" "${BENCH_OPTS[@]}" \
-		--append "weft.ip=$BENCH_GUEST_IP/$BENCH_PREFIX weft.gw=$BENCH_HOST_IP" \
+		--append "weft.ip=$BENCH_GUEST_IP/$BENCH_PREFIX weft.gw=$BENCH_HOST_IP${4:+ $4}" \
 		-- "${BENCH_QEMU_EXTRA[@]+"${BENCH_QEMU_EXTRA[@]}"}"
 }
 
@@ -179,8 +180,8 @@ bench_stop() {
 # time from BENCH_T0 to the first right answer and to the first console
 # line matching READY_RE ("-" for never), and why not ("-" when it
 # answered). PROTO echo: 1 byte sent comes back; http: "GET /" gets
-# "HTTP/1.1 200". An attempt starts every 20 ms, each in a thread of one
-# small process (a refused or unanswered one does not hold up the next,
+# "HTTP/1.1 200" (http:PATH: "GET PATH" does). An attempt starts every
+# 20 ms, each in a thread of one small process (a refused or unanswered one does not hold up the next,
 # and polling takes little CPU from the guest). Gives up after 120 s, when
 # QEMU is gone, or on a console line that says the guest failed.
 bench_first_answer() {
@@ -200,7 +201,8 @@ def attempt():
                 s.sendall(b"x")
                 ok = s.recv(1) == b"x"
             else:
-                s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+                path = proto.partition(":")[2] or "/"
+                s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
                 ok = s.recv(12) == b"HTTP/1.1 200"
     except OSError:
         pass

@@ -15,7 +15,7 @@
 #   1% loss            --loss 1, 5 ms delay, no jitter (no reordering)
 #   5% loss            --loss 5, 5 ms delay, no jitter
 #   5% loss, reorder   --loss 5, 5 ms +- 5 ms, 25% (50% correlated) sent at
-#                      once: netns.sh's echo-10mb-netem model
+#                      once: netns.sh's echo-2mb-netem model
 # A fresh relay (same seed) and a fresh guest for each measure; q35, 1 vCPU.
 # The client is tests/e2e/echo_client.py's bulk; goodput = bytes echoed
 # back intact / seconds from connect to the last byte (10^6 bytes/s).

@@ -14,7 +14,8 @@
 #                        boot (run.sh's default: see there)
 #   initramfs.cpio.gz    /init (bench/linux/init), busybox-static, the
 #                        virtio-net modules, the echo server (echo.c), nginx
-#                        with its shared libraries (nginx.conf), the Go
+#                        with its shared libraries (nginx.conf; as a reverse
+#                        proxy: nginx-proxy.conf), the Go
 #                        net/http server (gohttp/), the page at /www/index.html
 #   manifest.txt         package versions, module load order, sizes
 #   pkgs/                the unpacked .debs (cache; the .debs: build/debs/)
@@ -108,7 +109,7 @@ nglibs_out=$(debs_libs "$ngdir/usr/sbin/nginx")
 mapfile -t nglibfiles <<<"$nglibs_out"
 stamp=$( {
 	echo "$kdeb $bbdeb $ngdeb ${mods[*]} $(id -u)"
-	sha256sum "$0" "$src/init" "$src/nginx.conf" "$page" "$out/bin/echo-server" "$out/bin/gohttp" \
+	sha256sum "$0" "$src/init" "$src/nginx.conf" "$src/nginx-proxy.conf" "$page" "$out/bin/echo-server" "$out/bin/gohttp" \
 		"${nglibfiles[@]}" "$kdir/boot/vmlinuz-$kver" | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1)
 if [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/vmlinux" ] && [ -f "$out/manifest.txt" ] &&
@@ -142,6 +143,7 @@ cp "$out/bin/echo-server" "$root/usr/bin/echo-server"
 cp "$out/bin/gohttp" "$root/usr/bin/gohttp"
 cp "$ngdir/usr/sbin/nginx" "$root/usr/sbin/nginx"
 cp "$src/nginx.conf" "$root/etc/nginx/nginx.conf"
+cp "$src/nginx-proxy.conf" "$root/etc/nginx/proxy.conf.in"
 # nginx's libraries and the dynamic loader, at the paths ldd gives.
 for lib in "${nglibfiles[@]}"; do
 	mkdir -p "$root$(dirname "$lib")"

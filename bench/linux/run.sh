@@ -4,7 +4,8 @@
 # flags a Weft guest gets with the same options.
 #
 # usage: bench/linux/run.sh ROLE [tools/qemu.sh options...] [-- extra QEMU args]
-#   ROLE               echo (TCP port 7), nginx or gohttp (both port 80)
+#   ROLE               echo (TCP port 7), nginx, gohttp or nginx-proxy (port
+#                      80; nginx-proxy needs --append weft.upstream=ADDR:PORT)
 #   --append "ARGS"    added to the peer's command line, e.g.
 #                      "weft.ip=10.0.0.2/24 weft.gw=10.0.0.1" (static address;
 #                      without weft.ip the peer asks for one with DHCP, which
@@ -54,10 +55,10 @@ out=$repo/build/bench/linux
 me=linux-peer/run.sh
 die() { echo "$me: $*" >&2; exit 4; }
 
-[ $# -ge 1 ] || die "usage: $0 echo|nginx|gohttp [tools/qemu.sh options...] [-- QEMU args]"
+[ $# -ge 1 ] || die "usage: $0 echo|nginx|gohttp|nginx-proxy [tools/qemu.sh options...] [-- QEMU args]"
 role=$1
 shift
-case $role in echo | nginx | gohttp) ;; *) die "ROLE must be echo, nginx or gohttp (got $role)" ;; esac
+case $role in echo | nginx | gohttp | nginx-proxy) ;; *) die "ROLE must be echo, nginx, gohttp or nginx-proxy (got $role)" ;; esac
 [ -f "$out/initramfs.cpio.gz" ] || die "no $out/initramfs.cpio.gz: run bench/linux/build.sh"
 
 append="console=ttyS0 quiet panic=-1 weft.role=$role"

@@ -94,12 +94,14 @@ done
 # Where kvm_amd keeps a vCPU's VMCB pointer (struct vcpu_svm's vmcb, an
 # offset that changes with the kernel's build): the load before the
 # clear_page call in shutdown_interception. lib.sh's lane_shutdown_watch
-# reads the guest's state there at a triple fault.
+# reads the guest's state there at a triple fault. Under pipefail the
+# pipeline's status is objdump's SIGPIPE once awk has what it needs.
 vmcb_off=""
 kamd=$(find "$lane/pkgs" -path '*/kernel/arch/x86/kvm/kvm-amd.ko' 2>/dev/null | head -n 1)
 if [ -n "$kamd" ] && command -v objdump >/dev/null; then
 	vmcb_off=$(objdump -dr --no-show-raw-insn "$kamd" | awk '/<shutdown_interception>:/ { f = 1 } f && /^$/ { exit } f' |
-		grep -B2 'R_X86_64_PLT32.clear_page' | sed -n 's/.*mov *\(0x[0-9a-f]*\)(%rbx),%rdi.*/\1/p' | head -n 1)
+		grep -B2 'R_X86_64_PLT32.clear_page' | sed -n 's/.*mov *\(0x[0-9a-f]*\)(%rbx),%rdi.*/\1/p' | head -n 1 ||
+		true)	# awk stops reading early: objdump's SIGPIPE (141) is not an error
 fi
 {
 	for e in "${envs[@]+"${envs[@]}"}"; do printf 'export %q\n' "$e"; done
