@@ -13,6 +13,11 @@
 #                        latency, boot) and/or the instruction counts; the
 #                        table shows a part not run from its last run
 #   BENCH_INSN_*         the counted loads, see bench/http_insn.sh
+#   BENCH_SERVERS ("weft nginx gohttp")  which servers to run (weft alone
+#                        needs no Linux peer built)
+#   BENCH_WEFT_APPEND    more of Weft's command line, e.g.
+#                        "httpd_access_log=clf httpd_access_log_rate=0" to
+#                        count what the access log costs per request
 #
 # The page: all three serve the same 612 bytes, bench/linux/index.html (or
 # $LINUX_PEER_PAGE, as bench/linux/build.sh). Weft gets it from a bench
@@ -79,6 +84,8 @@ PARTS=" ${BENCH_PARTS:-timed insn} "
 [[ $PARTS == *" timed "* ]] || SMPS=""
 [[ $PARTS == *" insn "* ]] || INSN_SMPS=""
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
+SERVERS=${BENCH_SERVERS:-"weft nginx gohttp"}
+WEFT_APPEND=${BENCH_WEFT_APPEND:-}
 mkdir -p "$BENCH_OUT"
 start_s=$(date +%s)
 
@@ -88,16 +95,20 @@ bench_need_tools wrk:wrk gnuplot:gnuplot-nox curl:curl ip:iproute2 python3:pytho
 page=${LINUX_PEER_PAGE:-bench/linux/index.html}
 [ -f "$page" ] || bench_die "no page $page"
 weft=$(bench_weft_image "$page")
-bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
+if [ "$SERVERS" != weft ]; then
+	bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
+fi
 BENCH_ACCEL=$(bench_accel "$weft")
 
 weft_size=$(stat -c %s "$weft")
 strip -o "$BENCH_TMP/weft.stripped" "$weft"
 weft_stripped=$(stat -c %s "$BENCH_TMP/weft.stripped")
-linux_size=$(($(stat -c %s build/bench/linux/vmlinuz) + $(stat -c %s build/bench/linux/initramfs.cpio.gz)))
+linux_size=0
+[ "$SERVERS" = weft ] ||
+	linux_size=$(($(stat -c %s build/bench/linux/vmlinuz) + $(stat -c %s build/bench/linux/initramfs.cpio.gz)))
 
 bench_ns_setup
-bench_note "namespace $BENCH_NS, accel $BENCH_ACCEL, q35, vCPUs: ${SMPS:--}; wrk -t2 -c64 -d${WRK_SECONDS}s; instruction counts at vCPUs: ${INSN_SMPS:--}"
+bench_note "namespace $BENCH_NS, accel $BENCH_ACCEL, servers $SERVERS${WEFT_APPEND:+ (weft: $WEFT_APPEND)}, q35, vCPUs: ${SMPS:--}; wrk -t2 -c64 -d${WRK_SECONDS}s; instruction counts at vCPUs: ${INSN_SMPS:--}"
 
 cat >"$BENCH_TMP/report.lua" <<'EOF'
 -- wrk's done() hook: one line of numbers (latencies in microseconds)
@@ -128,7 +139,7 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 start_server() {
 	case $1 in
 	weft)
-		bench_start_weft "$3" "$2" "$weft" "app=httpd httpd_max_requests=1000000"
+		bench_start_weft "$3" "$2" "$weft" "app=httpd httpd_max_requests=1000000${WEFT_APPEND:+ $WEFT_APPEND}"
 		ready_re='httpd: port 80([^0-9]|$)' img=$weft_stripped
 		;;
 	*)
@@ -139,7 +150,7 @@ start_server() {
 }
 
 for smp in $SMPS; do
-	for s in weft nginx gohttp; do
+	for s in $SERVERS; do
 		log=$BENCH_OUT/http-$s-smp$smp.log
 		start_server "$s" "$smp" "$log"
 		read -r first ready why < <(bench_first_answer http 80 "$ready_re" "$log")
@@ -189,7 +200,7 @@ if [ -n "$INSN_SMPS" ] || [ ! -f "$idat" ]; then {
 timed_accel=$BENCH_ACCEL
 BENCH_ACCEL=tcg
 for smp in $INSN_SMPS; do
-	for s in weft nginx gohttp; do
+	for s in $SERVERS; do
 		log=$BENCH_OUT/http-insn-$s-smp$smp.log
 		insn_setup "$BENCH_TMP/insn-$s-$smp" ||
 			bench_die "the instruction-count plugin did not build (tools/insn/build.sh)"

@@ -34,6 +34,10 @@
 #                              is a userspace relay that cannot handle them)
 #   --hostfwd tcp:127.0.0.1:HOSTPORT-:GUESTPORT   (repeatable; implies --net user;
 #                              in the KVM lane's outer guest also 10.0.2.15)
+#   --host-loopback            user networking without restrict=on, so the
+#                              guest reaches the host's 127.0.0.1 as 10.0.2.2
+#                              (a syslog listener of a test); only for guests
+#                              told to send nowhere else
 #   --accel auto|kvm|tcg       (default auto, or $WEFT_ACCEL)
 #   --log FILE                 also write the console (and QEMU's messages) to FILE
 #   --gdb                      gdb stub on 127.0.0.1:${WEFT_GDB_PORT:-1234}, CPUs
@@ -72,7 +76,7 @@ note() { # stderr, and the log when there is one
 machine=q35 smp=1 mem=512M kernel="" append="" have_append=0 disk="" format=""
 firmware=bios timeout=120 have_timeout=0 net=none accel=${WEFT_ACCEL:-auto}
 log="" gdb=0 interactive=0 tap_offload=on nic=virtio mmio_legacy=0 qmp=""
-hostfwds=() extra=()
+hostfwds=() extra=() restrict=on
 
 need_arg() { [ $# -ge 2 ] || die "$1 needs an argument"; }
 while [ $# -gt 0 ]; do
@@ -87,6 +91,7 @@ while [ $# -gt 0 ]; do
 	--firmware) need_arg "$@"; firmware=$2; shift 2 ;;
 	--timeout) need_arg "$@"; timeout=$2; have_timeout=1; shift 2 ;;
 	--hostfwd) need_arg "$@"; hostfwds+=("$2"); shift 2 ;;
+	--host-loopback) restrict=off; net=user; shift ;;
 	--net) need_arg "$@"; net=$2; shift 2 ;;
 	--tap-offload) need_arg "$@"; tap_offload=$2; shift 2 ;;
 	--nic) need_arg "$@"; nic=$2; shift 2 ;;
@@ -322,8 +327,9 @@ nic_args() { # the NIC on netdev n0: virtio over MMIO on microvm, PCI elsewhere
 if [ "$net" = user ]; then
 	# User networking (slirp): no host setup, no root. restrict=on cuts the
 	# guest off from the host and the outside world; only the 127.0.0.1
-	# forwards below reach it.
-	netdev=user,id=n0,restrict=on
+	# forwards below reach it. --host-loopback (restrict=off) lets the guest
+	# send to the host's loopback as 10.0.2.2, for a test's listener.
+	netdev=user,id=n0,restrict=$restrict
 	for f in "${hostfwds[@]+"${hostfwds[@]}"}"; do netdev+=",hostfwd=$f"; done
 	if [ "$nic" = default ]; then
 		args+=(-nic "$netdev")   # -nic: the machine's default model, as a user gets it

@@ -27,6 +27,13 @@
  *                              206, 304): none by default, as nginx sends
  *                              none without `expires` or add_header; e.g.
  *                              httpd_cache_control="public, max-age=3600"
+ *   httpd_access_log=F         the access log: off (default), clf
+ *                              (nginx's combined and the request time)
+ *                              or json lines (net/http/accesslog.h)
+ *   httpd_access_log_rate=N    lines per second at most (1000; 0: no
+ *                              limit); the rest are dropped and counted
+ *   syslog=ADDR:PORT           the access log goes to this syslog server
+ *                              (RFC 5424 over UDP) instead of the console
  * The Date header comes from the machine's wall clock (date=, kvmclock or
  * the CMOS clock: kernel/wallclock.h), or the image's build time without.
  */
@@ -41,6 +48,7 @@
 #include "apps/httpd/static.h"
 #include "net/conn.h"
 #include "net/dns.h"
+#include "net/http/accesslog.h"
 #include "net/http/http.h"
 #include "net/net.h"
 #include "net/tls/tls.h"
@@ -64,6 +72,12 @@ CMDLINE_KEY(key_max_requests, "httpd_max_requests",
 	   "httpd: requests per connection");
 CMDLINE_KEY(key_max_body, "httpd_max_body",
 	   "httpd: request body bytes (past it: 413)");
+CMDLINE_KEY(key_access_log, "httpd_access_log",
+	   "httpd: access log format: off, clf or json");
+CMDLINE_KEY(key_access_log_rate, "httpd_access_log_rate",
+	   "httpd: access log lines per second at most (0: no limit)");
+CMDLINE_KEY(key_syslog, "syslog",
+	   "httpd: send the access log to this syslog server (ADDR:PORT, UDP)");
 CMDLINE_KEY(key_cache_control, "httpd_cache_control",
 	   "httpd: Cache-Control value for the site's files (default none)");
 
@@ -173,6 +187,45 @@ static void cache_control(void)
 	printf("httpd: Cache-Control: %s\n", v);
 }
 
+/* httpd_access_log=, its rate and syslog=: a bad value is said at boot
+ * and the log stays off (a request is never refused for it). */
+static void access_log(void)
+{
+	const char *f = kcmdline_str(&key_access_log);
+	const char *to = kcmdline_str(&key_syslog);
+	struct http_access_log_config cfg = { .format = HTTP_LOG_OFF };
+	struct net_addr addr;
+	char where[NET_ADDR_STRLEN + 8];
+	int r;
+
+	if (f && http_log_format_parse(f, &cfg.format) < 0) {
+		printf("httpd: httpd_access_log=%s: not off, clf or json; "
+		       "access log off\n", f);
+		return;
+	}
+	if (cfg.format == HTTP_LOG_OFF)
+		return;
+	cfg.rate = (uint32_t)kcmdline_u64(&key_access_log_rate, 1000, 0,
+					  UINT32_MAX);
+	if (to && *to) {
+		if (net_addr_parse(to, &addr) < 0 || !addr.port) {
+			printf("httpd: syslog=%s: not ADDR:PORT; access log "
+			       "off\n", to);
+			return;
+		}
+		cfg.syslog = &addr;
+	}
+	r = http_access_log_start(&srv, &cfg);
+	if (r < 0) {
+		printf("httpd: cannot start the access log: %d\n", r);
+		return;
+	}
+	if (cfg.syslog)
+		net_addr_format(&addr, where, sizeof where);
+	printf("httpd: access log %s to %s, at most %u lines/s\n", f,
+	       cfg.syslog ? where : "the console", cfg.rate);
+}
+
 /* Read the settings and print them, defaults included, in one line.
  * Returns the port. */
 static uint16_t configure(void)
@@ -198,6 +251,7 @@ static uint16_t configure(void)
 	metrics_now = time_ns;
 	metrics_below = snapshot;
 	cache_control();
+	access_log();
 	printf("httpd: port %u max_conns %u header_timeout_ms %llu "
 	       "idle_timeout_ms %llu write_timeout_ms %llu max_requests %u "
 	       "max_body %llu date %llu (%s)\n",

@@ -33,6 +33,13 @@ void metrics_snapshot(struct metrics_snapshot *s, const struct http_mux *m)
 {
 	memset(s, 0, sizeof(*s));
 	http_stats_snapshot(&s->own);
+	s->log.lines = __atomic_load_n(&http_log_stats.lines, __ATOMIC_RELAXED);
+	s->log.dropped = __atomic_load_n(&http_log_stats.dropped,
+					 __ATOMIC_RELAXED);
+	s->log.rate_limited = __atomic_load_n(&http_log_stats.rate_limited,
+					      __ATOMIC_RELAXED);
+	s->log.send_errors = __atomic_load_n(&http_log_stats.send_errors,
+					     __ATOMIC_RELAXED);
 	s->uptime_ns = metrics_now ? metrics_now() : 0;
 	if (m)
 		http_mux_each(m, add_handler, s);
@@ -195,6 +202,16 @@ static const struct family own[] = {
 	  SNAP(own.request_allocs),
 	  "Heap allocations made (anywhere) while requests were being "
 	  "handled; 0 in steady state." },
+	{ "weft_http_access_log_lines_total", COUNTER, SNAP(log.lines),
+	  "Access log lines written out (console or syslog)." },
+	{ "weft_http_access_log_dropped_total", COUNTER, SNAP(log.dropped),
+	  "Access log lines dropped: the ring was full or over the rate." },
+	{ "weft_http_access_log_rate_limited_total", COUNTER,
+	  SNAP(log.rate_limited),
+	  "Access log lines dropped for being over httpd_access_log_rate." },
+	{ "weft_http_access_log_send_errors_total", COUNTER,
+	  SNAP(log.send_errors),
+	  "Access log datagrams that could not be sent to syslog." },
 	{ "weft_uptime_seconds", GAUGE | NS, SNAP(uptime_ns),
 	  "Time since boot." },
 };

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "net/conn.h"
+#include "net/http/accesslog.h"
 #include "net/http/http.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
@@ -73,6 +74,7 @@ struct metrics_handler {
 
 struct metrics_snapshot {
 	struct http_stats own;
+	struct http_log_stats log;	/* the access log's counters */
 	unsigned nhandlers;
 	struct metrics_handler handler[HTTP_MUX_MAX];
 	uint64_t uptime_ns;

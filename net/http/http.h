@@ -294,9 +294,26 @@ struct http_limits {
  * header 10 s, idle 60 s, write 10 s, linger 2 s. */
 extern const struct http_limits http_default_limits;
 
+/* What the server's log hook is told of each answer. */
+struct http_access {
+	/* The request: method_name, raw_path, query, version, and header
+	   lookup. For an answer to a head that could not be parsed (400,
+	   408, 431) the strings are empty and head is NULL. */
+	const struct http_request *r;
+	int status;
+	uint64_t bytes;		/* body bytes sent (0: HEAD, 204, 304) */
+	uint64_t unix_ns;	/* when the head was complete (Date's clock) */
+	uint64_t duration_ns;	/* from then to the answer being queued */
+};
+
 struct http_server {
 	struct http_mux *mux;
 	struct http_limits limits;
+	/* Called once per answer in the connection's task, after the answer
+	   is queued; it must not block (net/http/accesslog.h's hook). NULL:
+	   none, and the serving loop does not even read the clock for it. */
+	void (*log)(const struct http_access *a, void *arg);
+	void *log_arg;
 	/* Unix seconds the Date header counts from when the machine has no
 	   wall clock (kernel/wallclock.h): say, the image's build time. */
 	uint64_t date_fallback;

@@ -314,12 +314,37 @@ static void route(struct http_conn *c)
 	http_stat_add(&http_stats.request_allocs, n);
 }
 
+/* Tell the server's log hook of the answer just queued (started at t0,
+ * http_sys.now()). */
+static void log_answer(struct http_conn *c, uint64_t t0)
+{
+	uint64_t t1 = now();
+
+	c->srv->log(&(struct http_access){
+			    .r = &c->req,
+			    .status = c->w.status,
+			    .bytes = c->w.no_body ? 0 : c->w.written,
+			    .unix_ns = http_sys.epoch_ns + t0,
+			    .duration_ns = t1 - t0,
+		    },
+		    c->srv->log_arg);
+}
+
+/* The request for the log of an answer to a head that could not be
+ * parsed: nothing of it is trusted. */
+static void log_unparsed(struct http_conn *c)
+{
+	c->req = (struct http_request){ .conn = c };
+	log_answer(c, now());
+}
+
 /*
  * Answer the request whose head was just parsed. Returns 1 when the
  * connection goes on, 0 when it must close after the answer, or END_*.
  */
 static int answer(struct http_conn *c)
 {
+	uint64_t t0;
 	int rc;
 
 	c->served++;
@@ -332,7 +357,15 @@ static int answer(struct http_conn *c)
 	rc = http_body_init(&c->body, &c->r, c->srv->limits.max_body);
 	c->body_state = rc < 0 ? rc : 0;
 	resp_init(c);
+	t0 = 0;
+	if (c->srv->log) {
+		/* pick() may answer before make_request fills it (413) */
+		c->req = (struct http_request){ .conn = c };
+		t0 = now();
+	}
 	route(c);
+	if (c->srv->log)
+		log_answer(c, t0);
 	c->floor = 0;
 	if (c->read_failed)
 		return END_IO;
@@ -396,6 +429,8 @@ static enum http_end serve(struct http_conn *c)
 			c->w.no_body = c->r.method == HTTP_HEAD;
 			c->w.close = true;
 			http_error(&c->w, -rc, NULL);
+			if (c->srv->log)
+				log_unparsed(c);
 			return finish(c, true);
 		}
 		rc = answer(c);

@@ -726,3 +726,73 @@ HT_TEST(body_too_slow_is_408_and_eof_ends)
 	HT_EQ(seen.last_rc, -ECONNRESET);
 	HT_EQ(F.outlen, 0);
 }
+
+/* ---- The log hook ---- */
+
+static struct {
+	int n;
+	int status[4];
+	uint64_t bytes[4];
+	char target[4][32];
+	char ua[4][16];
+	bool unparsed[4];
+	uint64_t unix_ns[4];
+} logged;
+
+static void log_fn(const struct http_access *a, void *arg)
+{
+	struct http_str ua = { NULL, 0 };
+	int i = logged.n++;
+
+	HT_CHECK(arg == &logged && i < 4);
+	logged.status[i] = a->status;
+	logged.bytes[i] = a->bytes;
+	logged.unparsed[i] = a->r->head == NULL;
+	logged.unix_ns[i] = a->unix_ns;
+	if (a->r->raw_path.ptr)
+		copy(logged.target[i], sizeof logged.target[i], a->r->raw_path);
+	if (a->r->head && http_request_header(a->r, "User-Agent", &ua))
+		copy(logged.ua[i], sizeof logged.ua[i], ua);
+}
+
+HT_TEST(log_hook_sees_every_answer)
+{
+	static const char in[] =
+		"GET /a/x?q=1 HTTP/1.1\r\nHost: w\r\nUser-Agent: t/1\r\n\r\n"
+		"HEAD /stream HTTP/1.1\r\nHost: w\r\n\r\n"
+		"POST /read HTTP/1.1\r\nHost: w\r\nContent-Length: 999\r\n\r\n"
+		"BAD\r\n\r\n";
+
+	HT_EQ(SERVE(""), HTTP_END_CLOSE); /* set up the fakes */
+	memset(&logged, 0, sizeof(logged));
+	F.in = in;
+	F.inlen = sizeof(in) - 1;
+	srv.log = log_fn;
+	srv.log_arg = &logged;
+	fake_now = 5000;
+	http_serve_conn(&srv, &fake_io, &F);
+	srv.log = NULL;
+	HT_EQ(logged.n, 3); /* the 413 closes: "BAD" is never read */
+	HT_EQ(logged.status[0], 200);
+	HT_EQ(logged.bytes[0], 8); /* "a-prefix" */
+	HT_STREQ(logged.target[0], "/a/x");
+	HT_STREQ(logged.ua[0], "t/1");
+	HT_EQ(logged.unix_ns[0], 784111777000000000ull + 5000);
+	HT_EQ(logged.status[1], 200);
+	HT_EQ(logged.bytes[1], 0); /* HEAD: nothing sent */
+	HT_EQ(logged.status[2], 413);
+	HT_CHECK(logged.unparsed[2]); /* answered before make_request */
+
+	memset(&logged, 0, sizeof(logged));
+	HT_EQ(SERVE(""), HTTP_END_CLOSE);
+	F.in = "BAD\r\n\r\n";
+	F.inlen = 7;
+	srv.log = log_fn;
+	srv.log_arg = &logged;
+	http_serve_conn(&srv, &fake_io, &F);
+	srv.log = NULL;
+	HT_EQ(logged.n, 1);
+	HT_EQ(logged.status[0], 400);
+	HT_CHECK(logged.unparsed[0]);
+	HT_STREQ(logged.target[0], "");
+}
