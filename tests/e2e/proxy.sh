@@ -89,6 +89,19 @@ for ((i = 0; i < 50; i++)); do
 	sleep 0.2
 done
 
+# Upstreams start up in the proxy's view; a health check that timed out on a
+# busy host marks one down until the next one passes. Round robin is judged
+# with both up: every "down" line of each followed by an "up" (10 s at most).
+both_up() {
+	local port downs ups
+	for port in "$PA" "$PB"; do
+		downs=$(grep -c "^proxy: upstream $H:$port down" <(tr -d '\r' <"$GUEST_LOG"))
+		ups=$(grep -c "^proxy: upstream $H:$port up" <(tr -d '\r' <"$GUEST_LOG"))
+		[ "$ups" -ge "$downs" ] || return 1
+	done
+}
+for ((i = 0; i < 50; i++)); do both_up && break; sleep 0.2; done
+
 # ---- round robin ---------------------------------------------------------------
 if e2e_wanted "$P.roundrobin"; then
 	got=$(for i in 1 2 3 4 5 6; do "${CURL[@]}" "$U/who"; done | tr -d '\n')
