@@ -6,7 +6,8 @@
 # listen (ports 8081 and 8082) and curl runs; the guest is 10.77.0.2.
 # (QEMU's user networking here is restrict=on: a guest cannot dial out.)
 #
-#   e2e.proxy.roundrobin  6 GET /who: A and B answer in turn
+#   e2e.proxy.roundrobin  6 GET /who: A and B answer in turn (once both
+#                         are up and each has answered once)
 #   e2e.proxy.headers     the upstream sees X-Forwarded-For (the client's
 #                         list plus 10.77.0.1) and Via: 1.1 weft, not the
 #                         hop-by-hop fields (Connection, one it names,
@@ -100,7 +101,19 @@ both_up() {
 		[ "$ups" -ge "$downs" ] || return 1
 	done
 }
+# The first health checks (300 ms each here) may time out on the guest's
+# first contact with the namespace (ARP, the first SYN): let three rounds
+# pass before judging.
+sleep 1
 for ((i = 0; i < 50; i++)); do both_up && break; sleep 0.2; done
+# Steady state first: until A and B have each answered (20 requests at most).
+# (Right after boot the first requests meant for A have been seen going to B,
+# the proxy's move to the next upstream after an error: BBBBBA.)
+warm=""
+for ((i = 0; i < 20; i++)); do
+	warm+=$("${CURL[@]}" "$U/who")
+	[[ $warm == *A* && $warm == *B* ]] && break
+done
 
 # ---- round robin ---------------------------------------------------------------
 if e2e_wanted "$P.roundrobin"; then
