@@ -56,6 +56,7 @@
 #include "kernel/virtio/virtio_rng.h"
 #include "kernel/vm.h"
 #include "kernel/wallclock.h"
+#include "net/limits.h"
 #include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/rt.h"
@@ -109,6 +110,7 @@ void kmain(uint32_t magic, uint64_t info)
 	vm_init(&bootinfo.mm);
 	cpu_alloc_ist(&cpus[0]);
 	print_memory();
+	net_limits_plan();		/* the network's share, or "needs N MiB" */
 	/* 3. the platform */
 	acpi_init();
 	lapic_init();

@@ -58,14 +58,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "kernel/page.h"
 #include "kernel/panic.h"
 #include "lwip/tcp.h"
 #include "net/addr_lwip.h"
 #include "net/conn_priv.h"
+#include "net/limits.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
 
-#define CONN_MAX 16384
 
 struct listener {
 	struct tcp_pcb *pcb;
@@ -76,14 +77,21 @@ struct listener {
 };
 
 /* Everything below is under the net lock. */
-static struct conn pool[CONN_MAX];
+static struct conn *pool;		/* net_limits.tcp_pcbs of them */
 static struct conn *free_list;
 static bool pool_ready;
 struct net_conn_stats net_stats;
 
+/* One per lwIP pcb, carved once from the pages net_limits_plan set
+   aside. */
 static void pool_init(void)
 {
-	for (int i = CONN_MAX - 1; i >= 0; i--) {
+	uint64_t n = net_limits.tcp_pcbs;
+	uint64_t pa = page_alloc_contig((n * sizeof *pool + 4095) / 4096);
+	if (!pa)
+		panic("conn: no memory for %llu connections", (unsigned long long)n);
+	pool = (struct conn *)(uintptr_t)pa;
+	for (int i = (int)n - 1; i >= 0; i--) {
 		pool[i].next = free_list;
 		free_list = &pool[i];
 	}

@@ -6,7 +6,9 @@
  * kmain calls net_init once, after every CPU is online and before the
  * app starts. Its order, each step in its own file (net_priv.h):
  *   1. lwIP itself: sys_init (seeds LWIP_RAND, which lwip_init already
- *      uses), lwip_init (pools, the loopback netif). This happens even
+ *      uses), lwip_init (pools and heap carved at the sizes kmain's
+ *      net_limits_plan chose from the memory, net/limits.c; the loopback
+ *      netif). This happens even
  *      with net=off or without a NIC: the loopback netif serves 127.0.0.1
  *      and the in-guest lwIP suites use it.
  *   2. the NIC: the first device netdev_probe brought up (netdev.c:
@@ -43,6 +45,7 @@ void net_init(void)
 {
 	net_lock();
 	sys_init();
+	lwip_heap_at_boot();
 	lwip_init();
 	net_unlock();
 	dns_start();

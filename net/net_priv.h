@@ -15,6 +15,8 @@
  *   poller.c    the integrated poller (and its lost-interrupt watchdog)
  *   timers.c    lwIP's timers, in the net-timers task
  *   stats.c     lwIP's pool statistics for /metrics
+ *   limits.c    the pools' sizes from the memory (its own header);
+ *               lwip/pools.c carves lwIP's storage with them
  */
 #ifndef NET_NET_PRIV_H
 #define NET_NET_PRIV_H
@@ -27,6 +29,10 @@ struct netif;
 struct netdev;
 struct ip_addr;
 struct net_conn_stats;
+
+/* lwip/pools.c. Carve lwIP's heap (net_limits.heap_bytes) before
+   lwip_init; its pools are carved from memp_init (LWIP_HOOK_MEMP_AT_BOOT). */
+void lwip_heap_at_boot(void);
 
 /* netif.c. Add the one netif, on device dev, and set it up (link as the
    device reports it). Net lock held. */

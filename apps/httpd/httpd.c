@@ -13,8 +13,9 @@
  *   http_redirect=on           plain HTTP answers every request with a
  *                              301 to https:// (redirect.c); only when
  *                              HTTPS started
- *   httpd_max_conns=N          connections served at once (1024); past
- *                              it a connection gets 503 and is closed
+ *   httpd_max_conns=N          connections served at once (1024, or the
+ *                              memory's limit, net/limits.h, when lower);
+ *                              past it a connection gets 503 and is closed
  *   httpd_header_timeout_ms=N  a request head must arrive within this
  *                              (10000): else 408 (slowloris)
  *   httpd_idle_timeout_ms=N    idle keep-alive connections are closed
@@ -50,6 +51,7 @@
 #include "net/dns.h"
 #include "net/http/accesslog.h"
 #include "net/http/http.h"
+#include "net/limits.h"
 #include "net/net.h"
 #include "net/tls/tls.h"
 #include "runtime/app.h"
@@ -231,9 +233,12 @@ static void access_log(void)
 static uint16_t configure(void)
 {
 	uint16_t port = (uint16_t)kcmdline_u64(&key_port, 80, 1, 65535);
+	/* By default no more than the memory holds (net/limits.h), so the
+	   connection past it gets a 503 instead of exhausting memory. */
+	uint32_t conns = net_limits.tcp_conns < 1024 ? net_limits.tcp_conns : 1024;
 
 	srv.limits = (struct http_limits){
-		.max_conns = (uint32_t)kcmdline_u64(&key_max_conns, 1024, 1,
+		.max_conns = (uint32_t)kcmdline_u64(&key_max_conns, conns, 1,
 						     1000000),
 		.header_timeout = ms(kcmdline_u64(&key_header_to, 10000, 1,
 						  3600000)),

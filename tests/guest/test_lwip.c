@@ -16,6 +16,7 @@
 #include "kernel/cpu.h"
 #include "tests/guest/ktest.h"
 #include "kernel/time.h"
+#include "net/limits.h"
 #include "net/netlock.h"
 #include "net/timers.h"
 #include "tests/guest/netwait.h"
@@ -400,8 +401,8 @@ KTEST(lwip, pool_stats)
 			tcp_close(v[i]);
 	uint32_t used2 = pcbs->used;
 	net_unlock();
-	KT_EQ(avail, MEMP_NUM_TCP_PCB);
-	KT_EQ(heap, MEM_SIZE);
+	KT_EQ(avail, net_limits.tcp_pcbs);	/* sized at boot: net/limits.c */
+	KT_EQ(heap, lwip_heap_bytes);
 	KT_EQ(got, K);
 	KT_EQ(used1, used0 + K);
 	KT_ASSERT(max1 >= used1);
@@ -447,13 +448,13 @@ KTEST(lwip, pcb_exhaustion_recycles_timewait)
 	srv_stop(&s);
 	KT_EQ(step, 0);
 
-	struct tcp_pcb **v = calloc(MEMP_NUM_TCP_PCB, sizeof *v);
+	struct tcp_pcb **v = calloc(net_limits.tcp_pcbs, sizeof *v);
 	KT_ASSERT(v);
 	unsigned n = 0, tw_full, tw_after[2];
 	struct tcp_pcb *extra[3];
 	net_lock();
 	const struct stats_mem *pcbs = lwip_stats.memp[MEMP_TCP_PCB];
-	while (pcbs->used < MEMP_NUM_TCP_PCB && n < MEMP_NUM_TCP_PCB)
+	while (pcbs->used < net_limits.tcp_pcbs && n < net_limits.tcp_pcbs)
 		v[n++] = tcp_new();
 	tw_full = tw_count();
 	bool oldest_first = tw_find(40011) && tw_find(40012);

@@ -8,25 +8,31 @@
  *     scheduler's poller feeds it input and runs its timers, and tasks
  *     call the raw API from conn_*. One net lock (net/netlock.h)
  *     serializes every entry, so lwIP needs no locking of its own.
- *   - Sized for a server: 10,000 concurrent TCP connections, with churn
- *     of hundreds of thousands of short ones. Every pool is static (in
- *     .bss): memory is bounded, known at link time, and the request path
- *     never calls malloc (DESIGN.md: "per-connection data comes from fixed
- *     pools"). Memory cost, measured (`nm -S build/weft`):
- *       TCP PCBs       12,288 x   320 B    3.8 MiB   (dual-stack addresses)
+ *   - Sized at boot from the memory the guest has (net/limits.c): the
+ *     pools' storage and lwIP's heap are carved from the physical page
+ *     allocator before lwip_init, with element counts computed from RAM
+ *     (MEMP_AT_BOOT, net/lwip/patches/0003-pools-sized-at-boot.patch).
+ *     The MEMP_NUM_* values below are the largest counts, reached at
+ *     about 512 MiB: 10,000 concurrent TCP connections, with churn of
+ *     hundreds of thousands of short ones. Every pool is still a fixed
+ *     pool once carved: memory is bounded, and the request path never
+ *     calls malloc (DESIGN.md: "per-connection data comes from fixed
+ *     pools"); allocation and free are lwIP's own memp code. At the
+ *     largest sizes (element sizes from `nm -S` of the static build):
+ *       TCP PCBs       12,288 x   328 B    3.8 MiB   (dual-stack addresses)
  *       TCP segments   32,768 x    32 B    1.0 MiB
  *       PBUF_POOL       8,192 x 1,576 B   12.3 MiB   (RX, unread data)
  *       heap (MEM_SIZE)                   16.0 MiB   (TX data, headers)
  *       pbuf headers    4,096 x    24 B    0.1 MiB
  *       IPv6 (neighbors, destinations, ND queue, reassembly, MLD),
  *       DNS (32 names, 16 requests), 64 UDP pcbs:  ~25 KiB
- *     33.2 MiB of .bss in all (zeroed at boot in well under a
- *     millisecond), none of it in the image file. Dual stack and DNS
- *     added 0.7 MiB of it: 40 B more per TCP pcb (ip_addr_t holds either
- *     family), 24 B more per PBUF_POOL buffer (room for the IPv6 header),
- *     the rest the tables above. net/'s own pools sit beside them:
- *     16,384 connections x 104 B (1.6 MiB), 4,096 UDP queue nodes x 48 B
- *     (192 KiB), 32 UDP sockets.
+ *     The small pools keep their full counts at any size; the four
+ *     large ones scale down with the memory (net/limits.c has the
+ *     rules, and the boot console prints the result). Dual stack and
+ *     DNS added 0.7 MiB at the largest sizes: 40 B more per TCP pcb
+ *     (ip_addr_t holds either family), 24 B more per PBUF_POOL buffer
+ *     (room for the IPv6 header), the rest the tables above. net/'s
+ *     own connection pool is sized with them (one per TCP pcb).
  *   - TIME_WAIT never stalls accept: see MEMP_NUM_TCP_PCB and TCP_MSL
  *     below, and net/lwip/timewait.c.
  */
@@ -79,13 +85,32 @@
    (a clean, counted, per-pool failure) into heap exhaustion shared with
    the whole kernel. */
 #define MEMP_MEM_MALLOC			0
+/* ... and their storage is not static either: memp_init asks the port
+   for each pool's count and storage (net/lwip/pools.c), sized at boot
+   from the memory there is (net/limits.c). Same allocation code. */
+#define MEMP_AT_BOOT			1
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+struct memp;
+void lwip_pools_at_boot(int type, size_t elem, unsigned short *num, unsigned char **base);
+extern size_t lwip_heap_bytes;
+extern void *lwip_heap_base;
+#endif
+#define LWIP_HOOK_MEMP_AT_BOOT(type, elem, num, base) lwip_pools_at_boot((int)(type), elem, num, base)
 /* x86_64: 8-byte alignment of heap blocks and pool elements. */
 #define MEM_ALIGNMENT			8
-/* 16 MiB caps the TX data queued across all connections: 256 full 64 KiB
-   send buffers at once. When it is used up, tcp_write() returns ERR_MEM
-   and conn_write waits for acknowledgements (backpressure), so the cap
-   costs throughput only when that many connections send bulk at once. */
+/* The heap's size is set at boot (net/limits.c), at most MEM_SIZE: 16 MiB
+   caps the TX data queued across all connections, 256 full 64 KiB send
+   buffers at once (at 8 MiB of RAM it is 256 KiB). When it is used up,
+   tcp_write() returns ERR_MEM and conn_write waits for acknowledgements
+   (backpressure), so the cap costs throughput only when that many
+   connections send bulk at once. MEM_SIZE stays a constant: it makes
+   mem_size_t 32 bits. lwIP's heap is carved with the pools
+   (LWIP_RAM_HEAP_POINTER; MEM_SIZE_ALIGNED may be a variable with
+   0003-pools-sized-at-boot.patch). */
 #define MEM_SIZE			(16 * 1024 * 1024)
+#define MEM_SIZE_ALIGNED		lwip_heap_bytes
+#define LWIP_RAM_HEAP_POINTER		lwip_heap_base
 
 /* ---- pools -------------------------------------------------------------- */
 

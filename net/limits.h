@@ -1,0 +1,38 @@
+/*
+ * net/limits.h — how many connections the network serves, decided at boot
+ * from the memory the guest has (net/limits.c has the rules).
+ *
+ * kmain calls net_limits_plan once, right after the kernel's page tables
+ * exist and before anything else takes memory in bulk: it sizes lwIP's
+ * pools and heap and net/'s connection pool, prints them in one console
+ * line ("net: 8 MiB: up to 160 TCP connections, ..."), or, when even the
+ * smallest configuration does not fit, prints "weft: needs N MiB, has M
+ * MiB" and powers the machine off with a failure. The pools themselves
+ * are carved from the page allocator later, by lwip_init
+ * (net/lwip/pools.c) and the first connection (net/conn.c).
+ */
+#ifndef NET_LIMITS_H
+#define NET_LIMITS_H
+
+#include <stdint.h>
+
+struct net_limits {
+	uint64_t ram_mib;	/* the guest's usable memory, rounded up */
+	uint32_t tcp_conns;	/* concurrent TCP connections served */
+	uint32_t tcp_pcbs;	/* lwIP's pcbs: those, plus closing and half-open ones */
+	uint32_t tcp_segs;	/* queued TCP segments, all connections */
+	uint32_t pbufs;		/* PBUF_POOL receive buffers */
+	uint32_t pbuf_refs;	/* pbuf headers without payload (MEMP_PBUF) */
+	uint64_t heap_bytes;	/* lwIP's heap: TX data in flight, headers */
+	uint64_t bytes;		/* the storage of all of them */
+};
+
+/* Set by net_limits_plan; read-only afterwards. */
+extern struct net_limits net_limits;
+
+/* Decide the limits from the free memory, print them; or print what is
+   needed and power off (machine_exit(EXIT_FAIL)). BSP, once, after
+   vm_init. */
+void net_limits_plan(void);
+
+#endif
