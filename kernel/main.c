@@ -110,7 +110,6 @@ void kmain(uint32_t magic, uint64_t info)
 	vm_init(&bootinfo.mm);
 	cpu_alloc_ist(&cpus[0]);
 	print_memory();
-	net_limits_plan();		/* the network's share, or "needs N MiB" */
 	/* 3. the platform */
 	acpi_init();
 	lapic_init();
@@ -130,7 +129,9 @@ void kmain(uint32_t magic, uint64_t info)
 	kernel_hooks_install(&rt_kernel_hooks);
 	/* 6. the other CPUs, each into the runtime's scheduler */
 	smp_init();
-	/* 7. the network */
+	/* 7. the network: its pools sized from the memory left (or "needs
+	   N MiB" and off), then lwIP, the NIC, the poller */
+	net_limits_plan();
 	net_init();
 	uint64_t ready_tsc = rdtsc();
 	printf("smp: %u CPUs online (%u in the MADT)\n", ncpus_online, acpi.ncpu ? acpi.ncpu : 1);

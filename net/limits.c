@@ -5,10 +5,10 @@
  * pool: fixed pools, so the request path never allocates, but their sizes
  * are chosen here at boot instead of at compile time (a static build sized
  * for 10,000 connections carried 35 MiB of .bss and could not boot below
- * 40 MiB). The rules, applied to `avail`, the free memory after a reserve
- * for the rest of the system (NET_RESERVE: the runtime's own tasks, the
- * kernel heap with the TLS server and the access log's ring, the NIC's
- * rings, per-CPU stacks):
+ * 40 MiB). The rules, applied to `avail`, the memory free just before
+ * net_init (every CPU up, with its stacks) less a reserve for what comes
+ * after it (NET_RESERVE: the NIC's rings and buffers, the runtime's own
+ * tasks, the kernel heap with the TLS server and the access log's ring):
  *
  *   lwIP's heap (TX data)      avail / 32, 128 KiB .. 16 MiB (MEM_SIZE)
  *   receive buffers            avail / 40 of them,  64 .. PBUF_POOL_SIZE
@@ -104,11 +104,14 @@ void net_limits_plan(void)
 
 	if (conns < NET_MIN_CONNS) {
 		/* The least that serves: the smallest shared buffers and
-		   NET_MIN_CONNS connections, on top of what is in use now. */
+		   NET_MIN_CONNS connections, on top of what is in use now
+		   and of what the machine keeps from the guest's RAM (the
+		   hole below 1 MiB): in the units of QEMU's -m, like ram_mib,
+		   so the need is always more than the guest has. */
 		struct net_limits least = { .heap_bytes = HEAP_MIN, .pbufs = PBUFS_MIN,
 					    .pbuf_refs = REFS_MIN };
 		size_conns(&least, 0);
-		uint64_t need = (usable - free) + NET_RESERVE + storage(&least) +
+		uint64_t need = l->ram_mib * MIB - free + NET_RESERVE + storage(&least) +
 				NET_MIN_CONNS * NET_CONN_BYTES;
 		printf("weft: needs %llu MiB, has %llu MiB\n",
 		       (unsigned long long)((need + MIB - 1) / MIB), (unsigned long long)l->ram_mib);

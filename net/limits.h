@@ -2,8 +2,9 @@
  * net/limits.h — how many connections the network serves, decided at boot
  * from the memory the guest has (net/limits.c has the rules).
  *
- * kmain calls net_limits_plan once, right after the kernel's page tables
- * exist and before anything else takes memory in bulk: it sizes lwIP's
+ * kmain calls net_limits_plan once, just before net_init, when every CPU
+ * is up and holds its stacks, so what is free is what the network, the
+ * NIC and the app share: it sizes lwIP's
  * pools and heap and net/'s connection pool, prints them in one console
  * line ("net: 8 MiB: up to 160 TCP connections, ..."), or, when even the
  * smallest configuration does not fit, prints "weft: needs N MiB, has M
@@ -31,8 +32,8 @@ struct net_limits {
 extern struct net_limits net_limits;
 
 /* Decide the limits from the free memory, print them; or print what is
-   needed and power off (machine_exit(EXIT_FAIL)). BSP, once, after
-   vm_init. */
+   needed and power off (machine_exit(EXIT_FAIL)). BSP, once, before
+   net_init. */
 void net_limits_plan(void);
 
 #endif

@@ -428,7 +428,54 @@ stage_boot() {
 			pass boot.cmdline-ip-needs-prefix
 		fi
 	fi
+	mem_checks
 	shipped_checks
+}
+
+# The network's pools are sized at boot from the memory (net/limits.c):
+# one console line says the limits; a guest below the minimum says what it
+# needs and powers off with "fail".
+mem_checks() {
+	local mem want name log problems line
+	for mem in 512M 8M; do
+		name=boot.mem-limits-${mem,,}
+		wanted "$name" && need_kernel "$name" || continue
+		log=$LOGS/$name.log problems=()
+		qemu_run "$log" --machine q35 --mem "$mem" --kernel "$KERNEL" --append "test=none" \
+			--timeout "$BOOT_TIMEOUT"
+		[ "$rc" -eq 0 ] || problems+=("status $(status_name "$rc")")
+		line=$(tr -d '\r' <"$log" | grep -m1 -E '^net: [0-9]+ MiB: up to ')
+		# 512 MiB reaches the largest pools (lwipopts.h); 8 MiB holds the
+		# 100 connections e2e.memory serves, and not many more.
+		case $mem in
+		512M) want='^net: 512 MiB: up to 10000 TCP connections \(12016 pcbs, 30000 segments\), 8192 receive buffers, 16[0-9]{3} KiB send heap; [0-9]+ KiB in all$' ;;
+		8M) want='^net: 8 MiB: up to 1[0-4][0-9] TCP connections \([0-9]+ pcbs, [0-9]+ segments\), 64 receive buffers, 256 KiB send heap; [0-9]+ KiB in all$' ;;
+		esac
+		grep -qE "$want" <<<"$line" || problems+=("limits line \"$line\", want /$want/")
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail "$name" "$(join "${problems[@]}") (log $log)"
+			show_tail "$name" "$log"
+		else
+			pass "$name" "$line"
+		fi
+	done
+	name=boot.mem-too-little
+	if wanted "$name" && need_kernel "$name"; then
+		log=$LOGS/$name.log problems=()
+		qemu_run "$log" --machine q35 --mem 4M --kernel "$KERNEL" --append "test=none" \
+			--timeout "$BOOT_TIMEOUT"
+		[ "$rc" -eq 1 ] || problems+=("status $(status_name "$rc"), want fail")
+		line=$(tr -d '\r' <"$log" | grep -m1 -E '^weft: needs ')
+		grep -qE '^weft: needs [5-9] MiB, has 4 MiB$' <<<"$line" ||
+			problems+=("no 'weft: needs N MiB, has 4 MiB' line (got \"$line\")")
+		! grep -q '0 passed, 0 failed' "$log" || problems+=("it went on booting")
+		if [ ${#problems[@]} -gt 0 ]; then
+			fail "$name" "$(join "${problems[@]}") (log $log)"
+			show_tail "$name" "$log"
+		else
+			pass "$name" "$line"
+		fi
+	fi
 }
 
 # What ships holds no test code: no ktests section and no ktest_* symbol
