@@ -9,9 +9,10 @@
 # usage: bench/http.sh           (as root; WEFT_ACCEL=kvm|tcg to choose)
 #   BENCH_SMPS ("1 2")   vCPU counts of the timed runs;  BENCH_WRK_SECONDS (10)
 #   BENCH_INSN_SMPS ("1") vCPU counts of the instruction counts
-#   BENCH_PARTS ("timed insn")  which parts to run: the timed runs (req/s,
-#                        latency, boot) and/or the instruction counts; the
-#                        table shows a part not run from its last run
+#   BENCH_PARTS ("timed insn mem")  which parts to run: the timed runs
+#                        (req/s, latency, boot), the instruction counts,
+#                        the least RAM Weft serves in; the table shows a
+#                        part not run from its last run
 #   BENCH_INSN_*         the counted loads, see bench/http_insn.sh
 #   BENCH_SERVERS ("weft nginx gohttp")  which servers to run (weft alone
 #                        needs no Linux peer built)
@@ -80,7 +81,7 @@ cd "$BENCH_REPO"
 
 SMPS=${BENCH_SMPS:-"1 2"}
 INSN_SMPS=${BENCH_INSN_SMPS:-1}
-PARTS=" ${BENCH_PARTS:-timed insn} "
+PARTS=" ${BENCH_PARTS:-timed insn mem} "
 [[ $PARTS == *" timed "* ]] || SMPS=""
 [[ $PARTS == *" insn "* ]] || INSN_SMPS=""
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
@@ -225,11 +226,53 @@ done
 BENCH_QEMU_EXTRA=()
 BENCH_ACCEL=$timed_accel
 
+# ---- the least RAM Weft serves in -------------------------------------------------
+# Weft sizes its pools at boot from the RAM (net/limits.c). Boots at 1
+# vCPU with -m 4M, 5M, ... until one answers GET / with the page: the
+# least RAM it serves in; then on up until one also serves 100 keep-alive
+# clients at once (wrk -t1 -c100 -d3s, every request answered, no error):
+# the least RAM for 100 connections. Below its minimum Weft says "weft:
+# needs N MiB, has M MiB" and powers off.
+mdat=$BENCH_OUT/http-mem.dat
+if [[ $PARTS == *" mem "* && " $SERVERS " == *" weft "* ]]; then
+	least="" least100=""
+	for m in 4 5 6 7 8 9 10 12 16 24 32; do
+		log=$BENCH_OUT/http-mem-weft-${m}m.log
+		BENCH_MEM=${m}M start_server weft 1 "$log"
+		read -r first _ _ < <(bench_first_answer http 80 "$ready_re" "$log")
+		if [ "$first" != - ] && bench_nsx curl -s -m 5 -o "$BENCH_TMP/page" "http://$BENCH_GUEST_IP/" &&
+			cmp -s "$BENCH_TMP/page" "$page"; then
+			[ -n "$least" ] || least=$m
+			out=$(bench_nsx wrk -t1 -c100 -d3s --timeout 5s -s "$BENCH_TMP/report.lua" \
+				"http://$BENCH_GUEST_IP/" 2>&1 || true)
+			line=$(grep '^WRK ' <<<"$out" || true)
+			errs=-
+			[ -z "$line" ] || errs=$(($(field "$line" connect) + $(field "$line" read) +
+				$(field "$line" write) + $(field "$line" status) + $(field "$line" timeout)))
+			bench_note "weft, -m ${m}M: serves; 100 keep-alive clients: $(field "$line" requests) requests, $errs errors; $(grep -m1 -a '^net: [0-9]* MiB' "$log" | tr -d '\r')"
+			if [ "$errs" = 0 ] && [ "$(field "$line" requests)" -gt 0 ]; then
+				least100=$m
+				bench_stop
+				break
+			fi
+		else
+			bench_note "weft, -m ${m}M: no answer ($(grep -m1 -a '^weft: needs' "$log" | tr -d '\r'))"
+		fi
+		bench_stop
+	done
+	{
+		echo "# bench/http.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): the least RAM (QEMU -m, MiB) Weft serves GET / in, and serves 100 keep-alive clients in; q35, 1 vCPU"
+		echo "# server least_mib least_mib_100_conns"
+		echo "weft ${least:-?} ${least100:-?}"
+	} >"$mdat"
+fi
+[ -f "$mdat" ] || echo "# not measured yet" >"$mdat"
+
 # ---- table, markdown, chart -------------------------------------------------------
 python3 - "$dat" "$BENCH_OUT" "$BENCH_ACCEL" "$WRK_SECONDS" "$weft_size" "$(stat -c %s "$page")" "$idat" \
-	"$BENCH_INSN_CLIENTS" "$BENCH_INSN_REPS" <<'EOF' | tee "$BENCH_OUT/http.txt"
+	"$BENCH_INSN_CLIENTS" "$BENCH_INSN_REPS" "$mdat" <<'EOF' | tee "$BENCH_OUT/http.txt"
 import os, subprocess, sys
-dat, out, accel, secs, weft_unstripped, page_bytes, idat, iclients, ireps = sys.argv[1:10]
+dat, out, accel, secs, weft_unstripped, page_bytes, idat, iclients, ireps, mdat = sys.argv[1:11]
 rows = {}
 for l in open(dat):
     if l.startswith("#") or not l.strip():
@@ -242,6 +285,12 @@ for l in open(idat):
         continue
     f = l.split()
     insn[(f[0], int(f[1]))] = f
+least = {}
+for l in open(mdat):
+    if l.startswith("#") or not l.strip():
+        continue
+    f = l.split()
+    least[f[0]] = f[1:]
 smps = sorted({k[1] for k in rows} | {k[1] for k in insn})
 servers = [("weft", "Weft"), ("nginx", "Linux nginx"), ("gohttp", "Linux Go net/http")]
 def num(s, key, i):
@@ -271,10 +320,15 @@ def mib(b):
     if b is None:
         return "-"
     return f"{b / 1024:.0f} KiB" if b < 1048576 else f"{b / 1048576:.1f} MiB"
+def min_ram(s, smp):
+    v = least.get(s)
+    if smp != 1 or not v or v[0] == "?":
+        return "-"
+    return f"{v[0]} MiB" + (f" ({v[1]})" if len(v) > 1 and v[1] != "?" else "")
 title = (f"HTTP keep-alive, {page_bytes}-byte page, wrk -t2 -c64 -d{secs}s over a tap in a "
          f"private netns; q35, accel {accel}")
 hdr = ["server", "vCPUs", "req/s", "vs nginx", "p50 ms", "p99 ms", "boot ms", "vs nginx",
-       "insns/req", "vs nginx", "spread", "image", "errors", "page"]
+       "insns/req", "vs nginx", "spread", "image", "min RAM", "errors", "page"]
 table = []
 for smp in smps:
     for s, name in servers:
@@ -284,7 +338,7 @@ for smp in smps:
                       fms(num(s, smp, 3)), fms(num(s, smp, 4)), f0(boot),
                       fr(ratio(boot, num("nginx", smp, 5))),
                       fk(inum(s, smp, 2)), fr(ratio(inum(s, smp, 2), inum("nginx", smp, 2))),
-                      spread(s, smp), mib(num(s, smp, 10)),
+                      spread(s, smp), mib(num(s, smp, 10)), min_ram(s, smp),
                       r[8] if len(r) > 8 else "-", r[9] if len(r) > 9 else "-"])
 w = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(hdr)]
 print(title)
@@ -305,6 +359,9 @@ print("\n".join(targets))
 print(f"insns/req: a separate boot under QEMU's instruction-count plugin (TCG), wrk -t1 -c{iclients} "
       f"keep-alive; the median of {ireps} (large - small window) / extra requests; spread = "
       "(max - min) / median; vs nginx: its ratio to nginx's (lower is better)")
+print("min RAM: the least QEMU -m (MiB, 1 vCPU) Weft answers GET / in, and in parentheses the least "
+      "it serves 100 keep-alive clients in at once (wrk -t1 -c100, no error); its pools are sized at "
+      "boot from the RAM (net/limits.c); not measured for the Linux guests")
 print(f"image: Weft = its kernel ELF, stripped ({weft_unstripped} bytes as built, with debug info); "
       "Linux = vmlinuz + initramfs.cpio.gz (one image for nginx and Go)")
 
@@ -319,6 +376,11 @@ with open(f"{out}/http.md", "w") as md:
              "`200` answer to `GET /`, polled every 20 ms; image: Weft's kernel ELF stripped, Linux's "
              "vmlinuz + initramfs.cpio.gz (the Linux guest boots the ELF inside vmlinuz through PVH, "
              "as Weft boots).\n")
+    md.write("- min RAM: the least QEMU `-m` (MiB, 1 vCPU) in which Weft answers `GET /`, and in "
+             "parentheses the least in which it serves 100 keep-alive clients at once (`wrk -t1 -c100 "
+             "-d3s`, no error); Weft sizes its pools at boot from the RAM (`net/limits.c`) and below "
+             "its minimum says `weft: needs N MiB, has M MiB` and powers off. Not measured for the "
+             "Linux guests.\n")
     md.write(f"- insns/req: guest instructions per request, from a separate boot of each server under "
              f"QEMU's instruction-count plugin (`tools/insn/`), wrk -t1 -c{iclients} keep-alive: the "
              f"median of {ireps} differences between a large and a small load window, divided by the "

@@ -121,11 +121,12 @@ bench_accel() {
 # The QEMU options every guest of a run gets, Weft and Linux alike (the
 # rest of the command line is tools/qemu.sh's, the same for both).
 # bench_qemu_opts SMP LOG: sets BENCH_OPTS (LOG: the console).
+# BENCH_MEM (default 512M) is the guest's RAM.
 # BENCH_GUEST_TAP (default $BENCH_TAP) is the tap the guest's NIC is on and
 # BENCH_TAP_OFFLOAD (on) its --tap-offload: bench/loss.sh puts the guests
 # on a second tap behind tests/e2e/netem_relay.py, without offloads.
 bench_qemu_opts() {
-	BENCH_OPTS=(--machine q35 --smp "$1" --mem 512M --accel "$BENCH_ACCEL"
+	BENCH_OPTS=(--machine q35 --smp "$1" --mem "${BENCH_MEM:-512M}" --accel "$BENCH_ACCEL"
 		--net "tap:${BENCH_GUEST_TAP:-$BENCH_TAP}" --tap-offload "${BENCH_TAP_OFFLOAD:-on}"
 		--timeout "${BENCH_GUEST_TIMEOUT:-600}" --log "$2")
 }

@@ -17,7 +17,7 @@
 #include "net/limits.h"
 #include "net/net_priv.h"
 
-size_t lwip_heap_bytes;
+unsigned int lwip_heap_bytes;
 void *lwip_heap_base;
 
 /* net_limits_plan left room for every pool: running out here is a bug
@@ -35,7 +35,7 @@ void lwip_heap_at_boot(void)
 {
 	/* mem.c's heap: MEM_SIZE_ALIGNED bytes plus two struct mem (64
 	   bytes covers them) and its alignment. */
-	lwip_heap_bytes = LWIP_MEM_ALIGN_SIZE(net_limits.heap_bytes);
+	lwip_heap_bytes = (unsigned int)LWIP_MEM_ALIGN_SIZE(net_limits.heap_bytes);
 	lwip_heap_base = carve(-1, lwip_heap_bytes + 64);
 }
 

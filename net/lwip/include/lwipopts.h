@@ -93,7 +93,7 @@
 #include <stddef.h>
 struct memp;
 void lwip_pools_at_boot(int type, size_t elem, unsigned short *num, unsigned char **base);
-extern size_t lwip_heap_bytes;
+extern unsigned int lwip_heap_bytes;	/* mem_size_t: 32 bits (MEM_SIZE) */
 extern void *lwip_heap_base;
 #endif
 #define LWIP_HOOK_MEMP_AT_BOOT(type, elem, num, base) lwip_pools_at_boot((int)(type), elem, num, base)
