@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include "apps/httpd/https.h"
 #include "net/conn.h"
+#include "net/limits.h"
 #include "net/tls/tls.h"
 #include "net/tls/tls_baked.h"
 #include "runtime/app.h"
@@ -46,8 +47,16 @@ bool httpd_https_start(struct http_server *srv, uint16_t port)
 		printf("httpd: HTTPS not started: certificate: %s\n", why);
 		return false;
 	}
+	/* A TLS connection's block (about 37 KiB, from the heap) is memory
+	   on top of what net_limits counts per connection: at most an
+	   eighth of the connections may hold one (net/limits.h; the
+	   default 1,024 from about 300 MiB up). */
+	unsigned tls_max = net_limits.tcp_conns / 8;
+	if (tls_max > TLS_MAX_CONNS_DEFAULT)
+		tls_max = TLS_MAX_CONNS_DEFAULT;
 	r = tls_server_new(&(struct tls_server_opts){
 				   .cert = &cert,
+				   .max_conns = tls_max ? tls_max : 1,
 				   .names = kcmdline_str(&key_tls_names),
 				   .sni_strict = kcmdline_u64(&key_tls_strict, 0, 0, 1),
 			   }, &https_tls);
