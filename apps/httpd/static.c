@@ -139,7 +139,8 @@ void static_send_file(struct http_response *w, const struct http_request *r,
 	site_choose(&c, f, &q, http_unix_time());
 	switch (c.status) {
 	case 200:
-		http_header_lines(w, c.rep->headers, c.rep->headers_len);
+		http_header_lines_sized(w, c.rep->headers, c.rep->headers_len,
+					c.rep->size);
 		cache_control(w, cache);
 		if (r->method != HTTP_HEAD)
 			http_write(w, c.rep->body, c.rep->size);

@@ -230,6 +230,12 @@ int http_header_del(struct http_response *w, const char *name);
  * line among them is the body's length, as if set. */
 int http_header_lines(struct http_response *w, const char *lines,
 		      size_t len);
+/* The same without looking for the Content-Length line: the caller
+ * vouches that the lines hold exactly one, of length (a packed file's
+ * prepared lines, whose length is known). Per request this saves a scan
+ * of every line. */
+int http_header_lines_sized(struct http_response *w, const char *lines,
+			    size_t len, uint64_t length);
 /* The body's length in bytes: no chunked framing. */
 int http_set_content_length(struct http_response *w, uint64_t len);
 

@@ -236,21 +236,46 @@ int http_header_del(struct http_response *w, const char *name)
 	return 0;
 }
 
-int http_header_lines(struct http_response *w, const char *lines,
-		      size_t len)
+/* Append lines[0..len) to the table; with has_cl, the length is clen
+ * and said by the lines. */
+static int append_lines(struct http_response *w, const char *lines,
+			size_t len, bool has_cl, uint64_t clen)
+{
+	memcpy(w->hbuf + w->hlen, lines, len);
+	w->hlen += len;
+	if (has_cl) {
+		w->has_length = true;
+		w->length = clen;
+		w->length_in_lines = true;
+	}
+	return 0;
+}
+
+/* What http_header_lines and http_header_lines_sized check first. */
+static int lines_ok(const struct http_response *w, const char *lines,
+		    size_t len)
 {
 	if (w->finished)
 		return -EPIPE;
 	if (w->frozen)
 		return -EALREADY;
-	const char *l = lines, *end = lines + len;
-	uint64_t clen = 0;
-	bool has_cl = false;
-
 	if (len < 2 || lines[len - 2] != '\r' || lines[len - 1] != '\n')
 		return -EINVAL;
 	if (w->hlen + len > sizeof(w->hbuf))
 		return -ENOSPC;
+	return 0;
+}
+
+int http_header_lines(struct http_response *w, const char *lines,
+		      size_t len)
+{
+	const char *l = lines, *end = lines + len;
+	uint64_t clen = 0;
+	bool has_cl = false;
+	int rc = lines_ok(w, lines, len);
+
+	if (rc)
+		return rc;
 	/* A Content-Length line among them is the length. */
 	while (l < end) {
 		const char *nl = memchr(l, '\n', (size_t)(end - l));
@@ -270,14 +295,17 @@ int http_header_lines(struct http_response *w, const char *lines,
 		}
 		l = nl + 1;
 	}
-	memcpy(w->hbuf + w->hlen, lines, len);
-	w->hlen += len;
-	if (has_cl) {
-		w->has_length = true;
-		w->length = clen;
-		w->length_in_lines = true;
-	}
-	return 0;
+	return append_lines(w, lines, len, has_cl, clen);
+}
+
+int http_header_lines_sized(struct http_response *w, const char *lines,
+			    size_t len, uint64_t length)
+{
+	int rc = lines_ok(w, lines, len);
+
+	if (rc)
+		return rc;
+	return append_lines(w, lines, len, true, length);
 }
 
 int http_set_content_length(struct http_response *w, uint64_t len)

@@ -276,6 +276,26 @@ static void h_headers(struct http_response *w, struct http_request *r,
 	http_write_header(w, 201);
 }
 
+/* Prepared lines with a Content-Length, scanned (arg NULL) or vouched
+ * for (http_header_lines_sized): the same answer; lines not ending in
+ * CRLF refused either way. */
+static void h_lines(struct http_response *w, struct http_request *r,
+		    void *arg)
+{
+	static const char lines[] = "X-A: 1\r\nContent-Length: 3\r\nX-B: 2\r\n";
+
+	(void)r;
+	if (arg) {
+		note(http_header_lines_sized(w, "X-C: 3", 6, 3)); /* -EINVAL */
+		note(http_header_lines_sized(w, lines, sizeof(lines) - 1, 3));
+	} else {
+		note(http_header_lines(w, "X-C: 3", 6)); /* -EINVAL */
+		note(http_header_lines(w, lines, sizeof(lines) - 1));
+	}
+	note((int)http_write_str(w, "abc"));
+	note((int)http_write_str(w, "d")); /* past the length: -EMSGSIZE */
+}
+
 static void h_nothing(struct http_response *w, struct http_request *r,
 		      void *arg)
 {
@@ -316,6 +336,8 @@ static struct http_handler hx_length = { "length", h_length, NULL, 0, 0 };
 static struct http_handler hx_length_ok = { "length", h_length, "", 0, 0 };
 static struct http_handler hx_headers = { "headers", h_headers, NULL, 0, 0 };
 static struct http_handler hx_nothing = { "nothing", h_nothing, NULL, 0, 0 };
+static struct http_handler hx_lines = { "lines", h_lines, NULL, 0, 0 };
+static struct http_handler hx_lines_sized = { "lines", h_lines, "", 0, 0 };
 static struct http_handler hx_alloc = { "alloc", h_alloc, NULL, 0, 0 };
 static struct http_handler hx_fail = { "fail", h_fail_write, NULL, 0, 0 };
 
@@ -335,6 +357,8 @@ __attribute__((constructor)) static void routes(void)
 	    http_handle(&mux, "/length-ok", &hx_length_ok) ||
 	    http_handle(&mux, "/headers", &hx_headers) ||
 	    http_handle(&mux, "/nothing", &hx_nothing) ||
+	    http_handle(&mux, "/lines", &hx_lines) ||
+	    http_handle(&mux, "/lines-sized", &hx_lines_sized) ||
 	    http_handle(&mux, "/alloc", &hx_alloc) ||
 	    http_handle(&mux, "/fail", &hx_fail))
 		abort();
@@ -535,6 +559,25 @@ HT_TEST(writer_refuses_misuse_and_writes_after_an_error)
 	HT_EQ(seen.rcs[5], -EPIPE);
 	HT_EQ(seen.rcs[6], -EPIPE);
 	HT_EQ(seen.rcs[7], -EPIPE);
+}
+
+HT_TEST(writer_prepared_lines_scanned_or_sized_say_the_same)
+{
+	static const char *const paths[] = { GET("/lines") GET("/"),
+					     GET("/lines-sized") GET("/") };
+
+	for (int i = 0; i < 2; i++) {
+		reset_seen();
+		HT_EQ(serve(paths[i], strlen(paths[i])), HTTP_END_CLOSE);
+		OUT_IS(RESP("200 OK") "X-A: 1\r\nContent-Length: 3\r\nX-B: 2\r\n"
+		       KA "abc" RESP("200 OK") "Content-Type: text/plain\r\n"
+		       "Content-Length: 4\r\n" KA "root");
+		HT_EQ(seen.nrcs, 4);
+		HT_EQ(seen.rcs[0], -EINVAL);
+		HT_EQ(seen.rcs[1], 0);
+		HT_EQ(seen.rcs[2], 3);
+		HT_EQ(seen.rcs[3], -EMSGSIZE);
+	}
 }
 
 HT_TEST(writer_content_length_is_kept_to)
