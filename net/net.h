@@ -35,10 +35,18 @@ int net_addrs(struct net_ifaddr *out, int max);
 
 /* Frames dropped because no pbuf was free. */
 uint64_t net_rx_dropped_nopbuf(void);
-/* lwIP's pools (and its heap, as "HEAP"): fn gets each one's use, peak,
-   element size and allocation failures. fn runs without the net lock. */
-void net_lwip_stats(void (*fn)(void *arg, const char *pool, uint64_t used, uint64_t max,
-			       uint64_t size, uint64_t errors),
+/* One lwIP pool (or its heap, "HEAP", counted in bytes: elem_bytes 1). */
+struct net_pool_stats {
+	const char *name;		/* static: "TCP_PCB", "PBUF_POOL", ... */
+	uint64_t used;			/* elements in use now */
+	uint64_t max;			/* most in use at once (high water) */
+	uint64_t capacity;		/* elements the pool holds in all */
+	uint64_t elem_bytes;		/* bytes per element */
+	uint64_t errors;		/* allocations that failed: pool empty */
+};
+/* lwIP's pools and its heap, one call of fn each. fn runs without the
+   net lock. */
+void net_lwip_stats(void (*fn)(void *arg, const struct net_pool_stats *p),
 		    void *arg);
 
 #endif

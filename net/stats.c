@@ -13,24 +13,22 @@ static const char *const pool_names[] = {
 #include "lwip/priv/memp_std.h"
 };
 
-struct pool_copy {
-	uint64_t used, max, size, errors;
-};
-
-void net_lwip_stats(void (*fn)(void *arg, const char *pool, uint64_t used, uint64_t max,
-			       uint64_t size, uint64_t errors),
+void net_lwip_stats(void (*fn)(void *arg, const struct net_pool_stats *p),
 		    void *arg)
 {
-	struct pool_copy c[MEMP_MAX + 1];
+	struct net_pool_stats c[MEMP_MAX + 1];
 	net_lock();
 	for (int i = 0; i < MEMP_MAX; i++) {
 		const struct stats_mem *m = lwip_stats.memp[i];
-		c[i] = (struct pool_copy){ m->used, m->max, memp_pools[i]->size, m->err };
+		c[i] = (struct net_pool_stats){ pool_names[i], m->used, m->max,
+						memp_pools[i]->num,
+						memp_pools[i]->size, m->err };
 	}
-	c[MEMP_MAX] = (struct pool_copy){ lwip_stats.mem.used, lwip_stats.mem.max, 1,
-					  lwip_stats.mem.err };
+	c[MEMP_MAX] = (struct net_pool_stats){ "HEAP", lwip_stats.mem.used,
+					       lwip_stats.mem.max,
+					       lwip_stats.mem.avail, 1,
+					       lwip_stats.mem.err };
 	net_unlock();
-	for (int i = 0; i < MEMP_MAX; i++)
-		fn(arg, pool_names[i], c[i].used, c[i].max, c[i].size, c[i].errors);
-	fn(arg, "HEAP", c[MEMP_MAX].used, c[MEMP_MAX].max, 1, c[MEMP_MAX].errors);
+	for (int i = 0; i <= MEMP_MAX; i++)
+		fn(arg, &c[i]);
 }

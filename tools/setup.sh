@@ -49,6 +49,7 @@ packages=(
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots
 	shellcheck yamllint python3-yaml golang-github-hashicorp-hcl-v2-dev  # docs/deploy checks
+	chromium python3-websocket  # e2e: /status in a headless browser (DevTools protocol)
 )
 
 is_root() { [ "$(id -u)" -eq 0 ]; }

@@ -93,14 +93,14 @@ static bool httpd_https_on;	/* /metrics shows TLS */
 static struct http_handler redirect_h = { "redirect", httpd_redirect_serve,
 					  &https_port, 0, 0 };
 
-static void add_pool(void *arg, const char *pool, uint64_t used,
-		     uint64_t max, uint64_t size, uint64_t errors)
+static void add_pool(void *arg, const struct net_pool_stats *p)
 {
 	struct metrics_snapshot *s = arg;
 
 	if (s->npools < METRICS_MAX_POOLS)
-		s->pool[s->npools++] = (struct metrics_pool){ pool, used, max,
-							      size, errors };
+		s->pool[s->npools++] = (struct metrics_pool){
+			p->name, p->used, p->max, p->capacity, p->elem_bytes,
+			p->errors };
 }
 
 /* The NIC's addresses and the DNS servers, as text. */

@@ -51,10 +51,14 @@ struct metrics_addr {
 	char origin[12];		/* "dhcp", "static", "slaac", "link-local" */
 };
 
-/* One lwIP memory pool (or the heap), as the net layer reports it. */
+/* One lwIP memory pool (or the heap, in bytes), as the net layer reports
+ * it (net/net.h's net_pool_stats). */
 struct metrics_pool {
 	const char *name;	/* static, e.g. "TCP_PCB" */
-	uint64_t used, max, size, errors;
+	uint64_t used, max;	/* elements in use now, and at most */
+	uint64_t capacity;	/* elements in all */
+	uint64_t elem_bytes;	/* bytes per element (the heap: 1) */
+	uint64_t errors;
 };
 
 #define METRICS_MAX_TLS_FAIL 16

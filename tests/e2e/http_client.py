@@ -456,8 +456,9 @@ REQUIRED_FAMILIES = [
     ("tasks alive", r"weft_tasks_alive", None),
     ("stack pages", r"weft_stack_pages", None),
     ("heap in use", r"weft_heap_inuse_bytes", None),
-    ("lwIP pool use", r"weft_lwip_pool_(used|max|size)", "pool"),
+    ("lwIP pool use", r"weft_lwip_pool_(used|max|capacity|element_bytes)", "pool"),
     ("lwIP pool failures", r"weft_lwip_pool_errors_total", "pool"),
+    ("lwIP pool capacity", r"weft_lwip_pool_capacity", "pool"),
     ("allocations on the request path", r"weft_http_request_path_allocs_total", None),
 ]
 

@@ -222,7 +222,7 @@ static void snapshot_fn(struct metrics_snapshot *s)
 	s->have_net = true;
 	s->net.open = 3;
 	s->npools = 1;
-	s->pool[0] = (struct metrics_pool){ "TCP_PCB", 3, 9, 12288, 0 };
+	s->pool[0] = (struct metrics_pool){ "TCP_PCB", 3, 9, 12288, 168, 0 };
 	s->have_tls = true;
 	s->tls_handshakes = 5;
 	s->tls_resumptions = 2;
@@ -897,7 +897,9 @@ HT_TEST(metrics_exposition)
 	HT_CHECK(strstr(b, "weft_tasks_alive 7\n"));
 	HT_CHECK(strstr(b, "weft_heap_inuse_bytes 4096\n"));
 	HT_CHECK(strstr(b, "weft_net_connections_open 3\n"));
-	HT_CHECK(strstr(b, "weft_lwip_pool_size{pool=\"TCP_PCB\"} 12288\n"));
+	HT_CHECK(strstr(b, "weft_lwip_pool_capacity{pool=\"TCP_PCB\"} 12288\n"));
+	HT_CHECK(strstr(b, "weft_lwip_pool_element_bytes{pool=\"TCP_PCB\"} 168\n"));
+	HT_CHECK(!strstr(b, "weft_lwip_pool_size"));
 	HT_CHECK(strstr(b, "weft_tls_handshakes_total 5\n"));
 	HT_CHECK(strstr(b, "weft_tls_resumptions_total 2\n"));
 	HT_CHECK(strstr(b, "# TYPE weft_tls_failures_total counter\n"));
