@@ -73,6 +73,13 @@
  * yielded. It resumes inside the trap handler, restores the vector state
  * and returns from the interrupt.
  *
+ * PROFILING (profile.c). While a profile runs, each CPU that is not
+ * halted also arms its timer for prof_tick, RT_PROF_HZ times a second,
+ * and the tick records the interrupted pc and stack; idle() drops the
+ * deadline before halting and keeps what was left of the period, and the
+ * loop sets the deadline again once awake: samples come every period of
+ * busy time, however short the bursts between halts (as ITIMER_PROF).
+ *
  * REJECTED: direct task-to-task switches (faster by one switch, but then
  * an exiting task would free the stack it stands on, and a parking task
  * could be woken while its registers are half saved); a single global run
@@ -413,8 +420,14 @@ static void idle(struct sched *s)
 	/* No task runs while halted: no slice to check (run() starts the
 	   next one), so the LAPIC is armed for the heap alone, or disarmed. */
 	s->slice_tick = 0;
-	timer_rearm(s);
 	uint64_t t0 = rdtsc();
+	if (s->prof_tick) {
+		/* A halted CPU takes no profile samples: keep what is left of
+		   the period for when it is busy again (profile.c). */
+		s->prof_left = (int64_t)(s->prof_tick - t0) > 0 ? s->prof_tick - t0 : 1;
+		s->prof_tick = 0;
+	}
+	timer_rearm(s);
 	s->st.halts++;
 	halt_irq_on();			/* sti; hlt: the wake IPI cannot slip in between */
 	irq_disable();
@@ -427,7 +440,12 @@ static void idle(struct sched *s)
 static void run(struct sched *s, struct task *t)
 {
 	struct cpu *c = this_cpu();
-	a_store_relaxed(&t->ws, WS(WS_SEQ(t->ws), T_RUNNING));
+	t->cpu = (int16_t)c->id;
+	/* Sequentially consistent, then the load of inspect: the Dekker
+	   pair with a reader of the task's stack (runtime/inspect.c). */
+	a_store(&t->ws, WS(WS_SEQ(t->ws), T_RUNNING));
+	while (a_load(&t->inspect))
+		cpu_relax();
 	s->cur = t;
 	c->task = t;
 	task_reent_switch(t);
@@ -493,6 +511,15 @@ void sched_loop(void)
 		smp_poll_calls();
 		timer_run(s);
 		stack_refill_reserve(s);
+		if (a_load_relaxed(&prof_period_tsc) && !s->prof_tick) {
+			/* A profile runs (profile.c): sample while not halted. */
+			uint64_t left = s->prof_left;
+			if (!left || left > a_load_relaxed(&prof_period_tsc))
+				left = a_load_relaxed(&prof_period_tsc);
+			s->prof_tick = rdtsc() + left;
+			s->prof_left = 0;
+			timer_rearm(s);
+		}
 		struct task *t = find_runnable(s);
 		if (!t) {
 			idle(s);
@@ -597,11 +624,17 @@ void sched_preempt_check(struct trapframe *tf)
 /* The LAPIC timer interrupt (the kernel's timer hook). */
 void sched_timer_tick(struct trapframe *tf)
 {
-	(void)tf;
 	struct sched *s = this_sched();
 	if (!s)
 		return;
 	s->armed = 0;			/* it fired: the LAPIC holds nothing */
+	uint64_t now = rdtsc();
+	if (s->prof_tick && (int64_t)(now - s->prof_tick) >= 0) {
+		uint64_t p = a_load_relaxed(&prof_period_tsc);
+		if (p)
+			prof_sample(tf, s);
+		s->prof_tick = p ? now + p : 0;
+	}
 	timer_run(s);
 	if (!s->cur) {
 		/* The loop was interrupted (halted, or between tasks): it
@@ -611,7 +644,6 @@ void sched_timer_tick(struct trapframe *tf)
 		s->slice_tick = 0;
 		return;
 	}
-	uint64_t now = rdtsc();
 	if (s->slice_tick && (int64_t)(now - s->slice_tick) >= 0) {
 		if (s->st.switches == s->switches_at_tick)
 			s->need_resched = true;

@@ -43,6 +43,12 @@ struct task {
 	uint8_t timed_out;		/* set by a park timer that won */
 	const char *reason;		/* why it is parked */
 	char name[16];
+	uint64_t born;			/* time_ns() at spawn */
+	int16_t cpu;			/* the CPU running it, or that ran it last */
+	/* Kept across reuse (task_alloc clears only what is above it): set
+	   while runtime/inspect.c reads the task; run() waits for it to
+	   clear before the task runs (the protocol is in inspect.c). */
+	uint32_t inspect;		/* atomic */
 };
 
 #define RUNQ_SIZE 256
@@ -64,6 +70,8 @@ struct sched {
 	uint64_t slice_tick;		/* TSC of the next slice check, 0 none */
 	uint64_t switches_at_tick;	/* st.switches at the last check */
 	bool need_resched;
+	uint64_t prof_tick;		/* TSC of the next profile sample, 0 none (profile.c) */
+	uint64_t prof_left;		/* TSC ticks of the period left at the last halt */
 	/* Timers: a binary min-heap ordered by deadline, under tlock. */
 	struct spinlock tlock;
 	struct timer **theap;
@@ -112,6 +120,10 @@ struct _reent *task_reent_alloc(void);
 void task_describe(char *buf, size_t n);
 
 /* stack.c */
+/* The live tasks, one at a time: *cursor starts at 0; NULL after the
+   last. What it returns may exit or be reused at any moment (descriptors
+   stay task memory forever: task.c never frees them). */
+struct task *stack_next_owner(uint64_t *cursor);
 int stack_alloc(struct task *t, size_t size);
 void stack_release(struct task *t);
 void stack_refill_reserve(struct sched *s);
@@ -121,6 +133,17 @@ void stack_init_cpu(struct sched *s);
    or panic on its guard page. False: not a stack address. */
 bool stack_fault(struct trapframe *tf, uint64_t addr);
 extern uint64_t rt_stack_pages_mapped;
+
+/* frames.c: the frame-pointer chain from (pc, rbp) into out (pc first),
+   at most max entries, reading only inside [lo, hi) (hi == 0: pages
+   vm_readable says are mapped). Returns how many. */
+unsigned rt_frames(uint64_t pc, uint64_t rbp, uint64_t lo, uint64_t hi,
+		   uint64_t *out, unsigned max);
+
+/* profile.c: the timer interrupt's sample, and its rate in TSC ticks
+   (0 while no profile runs). */
+extern uint64_t prof_period_tsc;	/* atomic */
+void prof_sample(struct trapframe *tf, struct sched *s);
 
 /* timer.c */
 struct timer {

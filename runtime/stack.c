@@ -55,7 +55,8 @@
 uint64_t rt_stack_pages_mapped;		/* atomic */
 /* next_slot, owners[] and big[] are also the list of live tasks that
    tools/gdb/weft.py walks (weft-tasks, make debug): keep their names and
-   meaning, or change the script with them (tests/e2e/gdb.sh checks it). */
+   meaning, or change the script with them (tests/e2e/gdb.sh checks it);
+   runtime/inspect.c walks them too (stack_next_owner). */
 static uint64_t next_slot;		/* atomic: slots ever made */
 static struct task **owners[NCHUNKS];	/* slot -> task; chunks made on demand */
 static struct spinlock clean_lock = SPINLOCK_INIT;
@@ -306,6 +307,28 @@ bool stack_fault(struct trapframe *tf, uint64_t addr)
 	while (page < low && !a_cas_relaxed(&t->stack_low, &low, page))
 		;
 	return true;
+}
+
+/* The cursor runs over big[] first, then the slots (BIG_MAX + slot). */
+struct task *stack_next_owner(uint64_t *cursor)
+{
+	while (*cursor < BIG_MAX) {
+		struct task *t = a_load_acquire(&big[*cursor].t);
+		(*cursor)++;
+		if (t)
+			return t;
+	}
+	uint64_t n = a_load_acquire(&next_slot);
+	if (n > SLOTS_MAX)
+		n = SLOTS_MAX;
+	while (*cursor - BIG_MAX < n) {
+		uint64_t slot = (*cursor)++ - BIG_MAX;
+		struct task **c = a_load_acquire(&owners[slot / CHUNK]);
+		struct task *t = c ? a_load_acquire(&c[slot % CHUNK]) : NULL;
+		if (t)
+			return t;
+	}
+	return NULL;
 }
 
 /* Per-CPU arrays, made with the CPU's scheduler state. */

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <reent.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +41,7 @@ struct task *task_alloc(void)
 	s->free_tasks = t->next;
 	s->nfree_tasks--;
 	uint64_t seq = WS_SEQ(t->ws);	/* tickets keep growing across reuse */
-	memset(t, 0, sizeof *t);
+	memset(t, 0, offsetof(struct task, inspect));	/* inspect: inspect.c's */
 	t->ws = WS(seq + 1, T_RUNNABLE);
 	return t;
 }
@@ -90,6 +91,8 @@ task_t *task_spawn(const struct task_attr *attr, void (*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->pin = (int16_t)pin;
+	t->cpu = -1;
+	t->born = time_ns();
 	strncpy(t->name, attr && attr->name ? attr->name : "task", sizeof t->name - 1);
 	t->rsp = ctx_init(t->stack_hi, task_main, t);
 	a_fetch_add_relaxed(&rt_alive, 1);

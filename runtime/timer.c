@@ -9,8 +9,9 @@
  * timer that loses the race with another waker does nothing. A timer lives
  * on the stack of the task that waits, which cancels it before returning.
  *
- * The LAPIC timer is armed for the earliest of: the heap's first deadline
- * and the next time-slice check (sched.c; only while a task runs).
+ * The LAPIC timer is armed for the earliest of: the heap's first deadline,
+ * the next time-slice check (sched.c; only while a task runs) and, while
+ * a profile runs, the next sample (profile.c; only while not halted).
  * s->armed mirrors what the LAPIC holds, so that the LAPIC is written only
  * when the earliest deadline changes (an MSR write is a VM exit).
  */
@@ -122,12 +123,15 @@ uint64_t timer_next(struct sched *s)
 	return s->tn ? s->theap[0]->when : 0;
 }
 
-/* Arm the LAPIC for the earliest of the next timer and the slice check. */
+/* Arm the LAPIC for the earliest of the next timer, the slice check and
+   the next profile sample. */
 void timer_rearm(struct sched *s)
 {
 	uint64_t when = timer_next(s);
 	if (s->slice_tick && (!when || s->slice_tick < when))
 		when = s->slice_tick;
+	if (s->prof_tick && (!when || s->prof_tick < when))
+		when = s->prof_tick;
 	if (when == s->armed)
 		return;
 	s->armed = when;

@@ -35,6 +35,8 @@
  *                              limit); the rest are dropped and counted
  *   syslog=ADDR:PORT           the access log goes to this syslog server
  *                              (RFC 5424 over UDP) instead of the console
+ *   debug=on                   serve /debug/ (debug.c): every task's
+ *                              stack, CPU profiles; off by default
  * The Date header comes from the machine's wall clock (date=, kvmclock or
  * the CMOS clock: kernel/wallclock.h), or the image's build time without.
  */
@@ -80,6 +82,8 @@ CMDLINE_KEY(key_access_log_rate, "httpd_access_log_rate",
 	   "httpd: access log lines per second at most (0: no limit)");
 CMDLINE_KEY(key_syslog, "syslog",
 	   "httpd: send the access log to this syslog server (ADDR:PORT, UDP)");
+CMDLINE_KEY(key_debug, "debug",
+	   "httpd: on: serve /debug/ (tasks and their stacks, CPU profiles)");
 CMDLINE_KEY(key_cache_control, "httpd_cache_control",
 	   "httpd: Cache-Control value for the site's files (default none)");
 
@@ -283,6 +287,14 @@ static void httpd_main(void)
 	http_server_init(&srv, &mux);
 	port = configure();
 	r = httpd_routes(&mux);
+	const char *dv = kcmdline_str(&key_debug);
+	bool debug = dv && (!strcmp(dv, "on") || !strcmp(dv, "1"));
+	if (dv && !debug && strcmp(dv, "off") && strcmp(dv, "0"))
+		kcmdline_error("debug=%s: on or off; off\n", dv);
+	if (r >= 0 && debug) {
+		r = httpd_debug_routes(&mux);
+		printf("httpd: debug=on: /debug/ serves tasks and CPU profiles\n");
+	}
 	if (r < 0) {
 		printf("httpd: cannot register the handlers: %d\n", r);
 		return;

@@ -5,6 +5,7 @@
  *   /metrics   Prometheus text (metrics.h)         handler "metrics"
  *   /status    the live status page (status.html)  handler "status"
  *   /          the static site (static.h)          handler "static"
+ * and with debug=on (httpd.c) /debug/: tasks and profiles (debug.c).
  * Each answers GET and HEAD, and 405 with Allow to other methods.
  */
 #include "apps/httpd/routes.h"

@@ -12,5 +12,7 @@ extern struct http_handler httpd_healthz, httpd_status, httpd_metrics;
 /* Register the app's handlers on m (and the static site at "/"):
  * 0 or http_handle's error. */
 int httpd_routes(struct http_mux *m);
+/* debug=on: /debug/ (debug.c; guest only): 0 or http_handle's error. */
+int httpd_debug_routes(struct http_mux *m);
 
 #endif
