@@ -39,6 +39,7 @@ packages=(
 	python3                     # small helpers (free port probe, tools/forward.py)
 	gdb                         # make debug, tools/gdb/weft.py, e2e.gdb
 	openssl                     # TLS: the generated localhost certificate (net/tls.mk), e2e s_client
+	testssl.sh                  # e2e.https: protocols, ciphers and vulnerabilities, parsed
 	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
 	clang                       # fuzz targets (libFuzzer)
 	libclang-rt-14-dev          # libFuzzer's runtime (only a Recommends of clang)

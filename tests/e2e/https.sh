@@ -42,6 +42,12 @@
 #                              HTTPS is still answered 200 (one result)
 #   e2e.https.redirect         plain HTTP: 301, Location
 #                              https://localhost:8443/a/b?x=1&y (curl)
+#   e2e.https.testssl          testssl.sh (Debian's) --protocols --std
+#                              --vulnerable, its --jsonfile judged by
+#                              testssl_verdict.py: nothing older than TLS
+#                              1.2, no cipher but AEAD ones, no
+#                              vulnerability flagged (the exceptions, each
+#                              explained there, are named in the result)
 #   e2e.https.guest-alive      no panic, the guest still runs
 #   e2e.https.no-entropy       a CPU without RDRAND/RDSEED, no virtio-rng: the
 #                              console says HTTPS did not start and why, and
@@ -55,7 +61,7 @@ set -uo pipefail
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-GUEST_TIMEOUT=300
+GUEST_TIMEOUT=420
 BOOT_WAIT=60
 CA=${WEFT_TLS_CA:-$E2E_REPO/build/tls/localhost.crt}
 INDEX=$E2E_REPO/apps/httpd/site/index.html
@@ -64,7 +70,7 @@ p=e2e.https
 names=("$p.boot" "$p.get" "$p.head" "$p.keep-alive" "$p.pipelined" "$p.body-1mb"
 	"$p.handshake" "$p.resumption" "$p.tls11-refused" "$p.tls10-refused"
 	"$p.renegotiation-refused" "$p.metrics" "$p.garbage" "$p.truncated" "$p.oversized"
-	"$p.stalled" "$p.wrong-sni" "$p.still-serving" "$p.redirect" "$p.guest-alive"
+	"$p.stalled" "$p.wrong-sni" "$p.still-serving" "$p.redirect" "$p.testssl" "$p.guest-alive"
 	"$p.no-entropy" "$p.virtio-rng")
 e2e_any_wanted "${names[@]}" || exit 0
 for c in openssl curl; do
@@ -279,6 +285,22 @@ if head -1 "$OUT" | grep -q '^HTTP/1.1 301' && [ "$loc" = 'https://localhost:844
 	e2e_pass "$p.redirect" "301 Location $loc"
 else
 	e2e_fail "$p.redirect" "$(tr -d '\r' <"$OUT" | head -4 | e2e_oneline)"
+fi
+
+# ---- testssl.sh ----
+# Only the checks judged, no DNS: it reaches 127.0.0.1:$sport alone.
+if e2e_wanted "$p.testssl"; then
+	if command -v testssl >/dev/null; then
+		rm -f "$E2E_TMP/testssl.json"
+		timeout 240 testssl --protocols --std --vulnerable --warnings off --quiet --nodns none \
+			--color 0 --jsonfile "$E2E_TMP/testssl.json" "127.0.0.1:$sport" \
+			>"$E2E_LOGS/$p.testssl.log" 2>&1
+		out=$("${E2E_CLIENT[0]}" "$E2E_DIR/testssl_verdict.py" "$E2E_TMP/testssl.json" 2>&1)
+		if [[ $out == ok* ]]; then e2e_pass "$p.testssl" "${out#ok }"
+		else e2e_fail "$p.testssl" "$out (see $p.testssl.log)"; fi
+	else
+		e2e_fail "$p.testssl" "testssl missing (tools/setup.sh installs testssl.sh)"
+	fi
 fi
 
 e2e_guest_gone "$GUEST_PID" "$GUEST_LOG"
