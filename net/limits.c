@@ -14,7 +14,9 @@
  *   receive buffers            avail / 40 of them,  64 .. PBUF_POOL_SIZE
  *   pbuf headers               half the receive buffers, 64 .. MEMP_NUM_PBUF
  *   TCP connections            what is left / NET_CONN_BYTES, at most 10,000
- *   TCP pcbs                   connections + 20% (closing, half open) + 16
+ *   TCP pcbs                   connections + 25% (closing, half open) + 16
+ *   net/'s connections         pcbs + a third (a conn outlives its pcb
+ *                              until the app closes it)
  *   TCP segments               3 per connection, 2 full send queues at least
  *
  * NET_CONN_BYTES is what one served connection costs beyond the shared
@@ -73,14 +75,15 @@ static uint64_t storage(const struct net_limits *l)
 {
 	return pages(l->heap_bytes + 64) + pages(l->pbufs * PBUF_ELEM) +
 	       pages(l->pbuf_refs * ELEM(struct pbuf)) + pages(l->tcp_pcbs * ELEM(struct tcp_pcb)) +
-	       pages(l->tcp_segs * ELEM(struct tcp_seg)) + pages(l->tcp_pcbs * sizeof(struct conn));
+	       pages(l->tcp_segs * ELEM(struct tcp_seg)) + pages(l->conn_pool * sizeof(struct conn));
 }
 
 /* Connections and the pools that follow from them. */
 static void size_conns(struct net_limits *l, uint32_t conns)
 {
 	l->tcp_conns = conns;
-	l->tcp_pcbs = (uint32_t)clamp(conns + conns / 5 + 16, 0, MEMP_NUM_TCP_PCB);
+	l->tcp_pcbs = (uint32_t)clamp(conns + conns / 4 + 16, 0, MEMP_NUM_TCP_PCB);
+	l->conn_pool = l->tcp_pcbs + l->tcp_pcbs / 3;
 	l->tcp_segs = (uint32_t)clamp(3ull * conns, 2 * TCP_SND_QUEUELEN, MEMP_NUM_TCP_SEG);
 }
 

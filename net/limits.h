@@ -21,6 +21,8 @@ struct net_limits {
 	uint64_t ram_mib;	/* the guest's usable memory, rounded up */
 	uint32_t tcp_conns;	/* concurrent TCP connections served */
 	uint32_t tcp_pcbs;	/* lwIP's pcbs: those, plus closing and half-open ones */
+	uint32_t conn_pool;	/* net/'s struct conn: a third more than pcbs (a
+				   conn outlives its pcb until the app closes it) */
 	uint32_t tcp_segs;	/* queued TCP segments, all connections */
 	uint32_t pbufs;		/* PBUF_POOL receive buffers */
 	uint32_t pbuf_refs;	/* pbuf headers without payload (MEMP_PBUF) */

@@ -114,7 +114,7 @@ extern void *lwip_heap_base;
 
 /* ---- pools -------------------------------------------------------------- */
 
-/* 10,000 concurrent connections (the issue's target) plus 20% for the
+/* 10,000 concurrent connections (the issue's target) plus 25% for the
    pcbs that are closing (FIN_WAIT, LAST_ACK, TIME_WAIT) or half open
    (SYN_RCVD). TIME_WAIT never exhausts the pool: when it is empty,
    tcp_alloc() aborts the oldest TIME_WAIT pcb, then the oldest LAST_ACK,
