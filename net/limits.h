@@ -26,9 +26,14 @@ struct net_limits {
 	uint32_t tcp_segs;	/* queued TCP segments, all connections */
 	uint32_t pbufs;		/* PBUF_POOL receive buffers */
 	uint32_t pbuf_refs;	/* pbuf headers without payload (MEMP_PBUF) */
+	uint32_t udp_nodes;	/* datagrams queued on UDP sockets, all of them */
 	uint64_t heap_bytes;	/* lwIP's heap: TX data in flight, headers */
 	uint64_t bytes;		/* the storage of all of them */
 };
+
+/* The most a UDP queue node (net/udp.c's struct dgram) may take; udp.c
+   checks it at compile time. */
+#define NET_UDP_NODE_BYTES	48
 
 /* Set by net_limits_plan; read-only afterwards. */
 extern struct net_limits net_limits;
