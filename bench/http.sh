@@ -324,7 +324,7 @@ def min_ram(s, smp):
     v = least.get(s)
     if smp != 1 or not v or v[0] == "?":
         return "-"
-    return f"{v[0]} MiB" + (f" ({v[1]})" if len(v) > 1 and v[1] != "?" else "")
+    return f"{v[0]}" + (f" / {v[1]}" if len(v) > 1 and v[1] != "?" else "") + " MiB"
 title = (f"HTTP keep-alive, {page_bytes}-byte page, wrk -t2 -c64 -d{secs}s over a tap in a "
          f"private netns; q35, accel {accel}")
 hdr = ["server", "vCPUs", "req/s", "vs nginx", "p50 ms", "p99 ms", "boot ms", "vs nginx",
@@ -359,7 +359,7 @@ print("\n".join(targets))
 print(f"insns/req: a separate boot under QEMU's instruction-count plugin (TCG), wrk -t1 -c{iclients} "
       f"keep-alive; the median of {ireps} (large - small window) / extra requests; spread = "
       "(max - min) / median; vs nginx: its ratio to nginx's (lower is better)")
-print("min RAM: the least QEMU -m (MiB, 1 vCPU) Weft answers GET / in, and in parentheses the least "
+print("min RAM: the least QEMU -m (MiB, 1 vCPU) Weft answers GET / in / the least "
       "it serves 100 keep-alive clients in at once (wrk -t1 -c100, no error); its pools are sized at "
       "boot from the RAM (net/limits.c); not measured for the Linux guests")
 print(f"image: Weft = its kernel ELF, stripped ({weft_unstripped} bytes as built, with debug info); "
@@ -376,8 +376,8 @@ with open(f"{out}/http.md", "w") as md:
              "`200` answer to `GET /`, polled every 20 ms; image: Weft's kernel ELF stripped, Linux's "
              "vmlinuz + initramfs.cpio.gz (the Linux guest boots the ELF inside vmlinuz through PVH, "
              "as Weft boots).\n")
-    md.write("- min RAM: the least QEMU `-m` (MiB, 1 vCPU) in which Weft answers `GET /`, and in "
-             "parentheses the least in which it serves 100 keep-alive clients at once (`wrk -t1 -c100 "
+    md.write("- min RAM: the least QEMU `-m` (MiB, 1 vCPU) in which Weft answers `GET /` / the "
+             "least in which it serves 100 keep-alive clients at once (`wrk -t1 -c100 "
              "-d3s`, no error); Weft sizes its pools at boot from the RAM (`net/limits.c`) and below "
              "its minimum says `weft: needs N MiB, has M MiB` and powers off. Not measured for the "
              "Linux guests.\n")

@@ -77,16 +77,15 @@ struct listener {
 };
 
 /* Everything below is under the net lock. */
-static struct conn *pool;		/* net_limits.tcp_pcbs of them */
+static struct conn *pool;		/* net_limits.conn_pool of them */
 static struct conn *free_list;
 static bool pool_ready;
 struct net_conn_stats net_stats;
 
-/* One per lwIP pcb, carved once from the pages net_limits_plan set
-   aside. */
+/* Carved once from the pages net_limits_plan set aside. */
 static void pool_init(void)
 {
-	uint64_t n = net_limits.tcp_pcbs;
+	uint64_t n = net_limits.conn_pool;
 	uint64_t pa = page_alloc_contig((n * sizeof *pool + 4095) / 4096);
 	if (!pa)
 		panic("conn: no memory for %llu connections", (unsigned long long)n);

@@ -13,8 +13,12 @@
  *   lwIP's heap (TX data)      avail / 32, 128 KiB .. 16 MiB (MEM_SIZE)
  *   receive buffers            avail / 40 of them,  64 .. PBUF_POOL_SIZE
  *   pbuf headers               half the receive buffers, 64 .. MEMP_NUM_PBUF
+ *   datagrams queued on UDP    as many as receive buffers, at most 4,096
+ *   sockets                    (each holds one, or a loopback copy)
  *   TCP connections            what is left / NET_CONN_BYTES, at most 10,000
- *   TCP pcbs                   connections + 20% (closing, half open) + 16
+ *   TCP pcbs                   connections + 25% (closing, half open) + 16
+ *   net/'s connections         pcbs + a third (a conn outlives its pcb
+ *                              until the app closes it)
  *   TCP segments               3 per connection, 2 full send queues at least
  *
  * NET_CONN_BYTES is what one served connection costs beyond the shared
@@ -51,6 +55,7 @@
 #define HEAP_MIN	(256 * KIB)
 #define PBUFS_MIN	64u
 #define REFS_MIN	64u
+#define UDP_NODES_MAX	4096u
 
 struct net_limits net_limits;
 
@@ -73,14 +78,16 @@ static uint64_t storage(const struct net_limits *l)
 {
 	return pages(l->heap_bytes + 64) + pages(l->pbufs * PBUF_ELEM) +
 	       pages(l->pbuf_refs * ELEM(struct pbuf)) + pages(l->tcp_pcbs * ELEM(struct tcp_pcb)) +
-	       pages(l->tcp_segs * ELEM(struct tcp_seg)) + pages(l->tcp_pcbs * sizeof(struct conn));
+	       pages(l->tcp_segs * ELEM(struct tcp_seg)) + pages(l->conn_pool * sizeof(struct conn)) +
+	       pages((uint64_t)l->udp_nodes * NET_UDP_NODE_BYTES);
 }
 
 /* Connections and the pools that follow from them. */
 static void size_conns(struct net_limits *l, uint32_t conns)
 {
 	l->tcp_conns = conns;
-	l->tcp_pcbs = (uint32_t)clamp(conns + conns / 5 + 16, 0, MEMP_NUM_TCP_PCB);
+	l->tcp_pcbs = (uint32_t)clamp(conns + conns / 4 + 16, 0, MEMP_NUM_TCP_PCB);
+	l->conn_pool = l->tcp_pcbs + l->tcp_pcbs / 3;
 	l->tcp_segs = (uint32_t)clamp(3ull * conns, 2 * TCP_SND_QUEUELEN, MEMP_NUM_TCP_SEG);
 }
 
@@ -95,6 +102,7 @@ void net_limits_plan(void)
 	l->heap_bytes = clamp(avail / 16, HEAP_MIN, MEM_SIZE) & ~4095ull;
 	l->pbufs = (uint32_t)clamp(avail / 40 / PBUF_ELEM, PBUFS_MIN, PBUF_POOL_SIZE);
 	l->pbuf_refs = (uint32_t)clamp(l->pbufs / 2, REFS_MIN, MEMP_NUM_PBUF);
+	l->udp_nodes = (uint32_t)clamp(l->pbufs, PBUFS_MIN, UDP_NODES_MAX);
 	size_conns(l, 0);
 	uint64_t shared = storage(l);
 	uint64_t rest = avail > shared ? avail - shared : 0;
@@ -109,7 +117,7 @@ void net_limits_plan(void)
 		   hole below 1 MiB): in the units of QEMU's -m, like ram_mib,
 		   so the need is always more than the guest has. */
 		struct net_limits least = { .heap_bytes = HEAP_MIN, .pbufs = PBUFS_MIN,
-					    .pbuf_refs = REFS_MIN };
+					    .pbuf_refs = REFS_MIN, .udp_nodes = PBUFS_MIN };
 		size_conns(&least, 0);
 		uint64_t need = l->ram_mib * MIB - free + NET_RESERVE + storage(&least) +
 				NET_MIN_CONNS * NET_CONN_BYTES;

@@ -21,12 +21,19 @@ struct net_limits {
 	uint64_t ram_mib;	/* the guest's usable memory, rounded up */
 	uint32_t tcp_conns;	/* concurrent TCP connections served */
 	uint32_t tcp_pcbs;	/* lwIP's pcbs: those, plus closing and half-open ones */
+	uint32_t conn_pool;	/* net/'s struct conn: a third more than pcbs (a
+				   conn outlives its pcb until the app closes it) */
 	uint32_t tcp_segs;	/* queued TCP segments, all connections */
 	uint32_t pbufs;		/* PBUF_POOL receive buffers */
 	uint32_t pbuf_refs;	/* pbuf headers without payload (MEMP_PBUF) */
+	uint32_t udp_nodes;	/* datagrams queued on UDP sockets, all of them */
 	uint64_t heap_bytes;	/* lwIP's heap: TX data in flight, headers */
 	uint64_t bytes;		/* the storage of all of them */
 };
+
+/* The most a UDP queue node (net/udp.c's struct dgram) may take; udp.c
+   checks it at compile time. */
+#define NET_UDP_NODE_BYTES	48
 
 /* Set by net_limits_plan; read-only afterwards. */
 extern struct net_limits net_limits;

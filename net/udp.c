@@ -9,8 +9,8 @@
  * one parked reader: each datagram is for one reader, and a reader that
  * finds the queue emptied by another simply parks again.
  *
- * Queue nodes come from one pool (UDP_NODES, 40 B each), shared by every
- * socket; the datagrams themselves stay in lwIP's pbufs (PBUF_POOL for
+ * Queue nodes come from one pool (net_limits.udp_nodes, 48 B each, carved
+ * at the first datagram), shared by every socket; the datagrams themselves stay in lwIP's pbufs (PBUF_POOL for
  * frames from the NIC), so a socket's limit bounds what a flood can pin.
  *
  * Lifetime and close follow conn.c's protocol (its essay): references
@@ -24,18 +24,19 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "kernel/page.h"
 #include "kernel/panic.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "net/addr_lwip.h"
 #include "net/conn.h"
+#include "net/limits.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
 #include "net/udp.h"
 #include "runtime/park.h"
 
 #define UDP_SOCKS	32		/* + the resolver's ports <= MEMP_NUM_UDP_PCB */
-#define UDP_NODES	4096
 #define UDP_QUEUE_MAX	4096
 
 struct dgram {
@@ -56,15 +57,22 @@ struct udp_sock {
 	struct udp_sock_stats st;
 };
 
+_Static_assert(sizeof(struct dgram) <= NET_UDP_NODE_BYTES, "net/limits.c plans too little per node");
+
 /* Everything below is under the net lock. */
 static struct udp_sock socks[UDP_SOCKS];
-static struct dgram nodes[UDP_NODES], *free_nodes;
+static struct dgram *nodes, *free_nodes;
 static bool nodes_ready;
 
 static struct dgram *node_get(void)
 {
 	if (!nodes_ready) {
-		for (int i = UDP_NODES - 1; i >= 0; i--) {
+		uint64_t n = net_limits.udp_nodes;
+		uint64_t pa = page_alloc_contig((n * sizeof *nodes + 4095) / 4096);
+		if (!pa)
+			panic("udp: no memory for %llu queue nodes", (unsigned long long)n);
+		nodes = (struct dgram *)(uintptr_t)pa;
+		for (int i = (int)n - 1; i >= 0; i--) {
 			nodes[i].next = free_nodes;
 			free_nodes = &nodes[i];
 		}

@@ -448,7 +448,7 @@ mem_checks() {
 		# 512 MiB reaches the largest pools (lwipopts.h); 8 MiB holds the
 		# 100 connections e2e.memory serves, and not many more.
 		case $mem in
-		512M) want='^net: 512 MiB: up to 10000 TCP connections \(12016 pcbs, 30000 segments\), 8192 receive buffers, 16[0-9]{3} KiB send heap; [0-9]+ KiB in all$' ;;
+		512M) want='^net: 512 MiB: up to 10000 TCP connections \(12288 pcbs, 30000 segments\), 8192 receive buffers, 16[0-9]{3} KiB send heap; [0-9]+ KiB in all$' ;;
 		8M) want='^net: 8 MiB: up to 1[0-4][0-9] TCP connections \([0-9]+ pcbs, [0-9]+ segments\), 64 receive buffers, 256 KiB send heap; [0-9]+ KiB in all$' ;;
 		esac
 		grep -qE "$want" <<<"$line" || problems+=("limits line \"$line\", want /$want/")

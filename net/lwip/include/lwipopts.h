@@ -13,13 +13,13 @@
  *     allocator before lwip_init, with element counts computed from RAM
  *     (MEMP_AT_BOOT, net/lwip/patches/0003-pools-sized-at-boot.patch).
  *     The MEMP_NUM_* values below are the largest counts, reached at
- *     about 512 MiB: 10,000 concurrent TCP connections, with churn of
+ *     512 MiB: 10,000 concurrent TCP connections, with churn of
  *     hundreds of thousands of short ones. Every pool is still a fixed
  *     pool once carved: memory is bounded, and the request path never
  *     calls malloc (DESIGN.md: "per-connection data comes from fixed
  *     pools"); allocation and free are lwIP's own memp code. At the
- *     largest sizes (element sizes from `nm -S` of the static build):
- *       TCP PCBs       12,288 x   328 B    3.8 MiB   (dual-stack addresses)
+ *     largest sizes (element sizes as /metrics shows them):
+ *       TCP PCBs       12,288 x   320 B    3.8 MiB   (dual-stack addresses)
  *       TCP segments   32,768 x    32 B    1.0 MiB
  *       PBUF_POOL       8,192 x 1,576 B   12.3 MiB   (RX, unread data)
  *       heap (MEM_SIZE)                   16.0 MiB   (TX data, headers)
@@ -32,7 +32,7 @@
  *     DNS added 0.7 MiB at the largest sizes: 40 B more per TCP pcb
  *     (ip_addr_t holds either family), 24 B more per PBUF_POOL buffer
  *     (room for the IPv6 header), the rest the tables above. net/'s
- *     own connection pool is sized with them (one per TCP pcb).
+ *     own connection pool is sized with them (a third more than pcbs).
  *   - TIME_WAIT never stalls accept: see MEMP_NUM_TCP_PCB and TCP_MSL
  *     below, and net/lwip/timewait.c.
  */
@@ -114,12 +114,13 @@ extern void *lwip_heap_base;
 
 /* ---- pools -------------------------------------------------------------- */
 
-/* 10,000 concurrent connections (the issue's target) plus 20% for the
+/* The largest count: 10,000 concurrent connections plus 25% for the
    pcbs that are closing (FIN_WAIT, LAST_ACK, TIME_WAIT) or half open
    (SYN_RCVD). TIME_WAIT never exhausts the pool: when it is empty,
    tcp_alloc() aborts the oldest TIME_WAIT pcb, then the oldest LAST_ACK,
    then the oldest CLOSING one, before it fails (it never kills an
-   established connection of equal priority). 320 B each: 3.8 MiB. */
+   established connection of equal priority). 320 B each: 3.8 MiB.
+   Fewer with less memory (net/limits.c). */
 #define MEMP_NUM_TCP_PCB		12288
 /* Listening sockets: a few apps (echo, http, metrics) and the tests.
    A dual-stack listener is one pcb. */
