@@ -17,6 +17,7 @@
 #include "net/conn.h"
 #include "net/http/accesslog.h"
 #include "net/http/http.h"
+#include "net/http/latency.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
@@ -79,6 +80,7 @@ struct metrics_handler {
 struct metrics_snapshot {
 	struct http_stats own;
 	struct http_log_stats log;	/* the access log's counters */
+	struct http_latency latency;	/* request durations */
 	unsigned nhandlers;
 	struct metrics_handler handler[HTTP_MUX_MAX];
 	uint64_t uptime_ns;
