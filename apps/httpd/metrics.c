@@ -61,7 +61,12 @@ void metrics_snapshot(struct metrics_snapshot *s, const struct http_mux *m)
 
 void mout_mem(struct mout *o, const void *p, size_t n)
 {
-	if (o->counting)
+	if (o->buf) {
+		size_t room = o->counted < o->cap ? o->cap - o->counted : 0;
+
+		memcpy(o->buf + o->counted, p, n < room ? n : room);
+		o->counted += n;
+	} else if (o->counting)
 		o->counted += n;
 	else
 		http_write(o->w, p, n);

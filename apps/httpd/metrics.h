@@ -23,12 +23,15 @@
 
 struct metrics_snapshot;
 
-/* Where a rendering goes: counting its bytes (for Content-Length), or
- * into a response. */
+/* Where a rendering goes: counting its bytes (for Content-Length), into
+ * a buffer of cap bytes (buf set: what fits, counted all the same; the
+ * host tests), or into a response. */
 struct mout {
 	struct http_response *w;
 	bool counting;
 	uint64_t counted;
+	char *buf;
+	size_t cap;
 };
 void mout_mem(struct mout *o, const void *p, size_t n);
 

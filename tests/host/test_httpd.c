@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/site.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c apps/httpd/redirect.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/latency.c net/http/parse.c net/http/body.c net/http/path.c net/http/accesslog.c
+// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/history.c apps/httpd/site.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c apps/httpd/redirect.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/latency.c net/http/parse.c net/http/body.c net/http/path.c net/http/accesslog.c
 /*
  * Host unit tests for app=httpd as served by the HTTP library
  * (net/http/server.c and what it uses, with apps/httpd's handlers on the
