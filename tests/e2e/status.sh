@@ -46,7 +46,7 @@ done
 e2e_run 60 "$E2E_TMP/page.out" "$E2E_TMP/page.err" "$PY" "$E2E_DIR/status_page.py" \
 	--url "http://127.0.0.1:$HP" --out "$OUT" --cmdline-errors 1
 for n in "${ALL[@]}"; do
-	line=$(grep -m1 -E "^(PASS|FAIL) $n[ :]" "$E2E_TMP/page.out")
+	line=$(grep -m1 -E "^(PASS|FAIL) ${n}[ :]" "$E2E_TMP/page.out")
 	case $line in
 	"PASS $n ("*) e2e_pass "$n" "$(sed -E "s/^PASS $n \((.*)\)$/\1/" <<<"$line")" ;;
 	"FAIL $n: "*) e2e_fail "$n" "${line#"FAIL $n: "}" ;;
