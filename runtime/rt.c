@@ -6,6 +6,7 @@
 #include "kernel/libc.h"
 #include "kernel/panic.h"
 #include "kernel/smp.h"
+#include "kernel/time.h"
 #include "kernel/vm.h"
 #include "runtime/rt.h"
 #include "runtime/sched.h"
@@ -52,10 +53,30 @@ const struct kernel_hooks rt_kernel_hooks = {
 	.ap_main = rt_ap_main,
 };
 
+/* The counters, with the halt under way counted as idle (read as a
+   seqlock: idle_seq unchanged across the copy, odd while halted), and
+   busy as the rest of the time since the loop began. */
 void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 {
 	struct sched *s = cpus[cpu].sched;
-	*out = s ? s->st : (struct rt_cpu_stats){ 0 };
+	uint64_t seq, t0, start, now, up;
+
+	if (!s) {
+		*out = (struct rt_cpu_stats){ 0 };
+		return;
+	}
+	do {
+		seq = a_load_acquire(&s->idle_seq);
+		*out = s->st;
+		t0 = s->halt_tsc;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while (a_load_relaxed(&s->idle_seq) != seq);
+	start = a_load_acquire(&s->start_tsc);
+	now = rdtsc();
+	if ((seq & 1) && now > t0)
+		out->idle_ns += tsc_to_ns(now - t0);
+	up = start && now > start ? tsc_to_ns(now - start) : 0;
+	out->busy_ns = up > out->idle_ns ? up - out->idle_ns : 0;
 }
 
 void rt_heap_stats(struct rt_heap_stats *out)

@@ -428,10 +428,13 @@ static void idle(struct sched *s)
 		s->prof_tick = 0;
 	}
 	timer_rearm(s);
+	s->halt_tsc = t0;
+	a_store_release(&s->idle_seq, s->idle_seq + 1);	/* odd: halted */
 	s->st.halts++;
 	halt_irq_on();			/* sti; hlt: the wake IPI cannot slip in between */
 	irq_disable();
 	s->st.idle_ns += tsc_to_ns(rdtsc() - t0);
+	a_store_release(&s->idle_seq, s->idle_seq + 1);
 	a_fetch_and(&idle_mask, ~(1ull << me));
 }
 
@@ -503,6 +506,7 @@ void sched_loop(void)
 {
 	irq_disable();
 	struct sched *s = this_sched();
+	a_store_release(&s->start_tsc, rdtsc());
 	for (;;) {
 		/* A window for pending interrupts: a loop that keeps finding
 		   work must still take its timer and IPIs. */

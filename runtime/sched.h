@@ -90,6 +90,11 @@ struct sched {
 	struct task *free_tasks;	/* descriptor cache */
 	uint32_t nfree_tasks;
 	struct rt_cpu_stats st;		/* runtime/stats.h */
+	/* Idle time as other CPUs read it (rt_cpu_stats): idle_seq (atomic,
+	   written by the owner) is odd while halted since halt_tsc, and
+	   st.idle_ns holds the halts before; start_tsc is when the loop
+	   began (0: not yet). */
+	uint64_t idle_seq, halt_tsc, start_tsc;
 	uint32_t rng;
 };
 

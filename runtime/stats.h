@@ -17,10 +17,14 @@ struct rt_cpu_stats {
 	uint64_t idle_spins;		/* went idle, found work on the second look */
 	uint64_t spawned;		/* tasks spawned here */
 	uint64_t wakeups_sent;		/* IPIs sent to wake idle CPUs */
+	/* Filled by rt_cpu_stats, not counted: time since the CPU's
+	   scheduler loop began that it was not halted (running tasks, the
+	   poller, the loop itself). idle_ns + busy_ns is that time. */
+	uint64_t busy_ns;
 };
 
 /* Counters of one CPU (read without locking: each is exact on its own,
-   the set is not a snapshot). */
+   the set is not a snapshot), idle_ns including a halt under way. */
 void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out);
 unsigned rt_ncpus(void);
 

@@ -44,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "apps/httpd/history.h"
 #include "apps/httpd/https.h"
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/routes.h"
@@ -277,6 +278,19 @@ static uint16_t configure(void)
 	return port;
 }
 
+/* The sampler behind /status/history: a point a second (history.h). */
+static void history_task(void *arg)
+{
+	static struct metrics_snapshot s;	/* this task's alone */
+
+	(void)arg;
+	for (;;) {
+		metrics_snapshot(&s, &mux);
+		history_sample(&httpd_history_ring, &s);
+		task_sleep(ms(HISTORY_PERIOD_MS));
+	}
+}
+
 static void httpd_main(void)
 {
 	struct listener *l;
@@ -323,6 +337,9 @@ static void httpd_main(void)
 		redirect_srv.date_fallback = srv.date_fallback;
 		plain = &redirect_srv;
 	}
+	if (!task_spawn(&(struct task_attr){ "status-history", 0, -1 },
+			history_task, NULL))
+		printf("httpd: no memory for the /status history task\n");
 	printf("httpd: listening on port %u, %zu files in the site%s\n", port,
 	       site_nfiles, plain == &srv ? "" : "; redirecting to HTTPS");
 	r = http_serve(plain, l);

@@ -33,6 +33,7 @@ void metrics_snapshot(struct metrics_snapshot *s, const struct http_mux *m)
 {
 	memset(s, 0, sizeof(*s));
 	http_stats_snapshot(&s->own);
+	http_latency_snapshot(&s->latency);
 	s->log.lines = __atomic_load_n(&http_log_stats.lines, __ATOMIC_RELAXED);
 	s->log.dropped = __atomic_load_n(&http_log_stats.dropped,
 					 __ATOMIC_RELAXED);
@@ -60,7 +61,12 @@ void metrics_snapshot(struct metrics_snapshot *s, const struct http_mux *m)
 
 void mout_mem(struct mout *o, const void *p, size_t n)
 {
-	if (o->counting)
+	if (o->buf) {
+		size_t room = o->counted < o->cap ? o->cap - o->counted : 0;
+
+		memcpy(o->buf + o->counted, p, n < room ? n : room);
+		o->counted += n;
+	} else if (o->counting)
 		o->counted += n;
 	else
 		http_write(o->w, p, n);
@@ -97,6 +103,32 @@ static void mout_nanos(struct mout *o, uint64_t v)
 		f /= 10;
 	}
 	mout_mem(o, frac, sizeof(frac));
+}
+
+/* Nanoseconds as seconds in the shortest decimal ("0.000025", "2.5",
+ * "10"), into buf (24 bytes at least); returns buf. */
+static const char *seconds_text(uint64_t ns, char *buf)
+{
+	char *p = buf + 23;
+	uint64_t f = ns % 1000000000u, s = ns / 1000000000u;
+	int i, digits = 9;
+
+	*p = '\0';
+	while (digits && f % 10 == 0) {
+		f /= 10;
+		digits--;
+	}
+	for (i = 0; i < digits; i++) {
+		*--p = (char)('0' + f % 10);
+		f /= 10;
+	}
+	if (digits)
+		*--p = '.';
+	do {
+		*--p = (char)('0' + s % 10);
+		s /= 10;
+	} while (s);
+	return p;
 }
 
 /* ---- Rendering ---- */
@@ -284,6 +316,9 @@ static const struct family cpu[] = {
 	  "Time slices ended by the timer." },
 	{ "weft_sched_idle_seconds_total", COUNTER | NS, CPU(idle_ns),
 	  "Time halted with nothing to run." },
+	{ "weft_sched_busy_seconds_total", COUNTER | NS, CPU(busy_ns),
+	  "Time the scheduler loop ran and did not halt (tasks, the poller, "
+	  "the loop): its rate is the CPU's busy fraction." },
 	{ "weft_sched_halts_total", COUNTER, CPU(halts),
 	  "Times the CPU halted." },
 	{ "weft_sched_idle_spins_total", COUNTER, CPU(idle_spins),
@@ -329,6 +364,56 @@ static void responses(struct mout *o, const struct metrics_snapshot *s)
 		sample(o, &f, "code", code, s->own.responses[i]);
 	}
 	sample(o, &f, "code", "other", s->own.responses[i]);
+}
+
+/* Responses by status class: the rates of errors, whatever their code. */
+static void classes(struct mout *o, const struct metrics_snapshot *s)
+{
+	static const struct family f = {
+		"weft_http_responses_total", COUNTER, 0,
+		"HTTP responses sent, by status class (1xx to 5xx)."
+	};
+	char cl[4] = "0xx";
+	unsigned i;
+
+	header(o, &f);
+	for (i = 0; i < 5; i++) {
+		cl[0] = (char)('1' + i);
+		sample(o, &f, "class", cl, s->own.classes[i]);
+	}
+}
+
+/* The latency histogram, cumulative as the format wants it. */
+static void latency(struct mout *o, const struct metrics_snapshot *s)
+{
+	static const char name[] = "weft_http_request_duration_seconds";
+	char le[24];
+	uint64_t cum = 0;
+	unsigned i;
+
+	mout_str(o, "# HELP weft_http_request_duration_seconds Time from a "
+		    "request's head parsed to its answer queued (unparsable "
+		    "heads and 503s past max_conns not timed).\n"
+		    "# TYPE weft_http_request_duration_seconds histogram\n");
+	for (i = 0; i < HTTP_LATENCY_NBUCKETS; i++) {
+		cum += s->latency.bucket[i];
+		mout_str(o, name);
+		mout_str(o, "_bucket{le=\"");
+		mout_str(o, i < HTTP_LATENCY_NBOUNDS
+				    ? seconds_text(http_latency_bounds_ns[i], le)
+				    : "+Inf");
+		mout_str(o, "\"} ");
+		mout_u64(o, cum);
+		mout_mem(o, "\n", 1);
+	}
+	mout_str(o, name);
+	mout_str(o, "_sum ");
+	mout_nanos(o, s->latency.sum_ns);
+	mout_mem(o, "\n", 1);
+	mout_str(o, name);
+	mout_str(o, "_count ");
+	mout_u64(o, cum);
+	mout_mem(o, "\n", 1);
 }
 
 static void per_cpu(struct mout *o, const struct metrics_snapshot *s)
@@ -447,6 +532,8 @@ static void handlers(struct mout *o, const struct metrics_snapshot *s)
 void metrics_render(struct mout *o, const struct metrics_snapshot *s)
 {
 	responses(o, s);
+	classes(o, s);
+	latency(o, s);
 	scalars(o, s, own, N(own));
 	if (s->nhandlers)
 		handlers(o, s);

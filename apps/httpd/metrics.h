@@ -17,17 +17,21 @@
 #include "net/conn.h"
 #include "net/http/accesslog.h"
 #include "net/http/http.h"
+#include "net/http/latency.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
 struct metrics_snapshot;
 
-/* Where a rendering goes: counting its bytes (for Content-Length), or
- * into a response. */
+/* Where a rendering goes: counting its bytes (for Content-Length), into
+ * a buffer of cap bytes (buf set: what fits, counted all the same; the
+ * host tests), or into a response. */
 struct mout {
 	struct http_response *w;
 	bool counting;
 	uint64_t counted;
+	char *buf;
+	size_t cap;
 };
 void mout_mem(struct mout *o, const void *p, size_t n);
 
@@ -79,6 +83,7 @@ struct metrics_handler {
 struct metrics_snapshot {
 	struct http_stats own;
 	struct http_log_stats log;	/* the access log's counters */
+	struct http_latency latency;	/* request durations */
 	unsigned nhandlers;
 	struct metrics_handler handler[HTTP_MUX_MAX];
 	uint64_t uptime_ns;

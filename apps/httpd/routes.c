@@ -4,12 +4,14 @@
  *   /healthz   200 "ok"                            handler "healthz"
  *   /metrics   Prometheus text (metrics.h)         handler "metrics"
  *   /status    the live status page (status.html)  handler "status"
+ *   /status/history  its last ten minutes, JSON (history.h)  "history"
  *   /          the static site (static.h)          handler "static"
  * and with debug=on (httpd.c) /debug/: tasks and profiles (debug.c).
  * Each answers GET and HEAD, and 405 with Allow to other methods.
  */
 #include "apps/httpd/routes.h"
 
+#include "apps/httpd/history.h"
 #include "apps/httpd/metrics.h"
 #include "apps/httpd/static.h"
 
@@ -44,6 +46,7 @@ static void status(struct http_response *w, struct http_request *r,
 struct http_handler httpd_healthz = { "healthz", healthz, NULL, 0, 0 };
 struct http_handler httpd_status = { "status", status, NULL, 0, 0 };
 struct http_handler httpd_metrics = { "metrics", metrics_serve, NULL, 0, 0 };
+struct http_handler httpd_history = { "history", history_serve, &httpd_history_ring, 0, 0 };
 
 int httpd_routes(struct http_mux *m)
 {
@@ -53,6 +56,7 @@ int httpd_routes(struct http_mux *m)
 	if ((rc = http_handle(m, "/healthz", &httpd_healthz)) < 0 ||
 	    (rc = http_handle(m, "/metrics", &httpd_metrics)) < 0 ||
 	    (rc = http_handle(m, "/status", &httpd_status)) < 0 ||
+	    (rc = http_handle(m, "/status/history", &httpd_history)) < 0 ||
 	    (rc = http_handle(m, "/", &static_handler)) < 0)
 		return rc;
 	return 0;

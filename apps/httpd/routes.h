@@ -7,7 +7,8 @@
 
 #include "net/http/http.h"
 
-extern struct http_handler httpd_healthz, httpd_status, httpd_metrics;
+extern struct http_handler httpd_healthz, httpd_status, httpd_metrics,
+	httpd_history;
 
 /* Register the app's handlers on m (and the static site at "/"):
  * 0 or http_handle's error. */

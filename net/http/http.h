@@ -325,7 +325,8 @@ struct http_server {
 	struct http_limits limits;
 	/* Called once per answer in the connection's task, after the answer
 	   is queued; it must not block (net/http/accesslog.h's hook). NULL:
-	   none, and the serving loop does not even read the clock for it. */
+	   none (the clock is read around each request anyway, for the
+	   latency histogram of net/http/latency.h). */
 	void (*log)(const struct http_access *a, void *arg);
 	void *log_arg;
 	/* Unix seconds the Date header counts from when the machine has no
@@ -383,6 +384,7 @@ struct http_stats {
 	uint64_t request_allocs;	/* heap allocations while handlers ran
 					   (the sum of every handler's) */
 	uint64_t header_timeouts;	/* requests cut off by header_timeout */
+	uint64_t classes[5];		/* responses by class: 1xx .. 5xx */
 };
 extern struct http_stats http_stats;
 

@@ -211,6 +211,7 @@ static void init_sys(const struct http_server *srv)
 
 	http_sys.now = time_ns;
 	http_sys.alloc_count = rt_malloc_count;
+	http_sys.cpu = task_cpu;
 	if (boot_ns)
 		http_sys.epoch_ns = boot_ns;
 	else if (!http_sys.epoch_ns)

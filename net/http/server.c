@@ -66,6 +66,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "net/http/latency.h"
 #include "net/http/server.h"
 
 #define LINGER_MAX_BYTES (1024 * 1024) /* dropped while lingering */
@@ -314,12 +315,10 @@ static void route(struct http_conn *c)
 	http_stat_add(&http_stats.request_allocs, n);
 }
 
-/* Tell the server's log hook of the answer just queued (started at t0,
- * http_sys.now()). */
-static void log_answer(struct http_conn *c, uint64_t t0)
+/* Tell the server's log hook of the answer queued at t1 (started at t0,
+ * both http_sys.now()). */
+static void log_answer(struct http_conn *c, uint64_t t0, uint64_t t1)
 {
-	uint64_t t1 = now();
-
 	c->srv->log(&(struct http_access){
 			    .r = &c->req,
 			    .status = c->w.status,
@@ -334,8 +333,10 @@ static void log_answer(struct http_conn *c, uint64_t t0)
  * parsed: nothing of it is trusted. */
 static void log_unparsed(struct http_conn *c)
 {
+	uint64_t t = now();
+
 	c->req = (struct http_request){ .conn = c };
-	log_answer(c, now());
+	log_answer(c, t, t);
 }
 
 /*
@@ -344,7 +345,7 @@ static void log_unparsed(struct http_conn *c)
  */
 static int answer(struct http_conn *c)
 {
-	uint64_t t0;
+	uint64_t t0, t1;
 	int rc;
 
 	c->served++;
@@ -357,15 +358,15 @@ static int answer(struct http_conn *c)
 	rc = http_body_init(&c->body, &c->r, c->srv->limits.max_body);
 	c->body_state = rc < 0 ? rc : 0;
 	resp_init(c);
-	t0 = 0;
-	if (c->srv->log) {
+	if (c->srv->log)
 		/* pick() may answer before make_request fills it (413) */
 		c->req = (struct http_request){ .conn = c };
-		t0 = now();
-	}
+	t0 = now();
 	route(c);
+	t1 = now();
+	http_latency_observe(http_sys.cpu ? http_sys.cpu() : 0, t1 - t0);
 	if (c->srv->log)
-		log_answer(c, t0);
+		log_answer(c, t0, t1);
 	c->floor = 0;
 	if (c->read_failed)
 		return END_IO;

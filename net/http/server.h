@@ -55,6 +55,9 @@ struct http_sys {
 	uint64_t (*alloc_count)(void);
 	/* Unix time in nanoseconds at now() == 0, for the Date header. */
 	uint64_t epoch_ns;
+	/* The CPU the calling task runs on, for the latency histogram's
+	   shard (latency.h); NULL: all count into shard 0. */
+	unsigned (*cpu)(void);
 };
 extern struct http_sys http_sys;
 

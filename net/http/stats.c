@@ -29,6 +29,8 @@ void http_stats_response(int status)
 		if (http_stats_statuses[i] == status)
 			break;
 	http_stat_add(&http_stats.responses[i], 1);
+	if (status >= 100 && status <= 599)
+		http_stat_add(&http_stats.classes[status / 100 - 1], 1);
 }
 
 void http_stats_snapshot(struct http_stats *out)

@@ -448,6 +448,8 @@ def parse_label_arg(s):
 # What the issue asks /metrics to show, as families (regexes).
 REQUIRED_FAMILIES = [
     ("requests by status", r"weft_http_requests_total", "code"),
+    ("responses by status class", r"weft_http_responses_total", "class"),
+    ("request latency histogram", r"weft_http_request_duration_seconds", None),
     ("connections open", r"weft_http_connections_open", None),
     ("connections accepted", r"weft_http_connections_accepted_total", None),
     ("bytes in", r"weft_http_received_bytes_total", None),

@@ -1,4 +1,4 @@
-// host-test-sources: net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/parse.c net/http/body.c net/http/path.c
+// host-test-sources: net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/latency.c net/http/parse.c net/http/body.c net/http/path.c
 /*
  * Host unit tests for the HTTP library's handler API (net/http/http.h):
  * the mux's routing rules, the response writer (framing: length,
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/http/latency.h"
 #include "net/http/server.h"
 #include "tests/host/hosttest.h"
 
@@ -101,6 +102,11 @@ static uint64_t allocs_fn(void)
 	return fake_allocs;
 }
 
+static unsigned cpu_fn(void)
+{
+	return 3;
+}
+
 static struct http_mux mux;
 static struct http_server srv;
 static bool end_with_timeout;	/* the next serve: -ETIMEDOUT past the input */
@@ -115,7 +121,7 @@ static enum http_end serve(const char *in, size_t len)
 	F.in = in;
 	F.inlen = len;
 	http_sys = (struct http_sys){ now_fn, allocs_fn,
-				      784111777000000000ull };
+				      784111777000000000ull, cpu_fn };
 	http_server_init(&srv, &mux);
 	srv.limits.max_body = 100;
 	return http_serve_conn(&srv, &fake_io, &F);
@@ -339,6 +345,16 @@ static struct http_handler hx_nothing = { "nothing", h_nothing, NULL, 0, 0 };
 static struct http_handler hx_lines = { "lines", h_lines, NULL, 0, 0 };
 static struct http_handler hx_lines_sized = { "lines", h_lines, "", 0, 0 };
 static struct http_handler hx_alloc = { "alloc", h_alloc, NULL, 0, 0 };
+
+/* Takes 300 us of the fake clock. */
+static void h_slow(struct http_response *w, struct http_request *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	fake_now += 300000;
+	http_error(w, 507, NULL);
+}
+static struct http_handler hx_slow = { "slow", h_slow, NULL, 0, 0 };
 static struct http_handler hx_fail = { "fail", h_fail_write, NULL, 0, 0 };
 
 __attribute__((constructor)) static void routes(void)
@@ -360,6 +376,7 @@ __attribute__((constructor)) static void routes(void)
 	    http_handle(&mux, "/lines", &hx_lines) ||
 	    http_handle(&mux, "/lines-sized", &hx_lines_sized) ||
 	    http_handle(&mux, "/alloc", &hx_alloc) ||
+	    http_handle(&mux, "/slow", &hx_slow) ||
 	    http_handle(&mux, "/fail", &hx_fail))
 		abort();
 }
@@ -838,4 +855,26 @@ HT_TEST(log_hook_sees_every_answer)
 	HT_EQ(logged.status[0], 400);
 	HT_CHECK(logged.unparsed[0]);
 	HT_STREQ(logged.target[0], "");
+}
+
+/* Every parsed request is timed into the latency histogram (latency.h),
+   head to queued answer, and every answer counted by status class; a
+   head that cannot be parsed is counted by class, not timed. */
+HT_TEST(requests_are_timed_and_counted_by_class)
+{
+	struct http_latency a, b, d;
+	uint64_t c2 = http_stats.classes[1], c4 = http_stats.classes[3];
+	uint64_t c5 = http_stats.classes[4];
+
+	http_latency_snapshot(&a);
+	HT_EQ(SERVE(GET("/slow") GET("/a/x") "BAD\r\n\r\n"), HTTP_END_CLOSE);
+	http_latency_snapshot(&b);
+	http_latency_diff(&d, &b, &a);
+	HT_EQ(http_latency_count(&d), 2);
+	HT_EQ(d.bucket[http_latency_bucket(300000)], 1);
+	HT_EQ(d.bucket[0], 1);
+	HT_EQ(d.sum_ns, 300000);
+	HT_EQ(http_stats.classes[1] - c2, 1);
+	HT_EQ(http_stats.classes[3] - c4, 1);	/* the 400 */
+	HT_EQ(http_stats.classes[4] - c5, 1);	/* the 507 */
 }

@@ -1,4 +1,4 @@
-// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/site.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c apps/httpd/redirect.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/parse.c net/http/body.c net/http/path.c net/http/accesslog.c
+// host-test-sources: apps/httpd/routes.c apps/httpd/static.c apps/httpd/metrics.c apps/httpd/history.c apps/httpd/site.c apps/httpd/choose.c apps/httpd/http_accept.c apps/httpd/http_date.c apps/httpd/http_range.c apps/httpd/redirect.c net/http/server.c net/http/request.c net/http/response.c net/http/out.c net/http/mux.c net/http/stats.c net/http/latency.c net/http/parse.c net/http/body.c net/http/path.c net/http/accesslog.c
 /*
  * Host unit tests for app=httpd as served by the HTTP library
  * (net/http/server.c and what it uses, with apps/httpd's handlers on the
@@ -215,6 +215,7 @@ static void snapshot_fn(struct metrics_snapshot *s)
 	s->cpu[0].switches = 11;
 	s->cpu[1].switches = 22;
 	s->cpu[1].idle_ns = 1500000000;
+	s->cpu[1].busy_ns = 250000000;
 	s->have_runtime = true;
 	s->tasks_alive = 7;
 	s->stack_pages = 30;
@@ -891,9 +892,22 @@ HT_TEST(metrics_exposition)
 	HT_CHECK(strstr(b, "# TYPE weft_http_connections_open gauge\n"));
 	HT_CHECK(strstr(b, "weft_http_request_path_allocs_total "));
 	HT_CHECK(strstr(b, "weft_uptime_seconds 1.500000000\n"));
+	HT_CHECK(strstr(b, "# TYPE weft_http_request_duration_seconds histogram\n"));
+	HT_CHECK(strstr(b, "weft_http_request_duration_seconds_bucket{le=\"0.00001\"} "));
+	HT_CHECK(strstr(b, "weft_http_request_duration_seconds_bucket{le=\"0.0025\"} "));
+	HT_CHECK(strstr(b, "weft_http_request_duration_seconds_bucket{le=\"2.5\"} "));
+	HT_CHECK(strstr(b, "weft_http_request_duration_seconds_bucket{le=\"10\"} "));
+	HT_CHECK(strstr(b, "weft_http_request_duration_seconds_bucket{le=\"+Inf\"} "));
+	HT_CHECK(strstr(b, "weft_http_request_duration_seconds_sum "));
+	HT_CHECK(strstr(b, "weft_http_request_duration_seconds_count "));
+	HT_CHECK(strstr(b, "# TYPE weft_http_responses_total counter\n"));
+	HT_CHECK(strstr(b, "weft_http_responses_total{class=\"2xx\"} "));
+	HT_CHECK(strstr(b, "weft_http_responses_total{class=\"5xx\"} "));
 	HT_CHECK(strstr(b, "weft_sched_switches_total{cpu=\"1\"} 22\n"));
 	HT_CHECK(strstr(b, "weft_sched_idle_seconds_total{cpu=\"1\"} "
 			   "1.500000000\n"));
+	HT_CHECK(strstr(b, "weft_sched_busy_seconds_total{cpu=\"1\"} "
+			   "0.250000000\n"));
 	HT_CHECK(strstr(b, "weft_tasks_alive 7\n"));
 	HT_CHECK(strstr(b, "weft_heap_inuse_bytes 4096\n"));
 	HT_CHECK(strstr(b, "weft_net_connections_open 3\n"));
