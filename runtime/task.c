@@ -39,9 +39,9 @@ struct task *task_alloc(void)
 	struct task *t = s->free_tasks;
 	s->free_tasks = t->next;
 	s->nfree_tasks--;
-	uint64_t seq = WS_SEQ(t->ws);	/* tickets keep growing across reuse */
-	memset(t, 0, sizeof *t);
-	t->ws = WS(seq + 1, T_RUNNABLE);
+	/* Tickets keep growing across reuse; every other field starts at
+	   zero (an assignment the compiler makes a few stores, not a call). */
+	*t = (struct task){ .ws = WS(WS_SEQ(t->ws) + 1, T_RUNNABLE) };
 	return t;
 }
 
@@ -64,6 +64,9 @@ void task_free(struct task *t)
 static void task_main(void *arg)
 {
 	struct task *t = arg;
+	/* Whatever ran here last (the loop, or a task that switched
+	   straight to this one) has its hand-off pending. */
+	sched_finish(this_sched());
 	irq_enable();
 	t->fn(t->arg);
 	task_exit();
@@ -90,7 +93,13 @@ task_t *task_spawn(const struct task_attr *attr, void (*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->pin = (int16_t)pin;
-	strncpy(t->name, attr && attr->name ? attr->name : "task", sizeof t->name - 1);
+	/* The name, at most 15 characters (the descriptor came zeroed, so the
+	   terminator is there); strncpy would pad 15 bytes, one at a time. */
+	if (!attr || !attr->name)
+		__builtin_memcpy(t->name, "task", 5);
+	else
+		for (size_t i = 0; i < sizeof t->name - 1 && attr->name[i]; i++)
+			t->name[i] = attr->name[i];
 	t->rsp = ctx_init(t->stack_hi, task_main, t);
 	a_fetch_add_relaxed(&rt_alive, 1);
 	this_sched()->st.spawned++;
@@ -118,11 +127,16 @@ const char *rt_version(void) { return weft_version; }
 /* newlib state. The CPU's own reent serves the loop and interrupts. */
 static struct _reent *cpu_reent[MAX_CPUS];
 
-void task_reent_switch(struct task *t)
+void task_reent_init_cpu(void)
 {
 	struct cpu *c = this_cpu();
 	if (!cpu_reent[c->id])
 		cpu_reent[c->id] = c->reent;
+}
+
+void task_reent_switch(struct task *t)
+{
+	struct cpu *c = this_cpu();
 	c->reent = t ? t->reent : cpu_reent[c->id];
 }
 
