@@ -475,6 +475,7 @@ static inline void enter(struct sched *s, struct cpu *c, struct task *t)
 	c->task = t;
 	task_reent_enter(c, t);
 	s->st.switches++;
+	s->st.tasks_run++;
 	s->need_resched = false;
 }
 
