@@ -52,7 +52,9 @@ int out_flush(struct out *o)
 	return o->err;
 }
 
-void out_mem(struct out *o, const void *p, size_t n)
+/* out_mem when p[0..n) does not fit the buffer as it is (or an error is
+ * kept): what fits, a write, the rest or straight from p. */
+void out_mem_slow(struct out *o, const void *p, size_t n)
 {
 	const char *s = p;
 
@@ -72,11 +74,6 @@ void out_mem(struct out *o, const void *p, size_t n)
 		if (o->len == o->cap)
 			out_flush(o);
 	}
-}
-
-void out_str(struct out *o, const char *s)
-{
-	out_mem(o, s, strlen(s));
 }
 
 /* Decimal digits of v, right-aligned in end[-20..0); returns the first. */
@@ -211,23 +208,37 @@ uint64_t http_unix_time(void)
 void resp_start(struct out *o, int status)
 {
 	uint64_t sec = (http_sys.epoch_ns + http_sys.now()) / 1000000000u;
-	char line[48], *p;
+	const char *reason;
+	size_t rlen;
+	char *p;
 
-	if (sec != o->date_sec || o->date[0] == '\0') {
-		http_date(o->date, sec);
-		o->date_sec = sec;
+	if (sec == o->date_sec && status == o->head_status && o->head_len) {
+		out_mem(o, o->head, o->head_len);
+		return;
 	}
-	memcpy(line, "HTTP/1.1 ", 9);
-	p = line + 9;
-	p[0] = (char)('0' + status / 100 % 10);
-	p[1] = (char)('0' + status / 10 % 10);
-	p[2] = (char)('0' + status % 10);
-	p[3] = ' ';
-	out_mem(o, line, 13);
-	out_str(o, http_reason(status));
-	out_str(o, "\r\nServer: weft\r\nDate: ");
-	out_mem(o, o->date, HTTP_DATE_LEN);
-	out_mem(o, "\r\n", 2);
+	reason = http_reason(status);
+	rlen = strlen(reason);
+	if (rlen > sizeof(o->head) - 13 - 22 - HTTP_DATE_LEN - 3)
+		rlen = sizeof(o->head) - 13 - 22 - HTTP_DATE_LEN - 3; /* never: 31 at most */
+	p = o->head;
+	memcpy(p, "HTTP/1.1 ", 9);
+	p[9] = (char)('0' + status / 100 % 10);
+	p[10] = (char)('0' + status / 10 % 10);
+	p[11] = (char)('0' + status % 10);
+	p[12] = ' ';
+	p += 13;
+	memcpy(p, reason, rlen);
+	p += rlen;
+	memcpy(p, "\r\nServer: weft\r\nDate: ", 22);
+	p += 22;
+	http_date(p, sec);
+	p += HTTP_DATE_LEN;
+	memcpy(p, "\r\n", 2);
+	p += 2;
+	o->head_len = (uint32_t)(p - o->head);
+	o->head_status = status;
+	o->date_sec = sec;
+	out_mem(o, o->head, o->head_len);
 }
 
 void resp_end(struct out *o, bool keep_alive)

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <string.h>
 #include "net/http/http.h"
 #include "net/http/parse.h"
 
@@ -111,14 +112,33 @@ struct out {
 	uint64_t write_timeout;
 	uint64_t writes;	/* writes to the connection so far */
 	int err;		/* first write error (negative errno), sticky */
-	uint64_t date_sec;	/* unix second that date holds (0: none yet) */
-	char date[30];		/* its IMF-fixdate, reused within the second */
+	/* The last status line, Server and Date, made again when the status
+	 * or the second changes (resp_start): head[0..head_len). */
+	uint64_t date_sec;	/* unix second of head's Date (0: none yet) */
+	int head_status;	/* its status */
+	uint32_t head_len;
+	char head[112];
 };
 
 void out_init(struct out *o, const struct http_io *io, void *c, char *buf,
 	      size_t cap, uint64_t write_timeout);
-void out_mem(struct out *o, const void *p, size_t n);
-void out_str(struct out *o, const char *s);
+void out_mem_slow(struct out *o, const void *p, size_t n);
+/* Append p[0..n): inline while it fits the buffer, which is nearly
+ * always. */
+static inline void out_mem(struct out *o, const void *p, size_t n)
+{
+	if (n < o->cap - o->len && !o->err) {
+		memcpy(o->buf + o->len, p, n);
+		o->len += n;
+		return;
+	}
+	out_mem_slow(o, p, n);
+}
+/* A string: with a literal, its length is known when compiling. */
+static inline void out_str(struct out *o, const char *s)
+{
+	out_mem(o, s, strlen(s));
+}
 void out_u64(struct out *o, uint64_t v);
 void out_hex(struct out *o, uint64_t v);
 int out_flush(struct out *o);
