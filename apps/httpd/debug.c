@@ -141,41 +141,16 @@ static void tasks(struct http_response *w, struct http_request *r, void *arg)
 
 /* ---- /debug/profile ---- */
 
-/* The query's parameter `key` (as sent, not decoded: its values here are
-   digits and words), or false. */
-static bool query_param(struct http_str q, const char *key, struct http_str *v)
-{
-	size_t kl = strlen(key);
-	const char *p = q.ptr, *end = q.ptr + q.len;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *e = amp ? amp : end;
-		if ((size_t)(e - p) >= kl && !memcmp(p, key, kl) &&
-		    (p + kl == e || p[kl] == '=')) {
-			const char *val = p + kl < e ? p + kl + 1 : e;
-			*v = (struct http_str){ val, (size_t)(e - val) };
-			return true;
-		}
-		p = e + 1;
-	}
-	return false;
-}
-
-static bool is(struct http_str s, const char *word)
-{
-	return s.len == strlen(word) && !memcmp(s.ptr, word, s.len);
-}
-
-/* seconds=: 1..60 digits only; false with a reason otherwise. */
-static bool parse_seconds(struct http_str v, unsigned *out)
+/* seconds=: 1..60, digits only. */
+static bool parse_seconds(const char *v, long len, unsigned *out)
 {
 	unsigned n = 0;
-	if (v.len == 0 || v.len > 2)
+	if (len <= 0 || len > 2)
 		return false;
-	for (size_t i = 0; i < v.len; i++) {
-		if (v.ptr[i] < '0' || v.ptr[i] > '9')
+	for (long i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
 			return false;
-		n = n * 10 + (unsigned)(v.ptr[i] - '0');
+		n = n * 10 + (unsigned)(v[i] - '0');
 	}
 	if (n < 1 || n > PROFILE_SECONDS_MAX)
 		return false;
@@ -220,19 +195,22 @@ static void profile(struct http_response *w, struct http_request *r, void *arg)
 	(void)arg;
 	if (!get_or_head(w, r))
 		return;
-	struct http_str v;
+	char v[16];
+	long len;
 	unsigned seconds = PROFILE_SECONDS_DEFAULT;
 	int format = FMT_SVG;
-	if (query_param(r->query, "seconds", &v) && !parse_seconds(v, &seconds)) {
+	len = http_query_get(r->query, "seconds", v, sizeof v);
+	if (len != -ENOENT && !parse_seconds(v, len, &seconds)) {
 		http_error(w, 400, "seconds: a whole number from 1 to 60\n");
 		return;
 	}
-	if (query_param(r->query, "format", &v)) {
-		if (is(v, "folded"))
+	len = http_query_get(r->query, "format", v, sizeof v);
+	if (len != -ENOENT) {
+		if (len >= 0 && !strcmp(v, "folded"))
 			format = FMT_FOLDED;
-		else if (is(v, "pprof"))
+		else if (len >= 0 && !strcmp(v, "pprof"))
 			format = FMT_PPROF;
-		else if (!is(v, "svg")) {
+		else if (len < 0 || strcmp(v, "svg")) {
 			http_error(w, 400, "format: svg, folded or pprof\n");
 			return;
 		}
