@@ -9,9 +9,10 @@
  *   /debug/profile   a CPU profile: ?seconds=N (1..60, default 5) of
  *                    samples from every busy CPU's timer interrupt at
  *                    RT_PROF_HZ, then ?format=svg (default: a flame graph
- *                    drawn here, flame.h) or folded (Brendan Gregg's folded
- *                    stacks, folded.h); a bad parameter is 400, a profile
- *                    already running 409
+ *                    drawn here, flame.h), folded (Brendan Gregg's folded
+ *                    stacks, folded.h) or pprof (gzip'd profile.proto for
+ *                    `go tool pprof`, pprof.h); a bad parameter is 400, a
+ *                    profile already running 409
  * Each answers GET and HEAD (405 otherwise) and allocates as it likes:
  * this is not the request path the allocation count watches. Guest only
  * (it reads the runtime); the formats are host-tested.
@@ -23,6 +24,7 @@
 #include <string.h>
 #include "apps/httpd/flame.h"
 #include "apps/httpd/folded.h"
+#include "apps/httpd/pprof.h"
 #include "apps/httpd/routes.h"
 #include "runtime/debug.h"
 #include "runtime/runtime.h"
@@ -72,7 +74,8 @@ static void index_page(struct http_response *w, struct http_request *r, void *ar
 		"<li><a href=\"/debug/tasks\">/debug/tasks</a>: every task and its stack</li>"
 		"<li><a href=\"/debug/profile?seconds=5\">/debug/profile?seconds=5</a>: "
 		"a CPU profile as a flame graph (SVG); "
-		"<a href=\"/debug/profile?seconds=5&amp;format=folded\">folded stacks</a></li>"
+		"<a href=\"/debug/profile?seconds=5&amp;format=folded\">folded stacks</a>, "
+		"<a href=\"/debug/profile?seconds=5&amp;format=pprof\">pprof</a></li>"
 		"</ul><p><a href=\"/status\">/status</a></p></body></html>\n";
 	http_header_set(w, "Content-Type", "text/html; charset=utf-8");
 	http_set_content_length(w, sizeof page - 1);
@@ -138,41 +141,16 @@ static void tasks(struct http_response *w, struct http_request *r, void *arg)
 
 /* ---- /debug/profile ---- */
 
-/* The query's parameter `key` (as sent, not decoded: its values here are
-   digits and words), or false. */
-static bool query_param(struct http_str q, const char *key, struct http_str *v)
-{
-	size_t kl = strlen(key);
-	const char *p = q.ptr, *end = q.ptr + q.len;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *e = amp ? amp : end;
-		if ((size_t)(e - p) >= kl && !memcmp(p, key, kl) &&
-		    (p + kl == e || p[kl] == '=')) {
-			const char *val = p + kl < e ? p + kl + 1 : e;
-			*v = (struct http_str){ val, (size_t)(e - val) };
-			return true;
-		}
-		p = e + 1;
-	}
-	return false;
-}
-
-static bool is(struct http_str s, const char *word)
-{
-	return s.len == strlen(word) && !memcmp(s.ptr, word, s.len);
-}
-
-/* seconds=: 1..60 digits only; false with a reason otherwise. */
-static bool parse_seconds(struct http_str v, unsigned *out)
+/* seconds=: 1..60, digits only. */
+static bool parse_seconds(const char *v, long len, unsigned *out)
 {
 	unsigned n = 0;
-	if (v.len == 0 || v.len > 2)
+	if (len <= 0 || len > 2)
 		return false;
-	for (size_t i = 0; i < v.len; i++) {
-		if (v.ptr[i] < '0' || v.ptr[i] > '9')
+	for (long i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9')
 			return false;
-		n = n * 10 + (unsigned)(v.ptr[i] - '0');
+		n = n * 10 + (unsigned)(v[i] - '0');
 	}
 	if (n < 1 || n > PROFILE_SECONDS_MAX)
 		return false;
@@ -206,31 +184,39 @@ static int svg_out(void *arg, const char *s, size_t len)
 	return k < 0 ? (int)k : 0;
 }
 
-enum { FMT_SVG, FMT_FOLDED };
+enum { FMT_SVG, FMT_FOLDED, FMT_PPROF };
+
+static const char *const content_type[] = {
+	"image/svg+xml", "text/plain; charset=utf-8", "application/octet-stream"
+};
 
 static void profile(struct http_response *w, struct http_request *r, void *arg)
 {
 	(void)arg;
 	if (!get_or_head(w, r))
 		return;
-	struct http_str v;
+	char v[16];
+	long len;
 	unsigned seconds = PROFILE_SECONDS_DEFAULT;
 	int format = FMT_SVG;
-	if (query_param(r->query, "seconds", &v) && !parse_seconds(v, &seconds)) {
+	len = http_query_get(r->query, "seconds", v, sizeof v);
+	if (len != -ENOENT && !parse_seconds(v, len, &seconds)) {
 		http_error(w, 400, "seconds: a whole number from 1 to 60\n");
 		return;
 	}
-	if (query_param(r->query, "format", &v)) {
-		if (is(v, "folded"))
+	len = http_query_get(r->query, "format", v, sizeof v);
+	if (len != -ENOENT) {
+		if (len >= 0 && !strcmp(v, "folded"))
 			format = FMT_FOLDED;
-		else if (!is(v, "svg")) {
-			http_error(w, 400, "format: svg or folded\n");
+		else if (len >= 0 && !strcmp(v, "pprof"))
+			format = FMT_PPROF;
+		else if (len < 0 || strcmp(v, "svg")) {
+			http_error(w, 400, "format: svg, folded or pprof\n");
 			return;
 		}
 	}
 	if (r->method == HTTP_HEAD) {	/* what a GET would get, without the wait */
-		http_header_set(w, "Content-Type", format == FMT_SVG ?
-				"image/svg+xml" : "text/plain; charset=utf-8");
+		http_header_set(w, "Content-Type", content_type[format]);
 		http_write_header(w, 200);
 		return;
 	}
@@ -248,6 +234,7 @@ static void profile(struct http_response *w, struct http_request *r, void *arg)
 			http_error(w, 503, "no memory for a profile\n");
 		return;
 	}
+	uint64_t unix_start = rt_unix_ns();
 	uint64_t end = time_ns() + (uint64_t)seconds * 1000000000ull;
 	for (uint64_t now; (now = time_ns()) < end;) {
 		task_sleep(end - now < ms(100) ? end - now : ms(100));
@@ -256,6 +243,25 @@ static void profile(struct http_response *w, struct http_request *r, void *arg)
 	struct rt_profile_stats st;
 	rt_profile_stop(add_sample, &c, &st);
 
+	if (format == FMT_PPROF) {
+		struct pprof_meta m = { unix_start, st.duration_ns,
+					1000000000ull / RT_PROF_HZ, "weft" };
+		uint8_t *pb;
+		size_t len;
+		if (pprof_encode(&c.f, sym, NULL, &m, &pb, &len) < 0) {
+			fold_free(&c.f);
+			http_error(w, 503, "no memory to encode the profile\n");
+			return;
+		}
+		http_header_set(w, "Content-Type", content_type[format]);
+		http_header_set(w, "Content-Disposition",
+				"attachment; filename=\"weft.pb.gz\"");
+		http_set_content_length(w, len);
+		http_write(w, pb, len);
+		free(pb);
+		fold_free(&c.f);
+		return;
+	}
 	struct fold_line *lines = NULL;
 	size_t n = 0;
 	if (fold_lines(&c.f, sym, NULL, &lines, &n) < 0) {
@@ -270,8 +276,8 @@ static void profile(struct http_response *w, struct http_request *r, void *arg)
 	http_header_set(w, "X-Profile-Dropped", hdr);
 	snprintf(hdr, sizeof hdr, "%u", RT_PROF_HZ);
 	http_header_set(w, "X-Profile-Hz", hdr);
+	http_header_set(w, "Content-Type", content_type[format]);
 	if (format == FMT_FOLDED) {
-		http_header_set(w, "Content-Type", "text/plain; charset=utf-8");
 		for (size_t i = 0; i < n; i++)
 			if (http_write_str(w, lines[i].text) < 0 ||
 			    put(w, " %llu\n", (unsigned long long)lines[i].count) < 0)
@@ -284,7 +290,6 @@ static void profile(struct http_response *w, struct http_request *r, void *arg)
 			 "CPU profile: %llu samples in %u s at %u Hz, %u CPUs (weft %s)",
 			 (unsigned long long)st.samples, seconds, RT_PROF_HZ,
 			 rt_ncpus(), rt_version());
-		http_header_set(w, "Content-Type", "image/svg+xml");
 		flame_svg(lines, n, title, svg_out, w);
 	}
 	fold_lines_free(lines, n);

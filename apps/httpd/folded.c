@@ -86,6 +86,19 @@ int fold_add(struct fold *f, const uint64_t *pc, unsigned n, uint64_t count)
 	return 0;
 }
 
+int fold_each(const struct fold *f,
+	      int (*fn)(void *arg, const uint64_t *pc, unsigned n, uint64_t count),
+	      void *arg)
+{
+	for (size_t i = 0; i < f->cap; i++) {
+		const struct fold_ent *e = &f->t[i];
+		int rc;
+		if (e->hash && (rc = fn(arg, e->pc, e->n, e->count)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Append one frame's name (no ';' or spaces: they are the format's). */
 static size_t put_name(char *p, size_t room, fold_sym_fn sym, void *arg,
 		       uint64_t addr, uint64_t look)

@@ -43,6 +43,11 @@ int fold_init(struct fold *f);
    for n == 0, or -ENOMEM (the sample is lost, the rest stays). */
 int fold_add(struct fold *f, const uint64_t *pc, unsigned n, uint64_t count);
 void fold_free(struct fold *f);
+/* fn(arg, pc, n, count) for each distinct address stack, in no order;
+   stops at fn's first negative return and gives it back; else 0. */
+int fold_each(const struct fold *f,
+	      int (*fn)(void *arg, const uint64_t *pc, unsigned n, uint64_t count),
+	      void *arg);
 
 /* The folded lines: each stack named root first (pc[0] looked up as it
    is, a return address as addr - 1, which is inside the call; an

@@ -14,6 +14,10 @@
 #                        of the kernel and the request path is among them
 #   e2e.debug.svg        the default format: image/svg+xml that Python's
 #                        xml.etree parses, an <svg> with boxes and titles
+#   e2e.debug.pprof      ?format=pprof: gzip'd profile.proto that
+#                        `go tool pprof -top` reads (Type: cpu, the
+#                        kernel's functions by name); without Go, that
+#                        Python's gzip opens it and it holds those names
 #   e2e.debug.bad        seconds=0, 61, x and format=png get 400; a second
 #                        profile while one runs gets 409; POST gets 405
 #   e2e.debug.off        without debug=on: /debug/tasks, /debug/profile and
@@ -25,7 +29,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 P=e2e.debug
-ON=("$P.tasks" "$P.profile" "$P.svg" "$P.bad")
+ON=("$P.tasks" "$P.profile" "$P.svg" "$P.pprof" "$P.bad")
 ALL=("${ON[@]}" "$P.off")
 e2e_any_wanted "${ALL[@]}" || exit 0
 for t in curl wrk python3 nm; do
@@ -65,6 +69,9 @@ if e2e_any_wanted "${ON[@]}"; then
 		U=http://127.0.0.1:$HP
 
 		if e2e_wanted "$P.tasks"; then
+			# A task seen at one instant: "main" may be between two
+			# accepts (just woken by the boot's /healthz), so a few looks.
+			for ((try = 0; try < 5; try++)); do
 			"${CURL[@]}" "$U/debug/tasks" >"$E2E_TMP/tasks.txt"
 			why=$(python3 - "$E2E_TMP/tasks.txt" "$E2E_TMP/syms" <<-'EOF'
 			import re, sys
@@ -101,6 +108,9 @@ if e2e_any_wanted "${ON[@]}"; then
 			print("OK %d tasks, %d frames" % (len(tasks), nf))
 			EOF
 			) || why+=" (python failed)"
+			[[ "$why" == OK* ]] && break
+			sleep 0.5
+			done
 			if [[ "$why" == OK* ]]; then e2e_pass "$P.tasks" "${why#OK }"; else
 				e2e_fail "$P.tasks" "${why%OK*}: $(head -c 300 "$E2E_TMP/tasks.txt" | e2e_oneline)"; fi
 		fi
@@ -162,6 +172,31 @@ if e2e_any_wanted "${ON[@]}"; then
 			) || why+=" (python failed)"
 			if [[ "$why" == OK* ]]; then e2e_pass "$P.svg" "${why#OK }"; else
 				e2e_fail "$P.svg" "${why%OK*}"; fi
+		fi
+
+		if e2e_wanted "$P.pprof"; then
+			wrk -t1 -c8 -d2s "$U/" >"$E2E_TMP/wrk2.txt" 2>&1 &
+			WPID=$!
+			sleep 0.3
+			c=$("${CURL[@]}" -o "$E2E_TMP/prof.pb.gz" -w '%{http_code}' \
+				"$U/debug/profile?seconds=1&format=pprof")
+			wait "$WPID"
+			why=""
+			[ "$c" = 200 ] || why+="answer $c; "
+			if command -v go >/dev/null; then
+				HOME=$E2E_TMP PPROF_TMPDIR=$E2E_TMP go tool pprof -top "$E2E_TMP/prof.pb.gz" \
+					>"$E2E_TMP/pprof.top" 2>&1 || why+="go tool pprof failed; "
+				grep -q '^Type: cpu' "$E2E_TMP/pprof.top" || why+="no 'Type: cpu'; "
+				grep -qE ' (http_serve_conn|task_main)$' "$E2E_TMP/pprof.top" ||
+					why+="no request-path function in the top list; "
+				how="go tool pprof: $(grep -m1 '^Duration' "$E2E_TMP/pprof.top")"
+			else
+				python3 -c 'import gzip, sys; d = gzip.open(sys.argv[1]).read(); sys.exit(not (b"task_main" in d or b"http_serve_conn" in d))' \
+					"$E2E_TMP/prof.pb.gz" || why+="gzip'd profile without the request path's names; "
+				how="no go: gzip and names checked"
+			fi
+			if [ -z "$why" ]; then e2e_pass "$P.pprof" "$how"; else
+				e2e_fail "$P.pprof" "$why$(head -c 300 "$E2E_TMP/pprof.top" 2>/dev/null | e2e_oneline)"; fi
 		fi
 
 		if e2e_wanted "$P.bad"; then
