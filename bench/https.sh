@@ -81,6 +81,9 @@ cmp -s "$page" "$site/index.html" || cp "$page" "$site/index.html"
 weft_tls_image() {
 	local b=$BENCH_OUT/weft-tls-$1
 	[ -d "$b/obj" ] || { [ ! -d build/obj ] || { mkdir -p "$b" && cp -a build/obj "$b/obj"; }; }
+	# make deletes the patched lwIP sources as intermediates; an object to
+	# redo then needs the tree patched again
+	[ -f "$b/lwip/src/core/def.c" ] || rm -rf "$b/lwip"
 	env -u MAKEFLAGS -u MFLAGS make -C "$BENCH_REPO" --no-print-directory -j"$(nproc)" \
 		BUILD="$b" NEWLIB=build/newlib LWIP_DIR=build/deps/lwip BEARSSL=build/bearssl/kernel \
 		SITE="$site" TLS_CERT="$certs/$1.crt" TLS_KEY="$certs/$1.key" "$b/weft" >&2 ||
