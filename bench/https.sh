@@ -257,9 +257,9 @@ BENCH_QEMU_EXTRA=()
 BENCH_ACCEL=$timed_accel
 
 # ---- the table --------------------------------------------------------------------------
-python3 - "$dat" "$idat" "$BENCH_OUT" "$WRK_SECONDS" "$BENCH_INSN_CLIENTS" <<'EOF' | tee "$BENCH_OUT/https.txt"
+python3 - "$dat" "$idat" "$BENCH_OUT" "$WRK_SECONDS" "$BENCH_INSN_CLIENTS" "$BENCH_INSN_REPS" <<'EOF' | tee "$BENCH_OUT/https.txt"
 import os, sys
-dat, idat, out, secs, iclients = sys.argv[1:6]
+dat, idat, out, secs, iclients, ireps = sys.argv[1:7]
 def rows(path):
     r = {}
     for l in open(path):
@@ -308,7 +308,7 @@ notes = [
     "a new TCP connection and a full handshake each (wrk never resumes; Weft's counters confirm it); "
     "TCG wall clock on a shared host, so ratios mean more than values",
     f"insns/req and insns/handshake: guest instructions under QEMU's instruction-count plugin, "
-    f"a boot of their own, 1 vCPU, wrk -t1 -c{iclients}: the median of 3 (large - small window) / "
+    f"a boot of their own, 1 vCPU, wrk -t1 -c{iclients}: the median of {ireps} (large - small window) / "
     "extra operations (`bench/http_insn.sh`); a handshake's figure is a whole connection: TCP open, "
     "full handshake, one GET, close; spread = (max - min) / median",
     "suite: cipher/ECDHE group, from openssl s_client against each; vs nginx: the ratio to nginx "
