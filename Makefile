@@ -102,7 +102,7 @@ $(BUILD)/obj/kernel/version.c.o: $(VERSION_STAMP)
 $(BUILD)/obj/kernel/version.c.o: KCFLAGS += -DWEFT_VERSION='"$(VERSION)"'
 
 .PHONY: all help setup newlib image run debug test test-debug test-host test-kvm test-overcommit fuzz \
-	bench-runtime bench-net bench-burst bench-loss soak bench bench-apps bench-kvm profile insn-plugin clean distclean
+	bench-runtime bench-net bench-burst bench-loss soak bench bench-apps bench-https bench-kvm profile insn-plugin clean distclean
 
 ## all: build both kernels, build/weft (what ships) and build/weft-test (plus the in-guest suites)
 all: $(BUILD)/weft $(BUILD)/weft-test
@@ -250,10 +250,11 @@ soak: setup
 
 # HTTP against Linux nginx and Go net/http, 1 and 2 vCPUs, same flags; it
 # builds its own image (serving the same page as the Linux guest).
-## bench: HTTP against Linux nginx and Go net/http, then bench-apps: instructions per request and TCG req/s (root)
+## bench: HTTP against Linux nginx and Go net/http, then bench-apps and bench-https: instructions per request and TCG req/s (root)
 bench: setup
 	$(Q)bench/http.sh
 	$(Q)bench/apps.sh
+	$(Q)bench/https.sh
 
 # app=proxy beside nginx as a reverse proxy in the Linux guest (the same
 # upstream, the same wrk load), and app=kv: req/s and instructions per
@@ -261,6 +262,13 @@ bench: setup
 ## bench-apps: app=proxy against Linux nginx as a proxy, and app=kv GET/PUT: req/s and instructions per request (root)
 bench-apps: setup
 	$(Q)bench/apps.sh
+
+# HTTPS beside nginx with TLS in the Linux guest, ECDSA P-256 and RSA-2048
+# (the same keys): keep-alive req/s, full handshakes/s, instructions per
+# request and per handshake; see bench/https.sh. Also part of make bench.
+## bench-https: HTTPS keep-alive req/s and full handshakes/s, ECDSA and RSA, against Linux nginx; instructions per request and handshake (root)
+bench-https: setup
+	$(Q)bench/https.sh
 
 # Where Weft's guest instructions go under a load (root, a tap in a private
 # netns): PROFILE_LOAD=http-keepalive|http-close|echo, PROFILE_CLIENTS (8),

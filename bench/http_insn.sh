@@ -30,7 +30,9 @@
 #
 # The request: GET BENCH_INSN_PATH (/) unless BENCH_INSN_LUA names a Lua
 # file whose text goes before the counting script (bench/apps.sh: kv's PUT
-# sets wrk.method and wrk.body there); any 2xx answer counts as right.
+# sets wrk.method and wrk.body there; bench/https.sh's handshakes add
+# "Connection: close"), at BENCH_INSN_BASE (http://BENCH_GUEST_IP; an
+# https:// one for HTTPS); any 2xx answer counts as right.
 # shellcheck shell=bash
 
 BENCH_INSN_CLIENTS=${BENCH_INSN_CLIENTS:-8}
@@ -64,7 +66,7 @@ end
 EOF
 	} >"$lua"
 	out=$(bench_nsx wrk -t1 -c"$BENCH_INSN_CLIENTS" -d600s --timeout 10s -s "$lua" \
-		"http://$BENCH_GUEST_IP$BENCH_INSN_PATH" -- "$1" 2>&1 || true)
+		"${BENCH_INSN_BASE:-http://$BENCH_GUEST_IP}$BENCH_INSN_PATH" -- "$1" 2>&1 || true)
 	if ! grep -q "^WRKN requests=$1 non200=0\$" <<<"$out"; then
 		bench_note "wrk for $1 requests: $(grep -v '^ ' <<<"$out" | tr '\n' ' ')"
 		return 1

@@ -83,8 +83,8 @@ bench_ns_setup() {
 
 # bench_weft_image PAGE: build the bench image, the default apps with
 # SITE= a directory holding only PAGE as index.html, into build/bench/weft/
-# (the normal build/weft and its objects are left alone; newlib and lwIP's
-# tree are shared); prints the kernel's path.
+# (the normal build/weft and its objects are left alone; newlib, BearSSL
+# and lwIP's tree are shared); prints the kernel's path.
 bench_weft_image() {
 	local site=$BENCH_OUT/site
 	mkdir -p "$site"
@@ -93,7 +93,7 @@ bench_weft_image() {
 	# Its own make (not the jobserver of a `make bench` above it, whose pipe
 	# this script does not inherit).
 	env -u MAKEFLAGS -u MFLAGS make -C "$BENCH_REPO" --no-print-directory -j"$(nproc)" \
-		BUILD="$BENCH_OUT/weft" NEWLIB=build/newlib LWIP_DIR=build/deps/lwip SITE="$site" all >&2 ||
+		BUILD="$BENCH_OUT/weft" NEWLIB=build/newlib LWIP_DIR=build/deps/lwip BEARSSL=build/bearssl/kernel SITE="$site" all >&2 ||
 		bench_die "building the bench image failed"
 	[ -f "$BENCH_OUT/weft/weft" ] || bench_die "no $BENCH_OUT/weft/weft"
 	echo "$BENCH_OUT/weft/weft"

@@ -15,7 +15,8 @@
 #   initramfs.cpio.gz    /init (bench/linux/init), busybox-static, the
 #                        virtio-net modules, the echo server (echo.c), nginx
 #                        with its shared libraries (nginx.conf; as a reverse
-#                        proxy: nginx-proxy.conf), the Go
+#                        proxy: nginx-proxy.conf; over HTTPS: nginx-tls.conf
+#                        and bench/tls_certs.sh's pairs), the Go
 #                        net/http server (gohttp/), the page at /www/index.html
 #   manifest.txt         package versions, module load order, sizes
 #   pkgs/                the unpacked .debs (cache; the .debs: build/debs/)
@@ -105,11 +106,13 @@ mods=("${DEBS_MODS[@]}")
 debs_prune "$moddir"
 
 # ---- skip the rest when no input changed ------------------------------------
+tlsdir=$("$src/../tls_certs.sh") || die "bench/tls_certs.sh failed"
 nglibs_out=$(debs_libs "$ngdir/usr/sbin/nginx")
 mapfile -t nglibfiles <<<"$nglibs_out"
 stamp=$( {
 	echo "$kdeb $bbdeb $ngdeb ${mods[*]} $(id -u)"
-	sha256sum "$0" "$src/init" "$src/nginx.conf" "$src/nginx-proxy.conf" "$page" "$out/bin/echo-server" "$out/bin/gohttp" \
+	sha256sum "$0" "$src/init" "$src/nginx.conf" "$src/nginx-proxy.conf" "$src/nginx-tls.conf" \
+		"$tlsdir"/ecdsa.crt "$tlsdir"/ecdsa.key "$tlsdir"/rsa.crt "$tlsdir"/rsa.key "$page" "$out/bin/echo-server" "$out/bin/gohttp" \
 		"${nglibfiles[@]}" "$kdir/boot/vmlinuz-$kver" | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1)
 if [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/vmlinuz" ] && [ -f "$out/vmlinux" ] && [ -f "$out/manifest.txt" ] &&
@@ -144,6 +147,9 @@ cp "$out/bin/gohttp" "$root/usr/bin/gohttp"
 cp "$ngdir/usr/sbin/nginx" "$root/usr/sbin/nginx"
 cp "$src/nginx.conf" "$root/etc/nginx/nginx.conf"
 cp "$src/nginx-proxy.conf" "$root/etc/nginx/proxy.conf.in"
+cp "$src/nginx-tls.conf" "$root/etc/nginx/tls.conf"
+mkdir -p "$root/etc/nginx/tls"
+cp "$tlsdir"/ecdsa.crt "$tlsdir"/ecdsa.key "$tlsdir"/rsa.crt "$tlsdir"/rsa.key "$root/etc/nginx/tls/"
 # nginx's libraries and the dynamic loader, at the paths ldd gives.
 for lib in "${nglibfiles[@]}"; do
 	mkdir -p "$root$(dirname "$lib")"

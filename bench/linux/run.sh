@@ -5,7 +5,8 @@
 #
 # usage: bench/linux/run.sh ROLE [tools/qemu.sh options...] [-- extra QEMU args]
 #   ROLE               echo (TCP port 7), nginx, gohttp or nginx-proxy (port
-#                      80; nginx-proxy needs --append weft.upstream=ADDR:PORT)
+#                      80; nginx-proxy needs --append weft.upstream=ADDR:PORT),
+#                      nginx-tls (HTTPS: 443 ECDSA, 4443 RSA)
 #   --append "ARGS"    added to the peer's command line, e.g.
 #                      "weft.ip=10.0.0.2/24 weft.gw=10.0.0.1" (static address;
 #                      without weft.ip the peer asks for one with DHCP, which
@@ -55,10 +56,10 @@ out=$repo/build/bench/linux
 me=linux-peer/run.sh
 die() { echo "$me: $*" >&2; exit 4; }
 
-[ $# -ge 1 ] || die "usage: $0 echo|nginx|gohttp|nginx-proxy [tools/qemu.sh options...] [-- QEMU args]"
+[ $# -ge 1 ] || die "usage: $0 echo|nginx|gohttp|nginx-proxy|nginx-tls [tools/qemu.sh options...] [-- QEMU args]"
 role=$1
 shift
-case $role in echo | nginx | gohttp | nginx-proxy) ;; *) die "ROLE must be echo, nginx, gohttp or nginx-proxy (got $role)" ;; esac
+case $role in echo | nginx | gohttp | nginx-proxy | nginx-tls) ;; *) die "ROLE must be echo, nginx, gohttp, nginx-proxy or nginx-tls (got $role)" ;; esac
 [ -f "$out/initramfs.cpio.gz" ] || die "no $out/initramfs.cpio.gz: run bench/linux/build.sh"
 
 append="console=ttyS0 quiet panic=-1 weft.role=$role"

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """tests/e2e/testssl_verdict.py — judge a testssl.sh --jsonfile result.
 
-usage: testssl_verdict.py FILE.json
+usage: testssl_verdict.py FILE.json...
 
 Reads the findings of `testssl --protocols --std --vulnerable` (testssl.sh
-3.0, Debian 12) and prints one line: "ok SUMMARY" when the server passes,
+3.0, Debian 12; one file, or one per part when the parts ran apart)
+and prints one line: "ok SUMMARY" when the server passes,
 "bad PROBLEMS" when not (exit status 0 either way; 2 when the file cannot
 be read). The rules, the floor of issue 11:
 
@@ -41,12 +42,17 @@ BAD_SEVERITY = {"MEDIUM", "HIGH", "CRITICAL"}
 
 
 def main():
-    try:
-        with open(sys.argv[1]) as f:
-            findings = json.load(f)
-    except (OSError, ValueError, IndexError) as e:
-        print("bad: cannot read the testssl result:", e)
+    findings = []
+    if len(sys.argv) < 2:
+        print("bad: usage: testssl_verdict.py FILE.json...")
         return 2
+    for path in sys.argv[1:]:
+        try:
+            with open(path) as f:
+                findings += json.load(f)
+        except (OSError, ValueError) as e:
+            print("bad: cannot read the testssl result:", e)
+            return 2
     by_id = {}
     for f in findings:
         by_id.setdefault(f.get("id", ""), []).append(f)
@@ -83,7 +89,7 @@ def main():
     if problems:
         print("bad", "; ".join(problems))
     else:
-        scan = (by_id.get("scanTime") or [{"finding": "?"}])[0]["finding"]
+        scan = "/".join(f["finding"] for f in by_id.get("scanTime", [])) or "?"
         print("ok TLS 1.2 only, AEAD only, %d vulnerability checks passed%s; scan %s s" % (
             len(VULNS) - len(excused),
             (", excused: " + ", ".join(excused)) if excused else "", scan))
