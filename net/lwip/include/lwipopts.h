@@ -273,6 +273,11 @@
    established connections (half-open pcbs go after TCP_SYN_RCVD_TIMEOUT,
    20 s). */
 #define TCP_LISTEN_BACKLOG		1
+/* A segment finds its connection by a hash of its address pair, and a
+   closing pcb leaves its list without a walk, whatever the number of
+   connections (net/lwip/pcbhash.c, net/lwip/patches/0002-pcb-hash-lookup.patch);
+   stock lwIP walked every active and TIME_WAIT pcb per segment. */
+#define LWIP_TCP_PCB_HASH		1
 #define TCP_DEFAULT_LISTEN_BACKLOG	8192
 /* TIME_WAIT lasts 2 * TCP_MSL. lwIP uses the same constant to give up on
    a LAST_ACK peer that has gone silent, so it stays long: 30 s (TIME_WAIT
