@@ -65,7 +65,10 @@
 #include "net/net_priv.h"
 #include "net/netlock.h"
 
+/* A build of its own may size it (make CDEFS=-DCONN_MAX=N: bench/conns.sh). */
+#ifndef CONN_MAX
 #define CONN_MAX 16384
+#endif
 
 struct listener {
 	struct tcp_pcb *pcb;

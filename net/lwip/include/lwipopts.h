@@ -95,7 +95,9 @@
    tcp_alloc() aborts the oldest TIME_WAIT pcb, then the oldest LAST_ACK,
    then the oldest CLOSING one, before it fails (it never kills an
    established connection of equal priority). 320 B each: 3.8 MiB. */
+#ifndef MEMP_NUM_TCP_PCB	/* make CDEFS=-DMEMP_NUM_TCP_PCB=N: bench/conns.sh */
 #define MEMP_NUM_TCP_PCB		12288
+#endif
 /* Listening sockets: a few apps (echo, http, metrics) and the tests.
    A dual-stack listener is one pcb. */
 #define MEMP_NUM_TCP_PCB_LISTEN		16
