@@ -79,8 +79,8 @@ static inline struct tcp_pcb **bucket(uint16_t lport, uint16_t rport,
 void tcp_pcb_hash_add(struct tcp_pcb **list, struct tcp_pcb *pcb)
 {
 	LWIP_ASSERT("pcb hash: registered twice", pcb->list_pprev == NULL);
-	LWIP_ASSERT("pcb hash: TIME_WAIT list and state agree",
-		    (list == &tcp_tw_pcbs) == (pcb->state == TIME_WAIT));
+	LWIP_ASSERT("pcb hash: TIME_WAIT pcb on the active list",
+		    list != &tcp_active_pcbs || pcb->state != TIME_WAIT);
 	if (!pcb_seeded) {
 		pcb_seed = LWIP_RAND();
 		pcb_seeded = 1;
