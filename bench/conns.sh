@@ -9,6 +9,8 @@
 #   BENCH_CONNS_STEPS ("100 1000 10000 100000")  open connections per step
 #   BENCH_GUESTS ("weft linux")  which guests
 #   BENCH_CONNS_MEM (3G)         guest memory
+#   BENCH_CONNS_KERNEL           a Weft kernel to measure instead of the
+#                                one built here (before/after comparisons)
 #
 # Each guest in turn, alone, on tap0 in a private network namespace
 # (bench/lib.sh): q35, 1 vCPU, BENCH_CONNS_MEM, with the instruction-count
@@ -23,8 +25,10 @@
 #   idle insn/s guest instructions per second with the N connections idle
 #
 # 100,000 connections need more than one source address (a source
-# address has ~64,000 ports): the namespace's tap0 gets 10.79.0.11-.14
-# beside 10.79.0.1, 50,000 connections each; and a Weft with pools for
+# address has ~64,000 ports) and more than one client process (a process
+# may hold 20,000 descriptors here): the namespace's tap0 gets
+# 10.79.0.11-.14 beside 10.79.0.1, and the client's worker processes
+# (15,000 connections each) take them in turn; and a Weft with pools for
 # them: this script builds its own kernel into build/bench/conns/
 # (make CDEFS: MEMP_NUM_TCP_PCB and CONN_MAX of 110,000; the normal
 # build's 12,288 pcbs hold 10,000 connections). The Linux peer's init
@@ -49,16 +53,19 @@ start_s=$(date +%s)
 
 bench_need_tools ip:iproute2 python3:python3
 kbuild=$BENCH_OUT/conns
+if [ -n "${BENCH_CONNS_KERNEL:-}" ]; then # another Weft kernel (a before/after comparison)
+	kernel=$BENCH_CONNS_KERNEL
+else
 env -u MAKEFLAGS -u MFLAGS make -C "$BENCH_REPO" --no-print-directory -j"$(nproc)" \
 	BUILD="$kbuild" NEWLIB=build/newlib BEARSSL=build/bearssl/kernel LWIP_DIR=build/deps/lwip \
 	CDEFS="-DMEMP_NUM_TCP_PCB=$POOL -DCONN_MAX=$POOL" "$kbuild/weft" >&2 ||
 	bench_die "building the bench kernel failed"
 kernel=$kbuild/weft
+fi
 bench/linux/build.sh >/dev/null || bench_die "bench/linux/build.sh failed"
 BENCH_ACCEL=$(bench_accel "$kernel")
 bench_ns_setup
 for ip in "${SRCS[@]:1}"; do bench_nsx ip addr add "$ip/$BENCH_PREFIX" dev "$BENCH_TAP"; done
-bench_nsx sysctl -qw net.ipv4.tcp_max_orphans=262144 || true
 bench_note "namespace $BENCH_NS, accel $BENCH_ACCEL, q35, 1 vCPU, $MEM; steps ${STEPS[*]}"
 
 # The options every guest gets (bench_qemu_opts with more memory).
@@ -100,9 +107,9 @@ for g in ${BENCH_GUESTS:-weft linux}; do
 		bench_note "  $g: $line"
 		n=$(sed -n 's/.* n=\([0-9]*\).*/\1/p' <<<"$line")
 		R[$g.$n]=$line
-	done < <(ulimit -n 262144; bench_nsx python3 bench/conns_client.py "$BENCH_GUEST_IP" 7 \
+	done < <(bench_nsx python3 bench/conns_client.py "$BENCH_GUEST_IP" 7 \
 		--steps "$steps" --srcs "$srcs" --insn-dir "$INSN_DIR" --timeout 1200 \
-		2>"$BENCH_TMP/client.err" || echo "FAILED $(tr '\n' ' ' <"$BENCH_TMP/client.err")")
+		2>"$BENCH_OUT/conns-client-$g.err" || echo "FAILED $(tr '\n' ' ' <"$BENCH_OUT/conns-client-$g.err")")
 	grep -q "^$g FAILED" "$BENCH_OUT/conns.dat" && status=1
 	bench_stop
 done

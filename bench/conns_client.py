@@ -3,15 +3,19 @@
 an echo server, each then served one request.
 
 usage: conns_client.py HOST PORT --steps 100,1000,10000 --srcs IP,IP,...
-                       [--insn-dir DIR] [--per-src 50000] [--idle-s 3]
+                       [--insn-dir DIR] [--per-worker 15000] [--idle-s 3]
 
-For each step N, in order: the connections open (non-blocking, up to 256
-connects in flight) until N are open at once, connection i bound to
-source address srcs[i // per-src] (a source address has ~64,000 ports);
-then, with all N idle, the guest's instructions over --idle-s seconds
-(its idle cost with N open: timers walking pcbs); then one 32-byte line
-through every one of the N connections, 32 connections at a time (sent,
-then all 32 answers read), each answer checked. One line per step:
+The connections are spread over worker processes of at most --per-worker
+(15,000) each, since a process may hold only so many descriptors (20,000
+on this project's machines, where even root cannot raise the hard
+limit); worker k binds its connections to source address
+srcs[k % len(srcs)] (an address has ~64,000 ports). For each step N, in
+order: the workers open connections (non-blocking, up to 256 connects in
+flight each) until N are open at once; then, with all N idle, the
+guest's instructions over --idle-s seconds (its idle cost with N open:
+timers walking pcbs); then one 32-byte line through every one of the N
+connections, each worker 32 connections at a time (sent, then all 32
+answers read), each answer checked. One line per step:
 
   STEP n=N open_s=S idle_insn_s=I serve_s=T us_per_req=U insn_per_req=R
 
@@ -23,6 +27,7 @@ refused or reset connection, a wrong or missing answer.
 """
 import argparse
 import errno
+import multiprocessing
 import os
 import resource
 import select
@@ -74,7 +79,7 @@ def open_more(socks, n, a):
             i = len(socks) + len(pending)
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
-            s.bind((a.srcs[min(i // a.per_src, len(a.srcs) - 1)], 0))
+            s.bind((a.src, 0))
             s.setblocking(False)
             r = s.connect_ex((a.host, a.port))
             if r not in (0, errno.EINPROGRESS):
@@ -117,49 +122,89 @@ def serve_all(socks):
                 raise Failure("connection %d answered %r, not %r" % (k + j, got, line))
 
 
+def worker(a, k, pipe):
+    """Worker k: opens and serves its share of the connections on command."""
+    a.src = a.srcs[k % len(a.srcs)]
+    socks = []
+    try:
+        while True:
+            cmd = pipe.recv()
+            if cmd[0] == "open":
+                open_more(socks, cmd[1], a)
+            elif cmd[0] == "serve":
+                serve_all(socks)
+            else:
+                break
+            pipe.send(("ok",))
+    except (Failure, OSError) as e:
+        pipe.send(("err", "worker %d (%s, %d open): %s" % (k, a.src, len(socks), e)))
+    finally:
+        for s in socks:
+            s.close()
+
+
+def all_do(pipes, cmds):
+    for p, c in zip(pipes, cmds):
+        p.send(c)
+    errs = [r[1] for r in (p.recv() for p in pipes) if r[0] != "ok"]
+    if errs:
+        raise Failure("; ".join(errs))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--steps", default="100,1000,10000")
     ap.add_argument("--srcs", required=True)
-    ap.add_argument("--per-src", type=int, default=50000)
+    ap.add_argument("--per-worker", type=int, default=15000)
     ap.add_argument("--insn-dir", default="")
     ap.add_argument("--idle-s", type=float, default=3.0)
     ap.add_argument("--timeout", type=int, default=600)
     a = ap.parse_args()
     a.srcs = a.srcs.split(",")
     steps = [int(x) for x in a.steps.split(",")]
-    need = max(steps) + 256
+    nw = -(-max(steps) // a.per_worker)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = min(max(steps), a.per_worker) + 256
     if soft < need:
         if hard < need:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))
-        else:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
-    if max(steps) > a.per_src * len(a.srcs):
-        raise Failure("%d connections need %d source addresses" % (max(steps), -(-max(steps) // a.per_src)))
-    socks = []
+            raise Failure("RLIMIT_NOFILE %d: under %d per worker" % (hard, need))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
+    if nw > 2 * len(a.srcs):
+        raise Failure("%d workers need more than %d source addresses" % (nw, len(a.srcs)))
+    pipes, procs = [], []
+    for k in range(nw):
+        mine, theirs = multiprocessing.Pipe()
+        pr = multiprocessing.Process(target=worker, args=(a, k, theirs), daemon=True)
+        pr.start()
+        pipes.append(mine)
+        procs.append(pr)
+    fmt = lambda v: "-" if v is None else "%.0f" % v
     try:
         for n in steps:
             t0 = time.time()
-            open_more(socks, n, a)
+            all_do(pipes, [("open", n // nw + (k < n % nw)) for k in range(nw)])
             open_s = time.time() - t0
             time.sleep(1.0)          # the last accepts settle
             i0 = insn_mark(a.insn_dir)
             time.sleep(a.idle_s)
             i1 = insn_mark(a.insn_dir)
             t1 = time.time()
-            serve_all(socks)
+            all_do(pipes, [("serve",)] * nw)
             t2 = time.time()
             i2 = insn_mark(a.insn_dir)
-            fmt = lambda v: "-" if v is None else "%.0f" % v
-            print("STEP n=%d open_s=%.1f idle_insn_s=%s serve_s=%.2f us_per_req=%.0f insn_per_req=%s" % (
+            print("STEP n=%d open_s=%.1f idle_insn_s=%s serve_s=%.2f us_per_req=%.0f insn_per_req=%s workers=%d" % (
                 n, open_s, fmt(None if i0 is None else (i1 - i0) / a.idle_s), t2 - t1,
-                (t2 - t1) * 1e6 / n, fmt(None if i0 is None else (i2 - i1) / n)), flush=True)
+                (t2 - t1) * 1e6 / n, fmt(None if i0 is None else (i2 - i1) / n), nw), flush=True)
     finally:
-        for s in socks:
-            s.close()
+        for p in pipes:
+            try:
+                p.send(("quit",))
+            except OSError:
+                pass
+        for pr in procs:
+            pr.join(10)
 
 
 if __name__ == "__main__":
