@@ -50,7 +50,9 @@
 #define MIB		(1024ull * 1024)
 #define NET_RESERVE	(2 * MIB)
 #define NET_CONN_BYTES	(32 * KIB)
+#ifndef NET_MAX_CONNS		/* make CDEFS=-DNET_MAX_CONNS=N: bench/conns.sh */
 #define NET_MAX_CONNS	10000u
+#endif
 #define NET_MIN_CONNS	16u
 #define HEAP_MIN	(256 * KIB)
 #define PBUFS_MIN	64u

@@ -56,9 +56,12 @@ $(LWIP_STAMP): $(LWIP_PATCHES) $(LWIP_PATCH_LIST) $(LWIP_DIR)/src/include/lwip/i
 	done
 	$(Q)touch $@
 
-# Every source is in the copy once the stamp exists.
+# Every source is in the copy once the stamp exists. Precious: make would
+# otherwise take them for intermediate files and delete them after a
+# build of one target (make build/bench/conns/weft), breaking the next.
 $(LWIP_TREE)/src/%.c: | $(LWIP_STAMP)
 	@:
+.PRECIOUS: $(LWIP_TREE)/src/%.c
 
 $(BUILD)/obj/lwip/%.o: $(LWIP_TREE)/src/%.c | $(NEWLIB)/lib/libc.a
 	@mkdir -p $(@D)

@@ -121,7 +121,9 @@ extern void *lwip_heap_base;
    then the oldest CLOSING one, before it fails (it never kills an
    established connection of equal priority). 320 B each: 3.8 MiB.
    Fewer with less memory (net/limits.c). */
+#ifndef MEMP_NUM_TCP_PCB	/* make CDEFS=-DMEMP_NUM_TCP_PCB=N: bench/conns.sh */
 #define MEMP_NUM_TCP_PCB		12288
+#endif
 /* Listening sockets: a few apps (echo, http, metrics) and the tests.
    A dual-stack listener is one pcb. */
 #define MEMP_NUM_TCP_PCB_LISTEN		16
@@ -299,6 +301,11 @@ extern void *lwip_heap_base;
    established connections (half-open pcbs go after TCP_SYN_RCVD_TIMEOUT,
    20 s). */
 #define TCP_LISTEN_BACKLOG		1
+/* A segment finds its connection by a hash of its address pair, and a
+   closing pcb leaves its list without a walk, whatever the number of
+   connections (net/lwip/pcbhash.c, net/lwip/patches/0002-pcb-hash-lookup.patch);
+   stock lwIP walked every active and TIME_WAIT pcb per segment. */
+#define LWIP_TCP_PCB_HASH		1
 #define TCP_DEFAULT_LISTEN_BACKLOG	8192
 /* TIME_WAIT lasts 2 * TCP_MSL. lwIP uses the same constant to give up on
    a LAST_ACK peer that has gone silent, so it stays long: 30 s (TIME_WAIT
