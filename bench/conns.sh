@@ -8,7 +8,7 @@
 # usage: bench/conns.sh            (as root; WEFT_ACCEL=kvm|tcg to choose)
 #   BENCH_CONNS_STEPS ("100 1000 10000 100000")  open connections per step
 #   BENCH_GUESTS ("weft linux")  which guests
-#   BENCH_CONNS_MEM (3G)         guest memory
+#   BENCH_CONNS_MEM (4G)         guest memory
 #   BENCH_CONNS_KERNEL           a Weft kernel to measure instead of the
 #                                one built here (before/after comparisons)
 #
