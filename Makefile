@@ -102,7 +102,7 @@ $(BUILD)/obj/kernel/version.c.o: $(VERSION_STAMP)
 $(BUILD)/obj/kernel/version.c.o: KCFLAGS += -DWEFT_VERSION='"$(VERSION)"'
 
 .PHONY: all help setup newlib image run debug test test-debug test-host test-kvm test-overcommit fuzz \
-	bench-runtime bench-net bench-burst bench-loss soak bench bench-apps bench-kvm profile insn-plugin clean distclean
+	bench-runtime bench-net bench-burst bench-synflood bench-loss soak bench bench-apps bench-kvm profile insn-plugin clean distclean
 
 ## all: build both kernels, build/weft (what ships) and build/weft-test (plus the in-guest suites)
 all: $(BUILD)/weft $(BUILD)/weft-test
@@ -238,6 +238,11 @@ bench-net: setup
 bench-burst: setup
 	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
 	$(Q)bench/burst.sh
+
+## bench-synflood: a SYN flood (hping3, at full rate and at 1,000/s) beside a legitimate client: its connects, SYN retransmissions, the SYN queue's length and evictions, beside the Linux guest (root)
+bench-synflood: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/synflood.sh
 
 ## bench-loss: goodput of one 10 MB echo at 1% loss, 5% loss and 5% loss with reordering, beside the Linux guest (root)
 bench-loss: setup
