@@ -219,8 +219,6 @@ test-debug: setup
 ## FUZZ_SECONDS: seconds per fuzz target of make fuzz (default 600)
 fuzz: setup
 	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/run.sh 1000000000
-	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/dns.sh 1000000000
-	$(Q)FUZZ_ARGS="-max_total_time=$${FUZZ_SECONDS:-600}" tests/fuzz/http_client.sh 1000000000
 
 ## bench-runtime: the runtime's operations (yield, channels, mutex, spawn) against Go, in instructions and time
 bench-runtime: setup

@@ -12,6 +12,8 @@
  * reads, so that a port access of a microsecond or two costs about 0.05%.
  */
 #include "kernel/time.h"
+#include <stdbool.h>
+#include <stdio.h>
 #include "kernel/acpi.h"
 #include "kernel/console.h"
 #include "kernel/kvmclock.h"
@@ -24,6 +26,20 @@
 uint64_t tsc_hz;
 uint64_t boot_tsc;
 const char *tsc_source = "none";
+
+/* One clock for all CPUs when their TSCs are not kept in step (kvmclock
+   without PVCLOCK_TSC_STABLE_BIT): time_ns never returns less than the
+   largest value it has returned on any CPU, as Linux's pvclock does with
+   its last_value. A vCPU whose TSC lags (KVM restarts a descheduled
+   vCPU's TSC where it stopped and lets it catch up later) then reads the
+   others' latest time instead of an earlier one: sleepers never wake
+   before their deadline as another CPU saw it, and two reads in order
+   are never out of order. A lagging CPU's TSC-deadline timer fires late
+   by its lag, which a sleeper tolerates. Off, the common case (QEMU's
+   TCG, KVM on a stable host, real hardware with an invariant TSC), it
+   costs one predicted branch. */
+static bool time_clamped;
+static uint64_t time_last;
 
 /* Latch and read PIT channel 0 (counting down, mode 2, period 65536),
    negated so that it counts up like the PM timer. */
@@ -139,6 +155,12 @@ void time_init(void)
 	}
 	tsc_hz = hz;
 	set_factors();
+	struct kvmclock_reading kv;
+	if (kvmclock_read(&kv) == 0 && !kv.tsc_stable) {
+		time_clamped = true;
+		printf("clock: KVM does not keep the vCPUs' TSCs in step (no PVCLOCK_TSC_STABLE_BIT): "
+		       "one clock for all CPUs, never behind a time read before on another\n");
+	}
 }
 
 uint64_t tsc_to_ns(uint64_t t)
@@ -153,7 +175,21 @@ uint64_t ns_to_tsc(uint64_t ns)
 
 uint64_t time_ns(void)
 {
-	return tsc_to_ns(rdtsc() - boot_tsc);
+	uint64_t t = tsc_to_ns(rdtsc() - boot_tsc);
+	if (__builtin_expect(!time_clamped, 1))
+		return t;
+	uint64_t last = __atomic_load_n(&time_last, __ATOMIC_RELAXED);
+	do {
+		if ((int64_t)(t - last) <= 0)
+			return last;
+	} while (!__atomic_compare_exchange_n(&time_last, &last, t, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return t;
+}
+
+bool time_is_clamped(void)
+{
+	return time_clamped;
 }
 
 void delay_us(uint64_t us)

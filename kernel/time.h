@@ -8,11 +8,14 @@
  * when its host's TSC is stable. When it is not (kvmclock without
  * PVCLOCK_TSC_STABLE_BIT, which the boot console reports: e.g. KVM nested
  * under TCG), KVM adjusts each vCPU's TSC on its own as it is scheduled,
- * and a time read on one CPU can be behind one read earlier on another.
+ * and a time read on one CPU could be behind one read earlier on another;
+ * then time_ns keeps one clock for all CPUs: never less than the largest
+ * value it returned anywhere (kernel/time.c).
  */
 #ifndef KERNEL_TIME_H
 #define KERNEL_TIME_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 extern uint64_t tsc_hz;
@@ -22,8 +25,11 @@ extern const char *tsc_source;		/* where the frequency came from */
 void time_init(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 uint64_t ns_to_tsc(uint64_t ns);
-/* Nanoseconds since kernel entry. */
+/* Nanoseconds since kernel entry; never behind an earlier reading on any
+   CPU, also when the vCPUs' TSCs disagree. */
 uint64_t time_ns(void);
+/* Whether time_ns clamps across CPUs (kvmclock without a stable TSC). */
+bool time_is_clamped(void);
 void delay_us(uint64_t us);
 
 #endif

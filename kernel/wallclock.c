@@ -39,9 +39,6 @@ void wallclock_init(void)
 	if (!boot_unix_ns && kvmclock_read(&kv) == 0) {
 		boot_unix_ns = kv.unix_ns - tsc_to_ns(kv.tsc - boot_tsc);
 		source = "kvmclock";
-		if (!kv.tsc_stable)
-			printf("clock: KVM does not keep the vCPUs' TSCs in step (no PVCLOCK_TSC_STABLE_BIT): "
-			       "times read on different CPUs may disagree\n");
 	}
 	int e = -ENODEV;
 	if (!boot_unix_ns && (e = cmos_rtc_snapshot(&regs)) == 0 &&

@@ -151,7 +151,7 @@ stage_host() {
 stage_fuzz() {
 	runs_stage fuzz || return 0
 	local f out rc name
-	for f in tests/fuzz/run.sh tests/fuzz/dns.sh tests/fuzz/http_client.sh; do
+	for f in tests/fuzz/run.sh; do
 		[ -x "$f" ] || continue
 		name=$(basename "$f" .sh)
 		out=$LOGS/fuzz.$name.out

@@ -14,8 +14,9 @@
 # The source is `apt-get source bearssl`, which tools/setup.sh unpacks into
 # build/deps/bearssl (nothing of it is committed). BearSSL's own makefiles
 # are not used: every src/**/*.c is compiled here with our flags, two at a
-# time, into one archive. A stamp records flags, compiler and the source's
-# checksum; while it matches, nothing is rebuilt.
+# time, into one archive. A stamp records flags (the checkout's own path
+# written as `.`, so a copy made for another worktree is reused), compiler
+# and the source's checksum; while it matches, nothing is rebuilt.
 #
 # The kernel flavour.  BearSSL needs nothing from a C library but memcpy,
 # memmove, memset, memcmp and strlen (newlib's), and it never allocates:
@@ -95,7 +96,7 @@ want="weft-bearssl-stamp 1
 flavour: $flavour
 source: $sum
 compiler: $($cc --version | head -1)
-cflags: $cflags"
+cflags: ${cflags//"$repo"/.}"
 stamp=$out/.stamp
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$out/lib/libbearssl.a" ]; then
 	exit 0

@@ -35,53 +35,6 @@ static void lock(void *m) { mutex_lock(m); }
 static void unlock(void *m) { mutex_unlock(m); }
 static const struct kv_sync sync_ops = { lock, unlock };
 
-static int hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The value of query parameter name, form-decoded into out: its length,
-   -1 when absent, -2 when malformed or too long. */
-static long query_param(const struct http_str *q, const char *name, char *out, size_t size)
-{
-	size_t nl = strlen(name), i = 0;
-	while (i < q->len) {
-		size_t s = i;
-		while (i < q->len && q->ptr[i] != '&')
-			i++;
-		if (i - s > nl && !memcmp(q->ptr + s, name, nl) && q->ptr[s + nl] == '=') {
-			size_t o = 0;
-			for (size_t k = s + nl + 1; k < i; k++) {
-				int c = (unsigned char)q->ptr[k];
-				if (c == '+')
-					c = ' ';
-				else if (c == '%') {
-					if (k + 2 >= i)
-						return -2;
-					int h = hexv(q->ptr[k + 1]), l = hexv(q->ptr[k + 2]);
-					if (h < 0 || l < 0)
-						return -2;
-					c = h * 16 + l;
-					k += 2;
-				}
-				if (o + 1 >= size)
-					return -2;
-				out[o++] = (char)c;
-			}
-			out[o] = 0;
-			return (long)o;
-		}
-		i++;
-	}
-	return -1;
-}
-
 struct keys {
 	char *buf;
 	size_t len, cap;
@@ -127,15 +80,13 @@ static void list(struct http_response *w, struct http_request *r)
 {
 	char prefix[KV_KEY_MAX + 1] = "";
 	long pl = 0;
-	if (r->query.len) {
-		pl = query_param(&r->query, "prefix", prefix, sizeof prefix);
-		if (pl == -2) {
-			http_error(w, 400, "bad prefix\n");
-			return;
-		}
-		if (pl < 0)
-			pl = 0;
+	pl = http_query_get(r->query, "prefix", prefix, sizeof prefix);
+	if (pl == -EINVAL || pl == -ENOSPC) {
+		http_error(w, 400, "bad prefix\n");
+		return;
 	}
+	if (pl < 0)
+		pl = 0;
 	struct keys ks = { 0 };
 	size_t n = kv_list(&store, prefix, (size_t)pl, collect, &ks);
 	const char **lines = n ? malloc(n * sizeof *lines) : NULL;

@@ -268,6 +268,14 @@ const char *http_reason(int status);
  * clock, or the server's date_fallback): for Last-Modified and the like. */
 uint64_t http_unix_time(void);
 
+/* The value of parameter name in a raw query (a request's query), as
+ * Go's url.Values.Get: the first part "name=value" (key and value
+ * form-decoded: '+' is a space, %XX a byte), NUL-terminated in
+ * out[0..size). Its length; 0 for "name" without '='; -ENOENT when absent;
+ * -EINVAL for a malformed escape in it (or a name of 64 bytes or more);
+ * -ENOSPC when it does not fit. */
+long http_query_get(struct http_str query, const char *name, char *out, size_t size);
+
 /* path[0..len) percent-encoded for a URI path (all but RFC 3986 pchar
  * and '/' escaped), NUL-terminated in out[0..outsz): for Location. The
  * length, or -ENOSPC (3 * len + 1 always suffices). */

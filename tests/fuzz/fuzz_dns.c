@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for app=dns's pure parts (host build; see dns.sh):
+ * libFuzzer target for app=dns's pure parts (host build; see run.sh):
  * apps/dns/dnswire.c, apps/dns/answer.c, apps/dns/zone.c.
  *
  * Each input is used three ways:

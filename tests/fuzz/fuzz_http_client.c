@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the HTTP client's response parser
- * (net/http/client_parse.c; host build, see http_client.sh).
+ * (net/http/client_parse.c; host build, see run.sh).
  *
  * The input is a server's byte stream. Its first byte picks the piece
  * size the stream is fed in (1-16 bytes, or all at once), the second

@@ -20,6 +20,9 @@
 #               configured as the kernel's (net/tls/tls_engine.c), BearSSL
 #               itself built with coverage and sanitizers (build/bearssl/
 #               fuzz, by tools/build-bearssl.sh fuzz).
+#   http_client the HTTP client's response parser (net/http/client_parse.c)
+#   dns         app=dns's message code (apps/dns/{dnswire,answer,zone}.c,
+#               with net/addr.c)
 # Each prints "PASS fuzz.NAME (N runs)" or "FAIL fuzz.NAME: why"; the exit
 # status is 1 if any failed. A crashing input is saved as
 # build/fuzz/NAME-crash-* (or -leak-*, -timeout-*); rerun it with
@@ -169,4 +172,9 @@ fuzz fields tests/fuzz/seeds/fields "$OUT/fields.dict" 256 -- \
 fuzz tls_record tests/fuzz/seeds/tls "$OUT/tls.dict" 8192 -- \
 	-isystem build/bearssl/fuzz/include tests/fuzz/fuzz_tls_record.c \
 	net/tls/tls_engine.c net/tls/tls_cert.c build/bearssl/fuzz/lib/libbearssl.a || status=1
+fuzz http_client tests/fuzz/seeds/http_client "" 12000 -- \
+	tests/fuzz/fuzz_http_client.c net/http/client_parse.c || status=1
+fuzz dns tests/fuzz/seeds/dns "" 2048 -- \
+	tests/fuzz/fuzz_dns.c apps/dns/dnswire.c apps/dns/answer.c \
+	apps/dns/zone.c net/addr.c || status=1
 exit $status

@@ -91,6 +91,26 @@ KTEST(smp, call_all)
 	KT_EQ(hits, want);
 }
 
+static void read_clock(void *arg)
+{
+	*(uint64_t *)arg = time_ns();
+}
+
+/* Time read in a causal chain across CPUs (a read here, then one on CPU
+   i that this CPU waited for, then one here again) never goes back, also
+   when the vCPUs' TSCs disagree (kernel/time.c's clamp). */
+KTEST(smp, clock_in_order_across_cpus)
+{
+	for (int round = 0; round < 200; round++)
+		for (unsigned i = 0; i < ncpus; i++) {
+			uint64_t t0 = time_ns(), t1 = 0;
+			cpu_call(i, read_clock, &t1);
+			uint64_t t2 = time_ns();
+			KT_ASSERT(t1 >= t0);
+			KT_ASSERT(t2 >= t1);
+		}
+}
+
 KTEST(boot, tsc_calibrated)
 {
 	KT_ASSERT(tsc_hz > 100000000ull);	/* above 100 MHz */
