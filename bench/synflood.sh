@@ -60,7 +60,9 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<" $1"; }
 flood_pid=""
 stop_flood() {
 	[ -n "$flood_pid" ] || return 0
-	kill -INT "$flood_pid" 2>/dev/null || true
+	# hping3 prints its count on SIGINT; timeout, its parent, started in
+	# the background of a script, ignores SIGINT, so hping3 is told itself.
+	pkill -INT -P "$flood_pid" hping3 2>/dev/null || kill -INT "$flood_pid" 2>/dev/null || true
 	wait "$flood_pid" 2>/dev/null || true
 	flood_pid=""
 }
