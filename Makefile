@@ -105,7 +105,7 @@ $(BUILD)/obj/kernel/version.c.o: $(VERSION_STAMP)
 $(BUILD)/obj/kernel/version.c.o: KCFLAGS += -DWEFT_VERSION='"$(VERSION)"'
 
 .PHONY: all help setup newlib image run debug test test-debug test-host test-kvm test-overcommit fuzz \
-	bench-runtime bench-net bench-burst bench-conns bench-loss soak bench bench-apps bench-https bench-kvm profile insn-plugin clean distclean
+	bench-runtime bench-net bench-burst bench-conns bench-synflood bench-loss soak bench bench-apps bench-https bench-kvm profile insn-plugin clean distclean
 
 ## all: build both kernels, build/weft (what ships) and build/weft-test (plus the in-guest suites)
 all: $(BUILD)/weft $(BUILD)/weft-test
@@ -243,6 +243,11 @@ bench-burst: setup
 ## bench-conns: time and instructions per request with 100, 1,000, 10,000 and 100,000 idle connections open, beside the Linux guest (root)
 bench-conns: setup
 	$(Q)bench/conns.sh
+
+## bench-synflood: a SYN flood (hping3, at full rate and at 1,000/s) beside a legitimate client: its connects, SYN retransmissions, the SYN queue's length and evictions, beside the Linux guest (root)
+bench-synflood: setup
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/weft
+	$(Q)bench/synflood.sh
 
 ## bench-loss: goodput of one 10 MB echo at 1% loss, 5% loss and 5% loss with reordering, beside the Linux guest (root)
 bench-loss: setup

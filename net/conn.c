@@ -61,6 +61,7 @@
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "net/addr_lwip.h"
 #include "net/conn_priv.h"
 #include "net/limits.h"
@@ -588,5 +589,11 @@ void net_conn_stats(struct net_conn_stats *out)
 {
 	net_lock();
 	*out = net_stats;
+	/* The SYN queues: lwIP counts each listener's half-open connections
+	   (net/lwip/patches/0001, 0005). */
+	out->syn_half_open = 0;
+	for (struct tcp_pcb_listen *lp = tcp_listen_pcbs.listen_pcbs; lp; lp = lp->next)
+		out->syn_half_open += lp->accepts_pending;
+	out->syn_evicted = tcp_listen_evictions;
 	net_unlock();
 }

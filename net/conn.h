@@ -155,6 +155,8 @@ struct net_conn_stats {
 	uint64_t dns_lookups;		/* queries the resolver started */
 	uint64_t dns_not_found;		/* ... answered: no such host */
 	uint64_t dns_timeouts;		/* ... unanswered */
+	uint64_t syn_half_open;		/* SYNs answered, handshake not done (gauge) */
+	uint64_t syn_evicted;		/* half-open dropped for a newer SYN: full queue */
 };
 void net_conn_stats(struct net_conn_stats *out);
 

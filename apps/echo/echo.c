@@ -49,14 +49,15 @@ static void stats_conn(void *arg)
 	struct conn *c = arg;
 	struct net_conn_stats st;
 	net_conn_stats(&st);
-	char line[160];
+	char line[256];
 	/* This connection and its task are not counted. */
 	int n = snprintf(line, sizeof line,
 			 "tasks_alive %llu conns_open %llu conns_accepted %llu conns_refused %llu "
-			 "resets %llu timeouts %llu\n",
+			 "resets %llu timeouts %llu syn_half_open %llu syn_evicted %llu\n",
 			 (unsigned long long)rt_tasks_alive() - 1, (unsigned long long)st.open - 1,
 			 (unsigned long long)st.accepted, (unsigned long long)st.refused,
-			 (unsigned long long)st.resets, (unsigned long long)st.timeouts);
+			 (unsigned long long)st.resets, (unsigned long long)st.timeouts,
+			 (unsigned long long)st.syn_half_open, (unsigned long long)st.syn_evicted);
 	conn_set_write_deadline(c, time_ns() + ms(2000));
 	conn_write(c, line, (size_t)n);
 	conn_close(c);

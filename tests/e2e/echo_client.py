@@ -42,6 +42,20 @@ the test created.
                                          SYNs were retransmitted and how long
                                          the request after took (figures, not
                                          judged: benchmarks are not tests)
+  synprobe HOST PORT [--seconds 5]       a legitimate client beside a SYN flood
+                                         (started by the caller; make
+                                         bench-synflood uses it): with
+                                         --stats-port, first waits until the
+                                         server's SYN queue is full
+                                         (syn_evicted rises); then one
+                                         connection every --interval s,
+                                         64 bytes echoed, for --seconds;
+                                         every one must be served without a
+                                         SYN retransmission (TCP_INFO's
+                                         total_retrans: none waited the 1 s
+                                         for one), and the server's half-open
+                                         count must stay <= --half-open-max
+                                         (--no-judge: only report them)
   halfclose HOST PORT [--bytes 102400]   send, shutdown(SHUT_WR), read to EOF:
                                          everything must come back
   stats HOST PORT                        print the stats line
@@ -602,6 +616,95 @@ def cmd_noread(a):
               fmt_stats(st), fmt_stats(base), seen))
 
 
+def tcp_total_retrans(s):
+    """Linux's tcpi_total_retrans of a socket: segments it retransmitted,
+    the SYN included (struct tcp_info: 8 bytes of u8 fields, then u32s;
+    total_retrans is the 24th)."""
+    info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return struct.unpack_from("I", info, 8 + 23 * 4)[0]
+
+
+def cmd_synprobe(a):
+    payload = b"legitimate client during a flood!" * 2
+    t0 = now()
+    deadline = t0 + a.timeout
+    hmax, evicted0, st, unanswered = 0, None, None, 0
+
+    def sample():
+        """The stats line, or None when the stats port did not answer
+        within 5 s (counted: under a flood that is a finding too)."""
+        nonlocal hmax, st, unanswered
+        if not a.stats_port:
+            return None
+        try:
+            got = read_stats(a.host, a.stats_port, timeout=5)
+        except OSError:
+            unanswered += 1
+            return None
+        st = got
+        hmax = max(hmax, st.get("syn_half_open", 0))
+        return st
+
+    if a.stats_port:
+        # The flood must have filled the queue: only then is a legitimate
+        # SYN competing with it.
+        first = read_stats(a.host, a.stats_port, timeout=5)
+        if "syn_evicted" not in first:
+            raise Failure("the stats line has no syn_evicted")
+        st = first
+        while True:
+            if sample() and (st["syn_evicted"] > first["syn_evicted"] or
+                             (a.half_open_max and st["syn_half_open"] >= a.half_open_max)):
+                break
+            if now() - t0 > a.fill_timeout:
+                raise Failure("the SYN queue did not fill within %.0f s (half-open %d, max %d, "
+                              "evicted %d; the stats port left %d requests unanswered)" % (
+                                  a.fill_timeout, st["syn_half_open"], hmax, st["syn_evicted"],
+                                  unanswered))
+            time.sleep(0.2)
+        evicted0 = st["syn_evicted"]
+    filled = now() - t0
+    times, retrans = [], 0
+    t1 = now()
+    while now() - t1 < a.seconds:
+        if now() > deadline:
+            raise Failure("timed out after %d connections" % len(times))
+        c0 = now()
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.settimeout(max(1.0, deadline - now()))
+            s.connect((a.host, a.port))
+            ct = now() - c0
+            r = tcp_total_retrans(s)
+            s.sendall(payload)
+            if recv_exact(s, len(payload)) != payload:
+                raise Failure("connection %d: the echo differs" % (len(times) + 1))
+        except OSError as e:
+            raise Failure("connection %d during the flood: %s after %.0f ms" % (
+                len(times) + 1, e, (now() - c0) * 1e3))
+        finally:
+            s.close()
+        times.append(ct)
+        retrans += 1 if r else 0
+        sample()
+        time.sleep(a.interval)
+    srt = sorted(times)
+    line = ("synprobe: %d connections during the flood, %d needed a SYN retransmission; "
+            "connect median %.1f ms, max %.1f ms" % (len(times), retrans, srt[len(srt) // 2] * 1e3,
+                                                     srt[-1] * 1e3))
+    if a.stats_port:
+        line += ("; server: queue full after %.1f s, half-open max %d (last %d), %d evicted "
+                 "during the probe, stats unanswered %d" % (filled, hmax, st["syn_half_open"],
+                                                           st["syn_evicted"] - evicted0, unanswered))
+    if retrans and not a.no_judge:
+        raise Failure(line)
+    if a.half_open_max and hmax > a.half_open_max and not a.no_judge:
+        raise Failure("half-open %d > %d: %s" % (hmax, a.half_open_max, line))
+    print(line + " max_ms=%.1f median_ms=%.1f retrans=%d half_open_max=%d evicted=%d" % (
+        srt[-1] * 1e3, srt[len(srt) // 2] * 1e3, retrans, hmax,
+        (st["syn_evicted"] - evicted0) if st else -1))
+
+
 def cmd_halfclose(a):
     data = random.Random(a.seed).randbytes(a.bytes)
     t0 = now()
@@ -773,6 +876,17 @@ def main():
     sp.add_argument("--stats-port", type=int)
     sp.add_argument("--timeout", type=float, default=60)
     sp.set_defaults(fn=cmd_burst)
+
+    sp = sub.add_parser("synprobe")
+    hp(sp)
+    sp.add_argument("--seconds", type=float, default=5)
+    sp.add_argument("--interval", type=float, default=0.1)
+    sp.add_argument("--stats-port", type=int)
+    sp.add_argument("--half-open-max", type=int, default=0)
+    sp.add_argument("--fill-timeout", type=float, default=20)
+    sp.add_argument("--no-judge", action="store_true", help="only report the figures")
+    sp.add_argument("--timeout", type=float, default=60)
+    sp.set_defaults(fn=cmd_synprobe)
 
     sp = sub.add_parser("halfclose")
     hp(sp)

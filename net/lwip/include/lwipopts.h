@@ -299,7 +299,10 @@ extern void *lwip_heap_base;
    per listener, like a Linux server's tcp_max_syn_backlog: a 5,000-connect
    burst fits, and a SYN flood still leaves a third of MEMP_NUM_TCP_PCB to
    established connections (half-open pcbs go after TCP_SYN_RCVD_TIMEOUT,
-   20 s). */
+   20 s). Under a flood the full queue drops its oldest half-open pcb for
+   each new SYN (net/lwip/patches/0005), so a legitimate client's
+   handshake still finds room; /metrics shows the queue
+   (weft_net_syn_half_open) and the evictions (weft_net_syn_evicted_total). */
 #define TCP_LISTEN_BACKLOG		1
 /* A segment finds its connection by a hash of its address pair, and a
    closing pcb leaves its list without a walk, whatever the number of
