@@ -29,11 +29,13 @@
 #               requests/s, p50, p99, errors (wrk does not verify the
 #               certificate; curl above did)
 #   handshakes  the same with "Connection: close": every request is a new
-#               TCP connection and a full handshake (wrk sets no session on
-#               a new connection, so it never resumes; Weft's /metrics
-#               counters say so: weft_tls_resumptions_total moves by 0, and
-#               weft_tls_handshakes_total by the requests), requests/s =
-#               new handshakes/s
+#               TCP connection and a handshake. KNOWN FLAW (first run,
+#               2026-12-02): wrk resumes sessions on reconnect, and Weft's
+#               session cache answers them (its /metrics: 3802 of 3866
+#               resumed), while nginx-tls.conf turns its cache off, so the
+#               column compares Weft's resumptions with nginx's full
+#               handshakes. To do: no resumption on either side (a client
+#               that never resumes, or both caches off)
 # Guest instructions (bench/http_insn.sh's method, a boot of each server
 # under the instruction-count plugin, 1 vCPU, TCG, wrk -t1 -c8):
 #   per request    keep-alive HTTPS GET /: (10000 - 2000 requests) windows
@@ -305,7 +307,7 @@ for r in table:
     print("  ".join(c.ljust(w[i]) if i < 3 else c.rjust(w[i]) for i, c in enumerate(r)))
 notes = [
     "keep-alive req/s: after a 2 s warm-up; handshakes/s: every request with `Connection: close`, "
-    "a new TCP connection and a full handshake each (wrk never resumes; Weft's counters confirm it); "
+    "a new TCP connection and a handshake each; NOT full handshakes for Weft: wrk resumes and Weft's cache answers (see bench/https.sh), nginx's cache is off; "
     "TCG wall clock on a shared host, so ratios mean more than values",
     f"insns/req and insns/handshake: guest instructions under QEMU's instruction-count plugin, "
     f"a boot of their own, 1 vCPU, wrk -t1 -c{iclients}: the median of {ireps} (large - small window) / "
