@@ -198,8 +198,8 @@ test-kvm: setup
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/run.sh kvm
 
-# The KVM lane's overcommitted run (test=all at 4 vCPUs on an outer guest of
-# 2), which make test leaves out until it is reliable (tests/kvm/stage.sh).
+# The KVM lane's overcommitted run alone (test=all at 4 vCPUs on an outer
+# guest of 2; make test's kvm stage runs it too: tests/kvm/stage.sh).
 ## test-overcommit: the KVM lane's overcommitted run (test=all at 4 vCPUs on an outer guest of 2)
 test-overcommit: setup
 	$(Q)$(MAKE) --no-print-directory all
