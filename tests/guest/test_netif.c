@@ -6,12 +6,14 @@
  *
  * What is checked: lwIP verifies TCP and UDP checksums unless the device
  * vouched (VNET_RX_CSUM_OK), and verifies them anyway for IP fragments;
- * the netif's checksum switches are as before after every frame.
+ * the netif's checksum switches are as before after every frame; packets
+ * for a neighbor not yet resolved all wait for its ARP reply.
  */
 #include <string.h>
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
 #include "lwip/stats.h"
+#include "lwip/udp.h"
 #include "netif/ethernet.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
@@ -231,4 +233,58 @@ KTEST(netif, fragments_verified_even_if_vouched)
 	KT_EQ(head.udp_chkerr + head.udp_proterr, 0);	/* held for reassembly */
 	KT_EQ(tail.udp_chkerr, 1);
 	KT_EQ(tail.udp_proterr, 0);
+}
+
+/* An ARP reply "192.0.2.3 is at mac" to us, into f; its length. */
+static size_t arp_reply(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4])
+{
+	static const uint8_t mid[] = { 0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 2 };
+	memcpy(f, our_mac, 6);
+	memcpy(f + 6, mac, 6);
+	memcpy(f + 12, mid, sizeof mid);
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, ip, 4);
+	memcpy(f + 32, our_mac, 6);
+	memcpy(f + 38, our_ip, 4);
+	return 42;
+}
+
+/* Packets sent to a neighbor not yet resolved all wait for its ARP reply
+   and all go out after it (ARP_QUEUEING): lwIP's default kept only the
+   latest, so of two clients connecting at once through an unresolved
+   gateway one lost its SYN-ACK. One ARP request goes out, not one per
+   packet. */
+KTEST(netif, arp_queue_keeps_every_packet)
+{
+	static const uint8_t ip3[4] = { 192, 0, 2, 3 }, mac3[6] = { 0x02, 0, 0, 0, 0, 3 };
+	static uint8_t f[64];
+	enum { PACKETS = 5 };
+	bool kept = true;
+	ip_addr_t dst;
+	IP_ADDR4(&dst, ip3[0], ip3[1], ip3[2], ip3[3]);
+	net_lock();
+	tnif_add();
+	struct udp_pcb *u = udp_new();
+	unsigned s0 = sent;
+	err_t err = u ? ERR_OK : ERR_MEM;
+	for (int i = 0; i < PACKETS && err == ERR_OK; i++) {
+		struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, 16, PBUF_RAM);
+		if (!p) {
+			err = ERR_MEM;
+			break;
+		}
+		memset(p->payload, i, 16);
+		err = udp_sendto_if(u, p, &dst, 9, &tnif);
+		pbuf_free(p);
+	}
+	unsigned asked = sent - s0;		/* before the reply: the ARP request */
+	delivered(f, arp_reply(f, mac3, ip3), 0, &kept);
+	unsigned after = sent - s0;
+	if (u)
+		udp_remove(u);
+	tnif_remove();
+	KT_EQ(err, ERR_OK);
+	KT_EQ(asked, 1);
+	KT_EQ(after, 1 + PACKETS);
+	KT_ASSERT(kept);
 }

@@ -139,7 +139,14 @@ extern void *lwip_heap_base;
    timers, not sys_timeout() (see net_timers_next_ns in net/timers.h). */
 #define MEMP_NUM_SYS_TIMEOUT		(LWIP_NUM_SYS_TIMEOUT_INTERNAL + 4)
 /* Packets queued while ARP resolves their next hop: a burst of SYN-ACKs
-   to a new gateway entry after boot or an ARP expiry. */
+   to a new gateway entry after boot or an ARP expiry. lwIP's default
+   (ARP_QUEUEING 0) keeps only the most recent packet per entry: two
+   clients connecting at once through a gateway not yet resolved lost
+   the first SYN-ACK, and that client waited for its SYN's retransmission
+   (about 6 s behind QEMU's user networking). One entry may take the
+   whole queue: the gateway is the next hop of nearly every packet. */
+#define ARP_QUEUEING			1
+#define ARP_QUEUE_LEN			MEMP_NUM_ARP_QUEUE
 #define MEMP_NUM_ARP_QUEUE		64
 /* Receive buffers. PBUF_POOL_BUFSIZE comes out at 1,552 bytes (MSS + the
    IPv6 and TCP headers + PBUF_LINK_ENCAPSULATION_HLEN): one holds a whole 1514-byte
