@@ -62,7 +62,12 @@ LD_PRELOAD=$shim "$repo/tools/qemu.sh" --interactive --machine q35 --smp "${WEFT
 rc=$?
 set -e
 
-last=$(tr -d '\r' <"$tmp/console.log" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1 || true)
+# The guest's last whole line: a line the power-off cut short (another CPU
+# had printed "n" of "net: ..." when the exit device stopped QEMU) ends
+# the log without its newline, and is not the one to show.
+cut='$!b'
+[ "$(tail -c 1 "$tmp/console.log" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 0a ] || cut='$d'
+last=$(tr -d '\r' <"$tmp/console.log" 2>/dev/null | sed "$cut" | grep -v '^[[:space:]]*$' | tail -n 1 || true)
 case $rc in
 0 | 1) exit 0 ;; # stopped by Ctrl-C / Ctrl-A X, or the guest's "pass"
 3)
