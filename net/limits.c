@@ -20,14 +20,17 @@
  *   net/'s connections         pcbs + a third (a conn outlives its pcb
  *                              until the app closes it)
  *   TCP segments               3 per connection, 2 full send queues at least
+ *   small receive buffers      connections + 25% (net/rx_small.c: a held
+ *                              request need not hold a receive buffer)
  *
  * NET_CONN_BYTES is what one served connection costs beyond the shared
  * buffers: its pcbs, its struct conn, its segments, and its task (the
  * HTTP server's connection task grows to 3 stack pages, plus its
- * descriptor and its share of the stack page tables), so the limit is a
+ * descriptor and its share of the stack page tables; its small receive
+ * buffer), so the limit is a
  * number of connections the guest can actually hold open. At 512 MiB the
  * rules give lwipopts.h's largest counts (10,000 connections); at 8 MiB
- * about 150. Fewer than NET_MIN_CONNS is no server: the guest says how
+ * 100. Fewer than NET_MIN_CONNS is no server: the guest says how
  * much memory it needs and powers off with a failure.
  *
  * The small pools (UDP pcbs, listeners, ARP and ND queues, timers,
@@ -81,7 +84,8 @@ static uint64_t storage(const struct net_limits *l)
 	return pages(l->heap_bytes + 64) + pages(l->pbufs * PBUF_ELEM) +
 	       pages(l->pbuf_refs * ELEM(struct pbuf)) + pages(l->tcp_pcbs * ELEM(struct tcp_pcb)) +
 	       pages(l->tcp_segs * ELEM(struct tcp_seg)) + pages(l->conn_pool * sizeof(struct conn)) +
-	       pages((uint64_t)l->udp_nodes * NET_UDP_NODE_BYTES);
+	       pages((uint64_t)l->udp_nodes * NET_UDP_NODE_BYTES) +
+	       pages((uint64_t)l->rx_small * NET_RX_SMALL_ELEM_BYTES);
 }
 
 /* Connections and the pools that follow from them. */
@@ -91,6 +95,7 @@ static void size_conns(struct net_limits *l, uint32_t conns)
 	l->tcp_pcbs = (uint32_t)clamp(conns + conns / 4 + 16, 0, MEMP_NUM_TCP_PCB);
 	l->conn_pool = l->tcp_pcbs + l->tcp_pcbs / 3;
 	l->tcp_segs = (uint32_t)clamp(3ull * conns, 2 * TCP_SND_QUEUELEN, MEMP_NUM_TCP_SEG);
+	l->rx_small = conns + conns / 4;
 }
 
 void net_limits_plan(void)

@@ -26,10 +26,15 @@ struct net_limits {
 	uint32_t tcp_segs;	/* queued TCP segments, all connections */
 	uint32_t pbufs;		/* PBUF_POOL receive buffers */
 	uint32_t pbuf_refs;	/* pbuf headers without payload (MEMP_PBUF) */
+	uint32_t rx_small;	/* small receive buffers (net/rx_small.c) */
 	uint32_t udp_nodes;	/* datagrams queued on UDP sockets, all of them */
 	uint64_t heap_bytes;	/* lwIP's heap: TX data in flight, headers */
 	uint64_t bytes;		/* the storage of all of them */
 };
+
+/* What a small receive buffer takes (net/rx_small.c checks it at
+   compile time): its pbuf, a link and RX_SMALL_BYTES. */
+#define NET_RX_SMALL_ELEM_BYTES	320
 
 /* The most a UDP queue node (net/udp.c's struct dgram) may take; udp.c
    checks it at compile time. */

@@ -44,8 +44,10 @@ struct net_pool_stats {
 	uint64_t elem_bytes;		/* bytes per element */
 	uint64_t errors;		/* allocations that failed: pool empty */
 };
-/* lwIP's pools and its heap, one call of fn each. fn runs without the
-   net lock. */
+/* lwIP's pools and its heap, then net/'s small receive buffers
+   ("RX_SMALL", net/rx_small.c: errors are frames that found none free and
+   took a PBUF_POOL buffer instead), one call of fn each. fn runs without
+   the net lock. */
 void net_lwip_stats(void (*fn)(void *arg, const struct net_pool_stats *p),
 		    void *arg);
 

@@ -42,6 +42,14 @@ void netif_glue_add(struct netif *n, struct netdev *dev);
    held. */
 void netif_deliver(void *ctx, const void *frame, size_t len, unsigned flags);
 
+/* Small receive buffers (net/rx_small.c): a pbuf of len bytes (PBUF_RAW,
+   uninitialised) for a frame of at most RX_SMALL_BYTES, or NULL (too long,
+   or none free: take a PBUF_POOL buffer). Its stats as a pool
+   ("RX_SMALL"). Net lock held. */
+#define RX_SMALL_BYTES	256
+struct pbuf *rx_small_alloc(size_t len);
+struct net_pool_stats rx_small_stats(void);
+
 /* ipconfig.c. Address n from ip=/gw=, or start DHCP. Net lock held. */
 void ipconfig_start(struct netif *n);
 /* Print "net: ADDR/PREFIX gw GW (static|dhcp)" if the address changed

@@ -7,14 +7,20 @@
  * What is checked: lwIP verifies TCP and UDP checksums unless the device
  * vouched (VNET_RX_CSUM_OK), and verifies them anyway for IP fragments;
  * the netif's checksum switches are as before after every frame; packets
- * for a neighbor not yet resolved all wait for its ARP reply.
+ * for a neighbor not yet resolved all wait for its ARP reply; small frames
+ * take small receive buffers (net/rx_small.c), and a pool buffer when
+ * none is left.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "lwip/etharp.h"
+#include "lwip/memp.h"
 #include "lwip/netif.h"
 #include "lwip/stats.h"
 #include "lwip/udp.h"
 #include "netif/ethernet.h"
+#include "net/limits.h"
+#include "net/net.h"
 #include "net/net_priv.h"
 #include "net/netlock.h"
 #include "net/virtio_net.h"
@@ -287,4 +293,91 @@ KTEST(netif, arp_queue_keeps_every_packet)
 	KT_EQ(asked, 1);
 	KT_EQ(after, 1 + PACKETS);
 	KT_ASSERT(kept);
+}
+
+/* Datagrams kept by a UDP pcb's receive callback, as a connection keeps
+   its unread segments. */
+static struct pbuf *kept_rx[8];
+static unsigned nkept;
+
+static void keep_recv(void *arg, struct udp_pcb *u, struct pbuf *p, const ip_addr_t *a,
+		      u16_t port)
+{
+	(void)arg, (void)u, (void)a, (void)port;
+	if (nkept < sizeof kept_rx / sizeof kept_rx[0])
+		kept_rx[nkept++] = p;
+	else
+		pbuf_free(p);
+}
+
+/* PBUF_POOL buffers in use; net lock held. */
+static uint64_t pool_used(void)
+{
+	return lwip_stats.memp[MEMP_PBUF_POOL]->used;
+}
+
+/* A small frame (a request, an ACK) is held in a small receive buffer, a
+   large one in a PBUF_POOL buffer; each goes back when freed. With no
+   small buffer free a small frame takes a pool buffer, and is still
+   delivered. */
+KTEST(netif, small_frames_take_small_buffers)
+{
+	static uint8_t f[1600], u[1500];
+	enum { PORT = 9 };
+	bool kept = true;
+	uint32_t room = net_limits.rx_small;
+	struct pbuf **hog = malloc((room + 1) * sizeof *hog);
+	KT_ASSERT(hog != NULL);
+	net_lock();
+	tnif_add();
+	struct udp_pcb *pcb = udp_new();
+	struct net_pool_stats small0 = rx_small_stats();
+	uint64_t pool0 = pool_used();
+	if (pcb) {
+		udp_bind(pcb, IP_ANY_TYPE, PORT);
+		udp_recv(pcb, keep_recv, NULL);
+	}
+	nkept = 0;
+	delivered(f, frame(f, 17, u, udp_dgram(u, 40), 6, false, 0, 10), 0, &kept);
+	struct net_pool_stats small1 = rx_small_stats();
+	uint64_t pool1 = pool_used();
+	delivered(f, frame(f, 17, u, udp_dgram(u, 1000), 6, false, 0, 11), 0, &kept);
+	struct net_pool_stats small2 = rx_small_stats();
+	uint64_t pool2 = pool_used();
+	unsigned got_two = nkept;
+	/* Every small buffer taken: the next small frame takes a pool one. */
+	unsigned hogged = 0;
+	while (hogged <= room && (hog[hogged] = rx_small_alloc(60)))
+		hogged++;
+	bool all_taken = rx_small_alloc(60) == NULL;
+	delivered(f, frame(f, 17, u, udp_dgram(u, 40), 6, false, 0, 12), 0, &kept);
+	struct net_pool_stats small3 = rx_small_stats();
+	uint64_t pool3 = pool_used();
+	unsigned got_three = nkept;
+	for (unsigned i = 0; i < hogged; i++)
+		pbuf_free(hog[i]);
+	for (unsigned i = 0; i < nkept; i++)
+		pbuf_free(kept_rx[i]);
+	struct net_pool_stats small4 = rx_small_stats();
+	uint64_t pool4 = pool_used();
+	if (pcb)
+		udp_remove(pcb);
+	tnif_remove();
+	free(hog);
+	KT_ASSERT(pcb != NULL);
+	KT_ASSERT(kept);
+	KT_EQ(small0.capacity, room);
+	KT_ASSERT(room > 0);
+	KT_EQ(got_two, 2);
+	KT_EQ(small1.used, small0.used + 1);		/* the 40-byte datagram */
+	KT_EQ(pool1, pool0);
+	KT_EQ(small2.used, small1.used);		/* the 1,000-byte one */
+	KT_EQ(pool2, pool1 + 1);
+	KT_ASSERT(all_taken);
+	KT_EQ(small3.used, small0.capacity);
+	KT_EQ(small3.errors, small2.errors + 3);	/* the loop's last try, all_taken's, the frame's */
+	KT_EQ(pool3, pool2 + 1);			/* the frame took a pool buffer */
+	KT_EQ(got_three, 3);				/* and was delivered */
+	KT_EQ(small4.used, small0.used);
+	KT_EQ(pool4, pool0);
 }
