@@ -145,6 +145,8 @@ struct net_conn_stats {
 	uint64_t refused;		/* dropped: accept queue or pool full */
 	uint64_t resets;		/* reset by the peer or the stack */
 	uint64_t timeouts;		/* reads/writes that hit a deadline */
+	uint64_t write_nomem;		/* writes that found the shared send memory
+					   used up and waited for some */
 	uint64_t bytes_in, bytes_out;
 	uint64_t dialed;		/* connections net_dial* established */
 	uint64_t dial_errors;		/* dial attempts that failed */

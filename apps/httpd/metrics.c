@@ -275,6 +275,8 @@ static const struct family net[] = {
 	  "TCP connections reset by the peer or the stack." },
 	{ "weft_net_timeouts_total", COUNTER, SNAP(net.timeouts),
 	  "Reads and writes that hit their deadline." },
+	{ "weft_net_write_nomem_total", COUNTER, SNAP(net.write_nomem),
+	  "Writes that found lwIP's shared send memory (heap, segments) used up and waited for some." },
 	{ "weft_net_received_bytes_total", COUNTER, SNAP(net.bytes_in),
 	  "TCP payload bytes read by applications." },
 	{ "weft_net_sent_bytes_total", COUNTER, SNAP(net.bytes_out),

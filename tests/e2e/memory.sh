@@ -8,7 +8,12 @@
 #                                 keep-alive connections held at once, 3
 #                                 GETs on each (tests/e2e/keepalive_many.py),
 #                                 all 300 answered 200, and the guest is
-#                                 still up afterwards
+#                                 still up afterwards. 100 answers fill
+#                                 the 256 KiB send heap: the detail
+#                                 shows how many writes waited for
+#                                 memory (weft_net_write_nomem_total) and
+#                                 the small receive buffers' high water
+#                                 (the requests held: net/rx_small.c)
 # (Too little memory, and the limits line at the default 512 MiB, are
 # boot-stage checks in tests/run.sh: boot.mem-*.)
 set -uo pipefail
@@ -45,6 +50,9 @@ out=$E2E_TMP/keepalive.out
 e2e_run 90 "$out" "$out" python3 "$E2E_DIR/keepalive_many.py" "$H" "$PORT" \
 	--conns 100 --rounds 3 --timeout 60
 crc=$?
+metrics=$(curl -s -m 10 "http://$H:$PORT/metrics" 2>/dev/null |
+	awk '$1 == "weft_net_write_nomem_total" { w = $2 } $1 == "weft_lwip_pool_max{pool=\"RX_SMALL\"}" { r = $2 }
+		END { printf "%s writes waited for send memory, %s small receive buffers at most", w, r }')
 e2e_guest_gone "$GPID" "$LOG"
 gone=$E2E_GONE
 e2e_stop "$GPID"
@@ -57,5 +65,5 @@ elif [ "$crc" -ne 0 ]; then
 elif [ -n "$gone" ]; then
 	e2e_fail "$N" "$gone after the load"
 else
-	e2e_pass "$N" "$(tail -n 1 "$out"); $limits"
+	e2e_pass "$N" "$(tail -n 1 "$out"); $metrics; $limits"
 fi
