@@ -29,13 +29,14 @@
 #               requests/s, p50, p99, errors (wrk does not verify the
 #               certificate; curl above did)
 #   handshakes  the same with "Connection: close": every request is a new
-#               TCP connection and a handshake. KNOWN FLAW (first run,
-#               2026-12-02): wrk resumes sessions on reconnect, and Weft's
-#               session cache answers them (its /metrics: 3802 of 3866
-#               resumed), while nginx-tls.conf turns its cache off, so the
-#               column compares Weft's resumptions with nginx's full
-#               handshakes. To do: no resumption on either side (a client
-#               that never resumes, or both caches off)
+#               TCP connection and a full handshake. wrk offers its last
+#               session on each reconnect, so neither server may resume:
+#               nginx-tls.conf turns its cache and tickets off, and Weft
+#               boots with tls_session_cache=0 (its /metrics' resumption
+#               count over the run is in the notes and the .dat file, and
+#               must be 0; the first run, with Weft's cache on, resumed
+#               3,802 of 3,866 and compared resumptions with nginx's full
+#               handshakes)
 # Guest instructions (bench/http_insn.sh's method, a boot of each server
 # under the instruction-count plugin, 1 vCPU, TCG, wrk -t1 -c8):
 #   per request    keep-alive HTTPS GET /: (10000 - 2000 requests) windows
@@ -128,7 +129,7 @@ boot() {
 	weft)
 		local k=$weft_ecdsa
 		[ "$2" = rsa ] && k=$weft_rsa
-		bench_start_weft "$4" "$3" "$k" "app=httpd https_port=443 tls_names=localhost httpd_max_requests=1000000"
+		bench_start_weft "$4" "$3" "$k" "app=httpd https_port=443 tls_names=localhost tls_session_cache=0 httpd_max_requests=1000000"
 		;;
 	nginx) bench_start_linux "$4" "$3" nginx-tls ;;
 	esac

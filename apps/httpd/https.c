@@ -2,7 +2,8 @@
  * apps/httpd/https.c — HTTPS beside HTTP (guest only): https_port=
  * (default 443; 0: none) serves the same mux and limits over TLS, with
  * the certificate baked into the image (net/tls.mk), ALPN http/1.1 and
- * the session cache (net/tls/tls.h); tls_names= and tls_sni_strict=1 set
+ * the session cache (net/tls/tls.h; tls_session_cache=N sessions, 0 for
+ * none, like nginx's ssl_session_cache off); tls_names= and tls_sni_strict=1 set
  * the SNI policy (tls_engine.h: an SNI outside the names is counted, and
  * refused when strict). It starts only when the entropy
  * source is seeded and the certificate loads; otherwise the console says
@@ -19,6 +20,8 @@
 
 CMDLINE_KEY(key_tls_names, "tls_names", "HTTPS: SNI names served, comma-separated (default: any)");
 CMDLINE_KEY(key_tls_strict, "tls_sni_strict", "HTTPS: 1: refuse an SNI outside tls_names");
+CMDLINE_KEY(key_tls_cache, "tls_session_cache",
+	    "HTTPS: sessions remembered for resumption (4096; 0: none, every handshake is full)");
 
 static struct http_server *https_srv;
 static struct listener *https_l;
@@ -54,11 +57,14 @@ bool httpd_https_start(struct http_server *srv, uint16_t port)
 	unsigned tls_max = net_limits.tcp_conns / 8;
 	if (tls_max > TLS_MAX_CONNS_DEFAULT)
 		tls_max = TLS_MAX_CONNS_DEFAULT;
+	unsigned sessions = (unsigned)kcmdline_u64(&key_tls_cache, TLS_CACHE_DEFAULT, 0, 65536);
 	r = tls_server_new(&(struct tls_server_opts){
 				   .cert = &cert,
 				   .max_conns = tls_max ? tls_max : 1,
 				   .names = kcmdline_str(&key_tls_names),
 				   .sni_strict = kcmdline_u64(&key_tls_strict, 0, 0, 1),
+				   .cache_sessions = sessions,
+				   .no_cache = sessions == 0,
 			   }, &https_tls);
 	if (r < 0) {
 		printf("httpd: HTTPS not started: %d\n", r);
@@ -76,7 +82,8 @@ bool httpd_https_start(struct http_server *srv, uint16_t port)
 		printf("httpd: HTTPS: no task for the listener\n");
 		return false;
 	}
-	printf("httpd: HTTPS listening on port %u (%s, TLS 1.2, ALPN http/1.1)\n",
-	       port, tls_cert_describe(&cert, desc, sizeof desc));
+	printf("httpd: HTTPS listening on port %u (%s, TLS 1.2, ALPN http/1.1%s)\n",
+	       port, tls_cert_describe(&cert, desc, sizeof desc),
+	       sessions ? "" : ", no session resumption");
 	return true;
 }

@@ -6,8 +6,8 @@
 # (`make SITE=dir`). The kernel is built into a build directory of its own
 # under the test's temporary directory (build/'s objects copied, its
 # libraries linked, as tests/e2e/static.sh does), so build/weft is never
-# touched. One boot, q35, 2 CPUs, `app=httpd https_port=8443`, a free
-# 127.0.0.1 port forwarded to 8443. Checks:
+# touched. One boot, q35, 2 CPUs, `app=httpd https_port=8443
+# tls_session_cache=0`, a free 127.0.0.1 port forwarded to 8443. Checks:
 #   e2e.https_rsa.build         make with the RSA pair and the site: the
 #                               certificate assembled, the kernel linked
 #   e2e.https_rsa.boot          "httpd: HTTPS listening on port 8443 (RSA
@@ -18,6 +18,12 @@
 #                               key, verified, the GET answered 200
 #   e2e.https_rsa.download-1mb  curl --cacert: GET /big.bin, 200, the
 #                               1,048,576 bytes byte for byte
+#   e2e.https_rsa.no-resumption tls_session_cache=0 (as nginx's
+#                               ssl_session_cache off): the console says
+#                               "no session resumption", and s_client
+#                               -sess_in with the first handshake's
+#                               session gets a new one ("New", not
+#                               "Reused"), weft_tls_resumptions_total 0
 #   e2e.https_rsa.guest-alive   no panic, the guest still runs
 # Logs: $WEFT_TEST_LOGS/e2e.https_rsa.{make,guest}.log.
 set -uo pipefail
@@ -27,7 +33,7 @@ set -uo pipefail
 P=e2e.https_rsa
 GUEST_TIMEOUT=180
 BOOT_WAIT=60
-NAMES=(build boot handshake download-1mb guest-alive)
+NAMES=(build boot handshake download-1mb no-resumption guest-alive)
 all=()
 for n in "${NAMES[@]}"; do all+=("$P.$n"); done
 e2e_any_wanted "${all[@]}" || exit 0
@@ -81,7 +87,7 @@ GUEST_PID=""
 for ((try = 0; try < 3; try++)); do
 	sport=$(e2e_free_ports 1)
 	e2e_guest_start GUEST_PID "$GUEST_LOG" --machine q35 --smp 2 --timeout "$GUEST_TIMEOUT" \
-		--append "app=httpd https_port=8443 tls_names=localhost" \
+		--append "app=httpd https_port=8443 tls_names=localhost tls_session_cache=0" \
 		--hostfwd "tcp:127.0.0.1:$sport-:8443"
 	rc=$?
 	[ "$rc" -eq 3 ] || break
@@ -117,6 +123,23 @@ if [ "${status:-}" = 200 ] && cmp -s "$BODY" "$SITE/big.bin"; then
 	e2e_pass "$P.download-1mb" "200, $size bytes = big.bin, $((${speed%.*} / 1024)) KiB/s"
 else
 	e2e_fail "$P.download-1mb" "status '${status:-}', $(wc -c <"$BODY" 2>/dev/null || echo 0) bytes: $(e2e_oneline <"$OUT")"
+fi
+
+SESS=$E2E_TMP/sess
+s_new() { # s_new OPTS...: one GET through s_client; its New/Reused line
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+		timeout 30 openssl s_client -ign_eof -connect "127.0.0.1:$sport" -CAfile "$CRT" \
+			-servername localhost "$@" 2>&1 | grep -E '^(New|Reused), ' | head -n 1
+}
+first=$(s_new -sess_out "$SESS")
+second=$(s_new -sess_in "$SESS")
+resumed=$(curl -s -m 10 --cacert "$CRT" --resolve "localhost:$sport:127.0.0.1" "https://localhost:$sport/metrics" |
+	awk '$1 == "weft_tls_resumptions_total" { v = $2 } END { print v }')
+if grep -q 'HTTPS listening on port 8443 (RSA 2048, .*, no session resumption)' "$GUEST_LOG" &&
+	[[ $first == New,* && $second == New,* ]] && [ "$resumed" = 0 ]; then
+	e2e_pass "$P.no-resumption" "the session offered again: ${second%%,*}; weft_tls_resumptions_total $resumed"
+else
+	e2e_fail "$P.no-resumption" "first '$first', again '$second', weft_tls_resumptions_total '$resumed'; $(e2e_log_line "$GUEST_LOG" 'HTTPS listening')"
 fi
 
 e2e_guest_gone "$GUEST_PID" "$GUEST_LOG"
