@@ -308,7 +308,7 @@ for r in table:
     print("  ".join(c.ljust(w[i]) if i < 3 else c.rjust(w[i]) for i, c in enumerate(r)))
 notes = [
     "keep-alive req/s: after a 2 s warm-up; handshakes/s: every request with `Connection: close`, "
-    "a new TCP connection and a handshake each; NOT full handshakes for Weft: wrk resumes and Weft's cache answers (see bench/https.sh), nginx's cache is off; "
+    "a new TCP connection and a full handshake each (neither server resumes: Weft boots with tls_session_cache=0, nginx has its cache and tickets off); "
     "TCG wall clock on a shared host, so ratios mean more than values",
     f"insns/req and insns/handshake: guest instructions under QEMU's instruction-count plugin, "
     f"a boot of their own, 1 vCPU, wrk -t1 -c{iclients}: the median of {ireps} (large - small window) / "

@@ -7,6 +7,9 @@
 #   PROFILE_LOAD     http-keepalive (default): wrk keep-alive GET / of the
 #                    612-byte bench page; http-close: the same with
 #                    "Connection: close", a new connection per request;
+#                    https-close: that over HTTPS (the image's baked
+#                    certificate, ECDSA P-256 unless built with another),
+#                    tls_session_cache=0, so each is a full handshake;
 #                    echo: echo round trips of 64 bytes (bench/echo_client
 #                    lat, one message in flight per connection)
 #   PROFILE_CLIENTS  connections (8)
@@ -52,8 +55,9 @@ SMP=${PROFILE_SMP:-1}
 TOP=${PROFILE_TOP:-30}
 case $LOAD in
 http-keepalive | http-close) app=httpd port=80 unit=request ;;
+https-close) app=httpd port=80 unit=handshake ;;
 echo) app=echo port=7 unit="round trip" ;;
-*) bench_die "PROFILE_LOAD must be http-keepalive, http-close or echo (got $LOAD)" ;;
+*) bench_die "PROFILE_LOAD must be http-keepalive, http-close, https-close or echo (got $LOAD)" ;;
 esac
 [[ $CLIENTS =~ ^[1-9][0-9]*$ && $SECONDS_ =~ ^[1-9][0-9]*$ && $SMP =~ ^[1-9][0-9]*$ ]] ||
 	bench_die "PROFILE_CLIENTS, PROFILE_SECONDS and PROFILE_SMP must be positive numbers"
@@ -78,11 +82,12 @@ EOF
 load() {
 	local out
 	case $LOAD in
-	http-*)
-		local hdr=()
+	http-* | https-*)
+		local hdr=() url=http://$BENCH_GUEST_IP/
 		[ "$LOAD" = http-keepalive ] || hdr=(-H "Connection: close")
+		[ "$LOAD" != https-close ] || url=https://$BENCH_GUEST_IP/
 		out=$(bench_nsx wrk -t1 -c"$CLIENTS" -d"$1s" --timeout 10s "${hdr[@]+"${hdr[@]}"}" \
-			-s "$BENCH_TMP/report.lua" "http://$BENCH_GUEST_IP/" 2>&1) || true
+			-s "$BENCH_TMP/report.lua" "$url" 2>&1) || true
 		sed -n 's/^WRK requests=\([0-9]*\) errors=0$/\1/p' <<<"$out" | grep . ||
 			{ bench_note "wrk: $(tr '\n' ' ' <<<"$out")"; return 1; }
 		;;
@@ -95,7 +100,7 @@ load() {
 }
 
 log=$BENCH_OUT/profile-$LOAD.log
-bench_start_weft "$log" "$SMP" "$weft" "app=$app httpd_max_requests=1000000"
+bench_start_weft "$log" "$SMP" "$weft" "app=$app httpd_max_requests=1000000 tls_session_cache=0"
 proto=http ready_re='httpd: port 80([^0-9]|$)'
 [ "$app" = httpd ] || proto=echo ready_re='echo: listening on port 7([^0-9]|$)'
 read -r first _ why < <(bench_first_answer "$proto" "$port" "$ready_re" "$log")
