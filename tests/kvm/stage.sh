@@ -8,10 +8,13 @@
 # with tools/qemu.sh --accel kvm (tools/kvm-lane/: build.sh makes the
 # guest, run.sh boots it with a job). Three outer boots:
 #
-# Outer A, 4 CPUs (booted once more when the outer guest itself fails
-# before its job ends: Debian 12's QEMU 7.2, whose TCG emulates the AMD-V,
-# now and then aborts or hangs the whole outer guest; run.sh stops an outer
-# guest that prints nothing for 200 s; kvm.lane.outer-a says so):
+# Outer A, 4 CPUs (booted once more, for the runs it had not finished, when
+# the outer guest itself fails before its job ends: Debian 12's QEMU 7.2,
+# whose TCG emulates the AMD-V, now and then aborts or wedges the whole
+# outer guest (seen in the SeaBIOS boot: every outer CPU then "stuck"
+# for minutes); run.sh stops an outer guest that prints nothing for
+# 200 s or whose kernel reports a CPU stuck for a minute;
+# kvm.lane.outer-a says so):
 #   kvm.smp1.*, kvm.smp4.*   the in-guest suites (test=all) at -smp 1 and 4
 #   kvm.boot.kernel-{pc,q35,microvm}   the -kernel boot on each machine
 #   kvm.boot.img-seabios     the disk image (tools/mkimage.sh) under SeaBIOS
@@ -226,14 +229,24 @@ EOF
 	fi
 	wait "$pid" || st=$?
 	# The outer guest itself failed (QEMU's TCG aborted, the outer guest
-	# stalled or timed out) before the job ended: a failure of the lane,
-	# not of a run: boot it once more, and say so.
+	# stalled, wedged or timed out) before the job ended: a failure of the
+	# lane, not of a run: boot it once more for the runs it did not finish
+	# (those it finished keep their results), and say so.
 	if [ "$part" = boots ] && [ "$st" -ge 3 ] && ! grep -q '^kvm-lane: job exited' "$dir/outer.log"; then
 		again=$(grep -m1 -E 'ERROR:|STALLED|TIMEOUT|kvm-lane: failed' "$dir/outer.log" || echo "status $st")
 		rm -rf "$dir.first" && mv "$dir" "$dir.first" && mkdir -p "$dir"
 		cp "$dir.first/listen_backlog.so" "$dir/" 2>/dev/null
+		local rest=$dir.rest.job done_runs=()
+		while read -r w n _; do
+			[ "$w" = lane_run ] && [ -f "$dir.first/$n.status" ] || continue
+			done_runs+=("$n")
+			cp "$dir.first/$n".{log,status,secs} "$dir/" 2>/dev/null
+		done <"$job"
+		awk -v d="$dir.first" '$1 == "lane_run" && (getline x < (d "/" $2 ".status")) > 0 { next } { print }' \
+			"$job" >"$rest"
+		again+="; ${#done_runs[@]} runs kept from it${done_runs[*]:+ (${done_runs[*]})}"
 		st=0
-		tools/kvm-lane/run.sh --job "$job" --logs "$dir" --smp "$osmp" --mem 3G \
+		tools/kvm-lane/run.sh --job "$rest" --logs "$dir" --smp "$osmp" --mem 3G \
 			--timeout "$KVM_OUTER_TIMEOUT" "${puts[@]}" || st=$?
 	fi
 	if wanted "$lname"; then

@@ -25,7 +25,11 @@
 #                       data port has grown for SECS (default 200; 0: never):
 #                       the emulated AMD-V can hang the whole outer guest
 #                       (see tests/kvm/stage.sh); give it more than the
-#                       longest quiet inner run
+#                       longest quiet inner run. A wedged outer guest is
+#                       also stopped as soon as its kernel reports a CPU
+#                       stuck for a minute or more ("watchdog: BUG: soft
+#                       lockup - CPU#N stuck for 60s!"): its console then
+#                       grows with those reports, so silence never comes
 #   --append ARGS       more words for the outer kernel's command line
 #                       (e.g. "loglevel=7" to see its messages: it boots
 #                       "quiet")
@@ -119,12 +123,13 @@ setsid "$repo/tools/qemu.sh" --accel tcg --machine q35 --smp "$smp" --mem "$mem"
 	-- -initrd "$tmp/initrd" -chardev "file,id=lane,path=$data" -device isa-serial,chardev=lane \
 	</dev/null >/dev/null 2>&1 &
 pid=$!
-stalled=0
+stalled=0 wedged=""
 if [ "$stall" -gt 0 ]; then
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 2
 		last=$(stat -c %Y "$data" "$log" 2>/dev/null | sort -n | tail -n 1)
-		if [ -n "$last" ] && [ $(($(date +%s) - last)) -gt "$stall" ]; then
+		wedged=$(grep -m1 -aE 'soft lockup - CPU#[0-9]+ stuck for ([6-9][0-9]|[0-9]{3,})s' "$log" 2>/dev/null || true)
+		if [ -n "$wedged" ] || { [ -n "$last" ] && [ $(($(date +%s) - last)) -gt "$stall" ]; }; then
 			stalled=1
 			kill -TERM -- "-$pid" 2>/dev/null
 			sleep 5
@@ -135,7 +140,11 @@ if [ "$stall" -gt 0 ]; then
 fi
 wait "$pid" || rc=$?
 if [ "$stalled" -eq 1 ]; then
-	echo "kvm-lane: STALLED: no output for $stall s; the outer guest was stopped" >>"$log"
+	if [ -n "$wedged" ]; then
+		echo "kvm-lane: STALLED: the outer kernel says its CPUs are stuck (${wedged#*] }); the outer guest was stopped" >>"$log"
+	else
+		echo "kvm-lane: STALLED: no output for $stall s; the outer guest was stopped" >>"$log"
+	fi
 	rc=6
 fi
 
