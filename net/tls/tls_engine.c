@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "net/tls/ec_x25519.h"
 #include "net/tls/tls_engine.h"
 
 /* ---- SNI ---- */
@@ -126,7 +127,7 @@ static void set_crypto(br_ssl_engine_context *e)
 	br_ssl_engine_set_prf_sha384(e, &br_tls12_sha384_prf);
 	br_ssl_engine_set_default_aes_gcm(e);
 	br_ssl_engine_set_default_chapol(e);
-	br_ssl_engine_set_default_ec(e);
+	br_ssl_engine_set_ec(e, &tls_ec_impl);	/* our X25519, BearSSL's m31 for the rest */
 }
 
 int tls_engine_setup(br_ssl_server_context *sc, struct tls_policy *pol,

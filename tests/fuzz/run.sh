@@ -171,7 +171,7 @@ fuzz fields tests/fuzz/seeds/fields "$OUT/fields.dict" 256 -- \
 	apps/httpd/http_date.c apps/httpd/http_accept.c net/http/parse.c || status=1
 fuzz tls_record tests/fuzz/seeds/tls "$OUT/tls.dict" 8192 -- \
 	-isystem build/bearssl/fuzz/include tests/fuzz/fuzz_tls_record.c \
-	net/tls/tls_engine.c net/tls/tls_cert.c build/bearssl/fuzz/lib/libbearssl.a || status=1
+	net/tls/tls_engine.c net/tls/ec_x25519.c net/tls/tls_cert.c build/bearssl/fuzz/lib/libbearssl.a || status=1
 fuzz http_client tests/fuzz/seeds/http_client "" 12000 -- \
 	tests/fuzz/fuzz_http_client.c net/http/client_parse.c || status=1
 fuzz dns tests/fuzz/seeds/dns "" 2048 -- \

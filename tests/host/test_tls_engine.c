@@ -1,4 +1,4 @@
-// host-test-sources: net/tls/tls_engine.c net/tls/tls_cert.c build/bearssl/host/lib/libbearssl.a
+// host-test-sources: net/tls/tls_engine.c net/tls/ec_x25519.c net/tls/tls_cert.c build/bearssl/host/lib/libbearssl.a
 /* Host unit tests for net/tls/tls_engine.c: the SNI patterns, the error
    classes, and whole handshakes in memory between a BearSSL client and a
    server engine configured by tls_engine_setup — the protocol, suites,
