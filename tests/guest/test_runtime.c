@@ -344,6 +344,76 @@ KTEST(sched, pinned_task_stays)
 	}
 }
 
+/* Two tasks handing the CPU to each other through run-next (an unbuffered
+   channel's send readies the receiver into it) share one slice, as Go's
+   runnext does: after a slice they are preempted like one spinning task,
+   so a third task pinned to the same CPU runs while they go on. (Before,
+   every hand-off counted as a switch, so the pair was never preempted and
+   starved that CPU's queue for as long as it ran.) */
+static chan_t *rn_ping, *rn_pong;
+static volatile int rn_stop;
+static volatile uint64_t rn_ran_at, rn_spawned_at;
+static void rn_bystander(void *arg);
+
+/* Spawns the bystander itself once the pair is going: from this CPU, so
+   it waits in this CPU's own queue (a task spawned from another CPU comes
+   through the global queue, which every CPU looks at now and then). */
+static void rn_pinger(void *arg)
+{
+	int v = 0;
+	for (unsigned i = 0; !rn_stop; i++) {
+		if (i == 200) {
+			struct task_attr c = { "rn-bystander", 0, 0 };
+			rn_spawned_at = time_ns();
+			if (!task_spawn(&c, rn_bystander, arg))
+				wg_done(arg);
+		}
+		if (chan_send(rn_ping, &v) < 0 || chan_recv(rn_pong, &v) < 0)
+			break;
+	}
+	chan_close(rn_ping);
+	wg_done(arg);
+}
+
+static void rn_ponger(void *arg)
+{
+	int v;
+	while (chan_recv(rn_ping, &v) == 0)
+		if (chan_send(rn_pong, &v) < 0)
+			break;
+	wg_done(arg);
+}
+
+static void rn_bystander(void *arg)
+{
+	rn_ran_at = time_ns();
+	wg_done(arg);
+}
+
+KTEST(sched, runnext_pair_shares_a_slice)
+{
+	static struct waitgroup wg = WAITGROUP_INIT;
+	rn_stop = 0;
+	rn_ran_at = rn_spawned_at = 0;
+	rn_ping = chan_new(sizeof(int), 0);
+	rn_pong = chan_new(sizeof(int), 0);
+	KT_ASSERT(rn_ping && rn_pong);
+	wg_add(&wg, 3);
+	struct task_attr a = { "rn-pinger", 0, 0 }, b = { "rn-ponger", 0, 0 };
+	KT_ASSERT(task_spawn(&a, rn_pinger, &wg));
+	KT_ASSERT(task_spawn(&b, rn_ponger, &wg));
+	task_sleep(ms(500));
+	uint64_t stop_at = time_ns();
+	rn_stop = 1;
+	int r = wg_wait_timeout(&wg, ms(20000));
+	chan_free(rn_ping);
+	chan_free(rn_pong);
+	KT_EQ(r, 0);
+	KT_ASSERT(rn_spawned_at != 0);
+	KT_ASSERT(rn_ran_at >= rn_spawned_at);
+	KT_ASSERT(rn_ran_at < stop_at);		/* while the pair still ran */
+}
+
 /* ---- mutex, waitgroup ---- */
 
 struct counter {
