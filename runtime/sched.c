@@ -61,14 +61,6 @@
  * without blocking, and the handler (sched_timer_tick) marks
  * need_resched. (So a spinning task is preempted after one to two slices;
  * checking at every switch would put a clock read on the hottest path.)
- * A task picked from run-next inherits the slice of the task that readied
- * it, as in Go: that switch does not count (slice_switches, not
- * st.switches, is what the check compares). Two tasks handing the CPU to
- * each other through run-next (a ping-pong over an unbuffered channel)
- * are then one spinning task to the check, and are preempted after a
- * slice; counted, each hand-off looked like a fresh start, the pair was
- * never preempted, and the CPU's queue starved for as long as it ran
- * (sched.runnext_pair_shares_a_slice).
  * The slice is a task's, not the CPU's: a halted CPU and the loop between
  * tasks have none (idle and the timer hook clear it, run() starts the
  * next), so an idle CPU's LAPIC holds only the heap's first deadline, and
@@ -329,10 +321,8 @@ static struct task *find_local(struct sched *s)
 	if (++s->schedtick % 61 == 0 && (t = gq_get_runnable(s, 1)))
 		return t;
 	if (a_load_relaxed(&s->runnext) &&
-	    (t = a_swap(&s->runnext, NULL))) {
-		s->inherit = true;	/* the waker's slice goes on */
+	    (t = a_swap(&s->runnext, NULL)))
 		return t;
-	}
 	if ((t = runq_get(s)))
 		return t;
 	uint32_t room = RUNQ_SIZE - (s->tail - a_load_acquire(&s->head));
@@ -399,7 +389,6 @@ static struct task *find_runnable(struct sched *s)
 {
 	if (poll_due())
 		poll_fn();
-	s->inherit = false;
 	struct task *t = find_local(s);
 	if (t)
 		return t;
@@ -465,12 +454,10 @@ static void run(struct sched *s, struct task *t)
 	task_reent_switch(t);
 	s->st.switches++;
 	s->st.tasks_run++;
-	if (!s->inherit)
-		s->slice_switches++;
 	s->need_resched = false;
 	if (!s->slice_tick) {
 		s->slice_tick = rdtsc() + ns_to_tsc(TASK_SLICE_NS);
-		s->switches_at_tick = s->slice_switches;
+		s->switches_at_tick = s->st.switches;
 		timer_rearm(s);
 	}
 	ctx_switch(&s->sched_rsp, t->rsp);
@@ -662,9 +649,9 @@ void sched_timer_tick(struct trapframe *tf)
 		return;
 	}
 	if (s->slice_tick && (int64_t)(now - s->slice_tick) >= 0) {
-		if (s->slice_switches == s->switches_at_tick)
+		if (s->st.switches == s->switches_at_tick)
 			s->need_resched = true;
-		s->switches_at_tick = s->slice_switches;
+		s->switches_at_tick = s->st.switches;
 		s->slice_tick = now + ns_to_tsc(TASK_SLICE_NS);
 	}
 	timer_rearm(s);

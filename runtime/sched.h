@@ -68,10 +68,7 @@ struct sched {
 	void (*park_unlock)(void *);
 	void *park_arg;
 	uint64_t slice_tick;		/* TSC of the next slice check, 0 none */
-	uint64_t slice_switches;	/* switches that began a slice of their own:
-					   not run-next hand-offs (PREEMPTION) */
-	uint64_t switches_at_tick;	/* slice_switches at the last check */
-	bool inherit;			/* the task picked came from run-next */
+	uint64_t switches_at_tick;	/* st.switches at the last check */
 	bool need_resched;
 	uint64_t prof_tick;		/* TSC of the next profile sample, 0 none (profile.c) */
 	uint64_t prof_left;		/* TSC ticks of the period left at the last halt */
