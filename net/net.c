@@ -47,6 +47,7 @@ void net_init(void)
 	sys_init();
 	lwip_heap_at_boot();
 	lwip_init();
+	rx_small_init();
 	net_unlock();
 	dns_start();
 	const char *opt = kcmdline_str(&key_net);

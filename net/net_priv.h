@@ -5,6 +5,7 @@
  * net/conn.h and net/netlock.h.
  *
  *   netif.c     the netif glue: frames between lwIP and the device
+ *   rx_small.c  small receive buffers, which netif.c copies small frames into
  *   ipconfig.c  the IPv4 address: ip=/gw= or DHCP, and the lines that
  *               report addresses
  *   ipconfig6.c IPv6: link-local, SLAAC, ip6=/gw6=
@@ -14,7 +15,7 @@
  *               headers), sharing net_stats
  *   poller.c    the integrated poller (and its lost-interrupt watchdog)
  *   timers.c    lwIP's timers, in the net-timers task
- *   stats.c     lwIP's pool statistics for /metrics
+ *   stats.c     lwIP's pool statistics (and rx_small's) for /metrics
  *   limits.c    the pools' sizes from the memory (its own header);
  *               lwip/pools.c carves lwIP's storage with them
  */
@@ -42,11 +43,13 @@ void netif_glue_add(struct netif *n, struct netdev *dev);
    held. */
 void netif_deliver(void *ctx, const void *frame, size_t len, unsigned flags);
 
-/* Small receive buffers (net/rx_small.c): a pbuf of len bytes (PBUF_RAW,
-   uninitialised) for a frame of at most RX_SMALL_BYTES, or NULL (too long,
-   or none free: take a PBUF_POOL buffer). Its stats as a pool
-   ("RX_SMALL"). Net lock held. */
+/* Small receive buffers (net/rx_small.c): carve net_limits.rx_small of
+   them (once, at bring-up); a pbuf of len bytes (PBUF_RAW, uninitialised)
+   for a frame of at most RX_SMALL_BYTES, or NULL (too long, or none free:
+   take a PBUF_POOL buffer); their stats as a pool ("RX_SMALL"). Net lock
+   held. */
 #define RX_SMALL_BYTES	256
+void rx_small_init(void);
 struct pbuf *rx_small_alloc(size_t len);
 struct net_pool_stats rx_small_stats(void);
 

@@ -1,9 +1,10 @@
 /*
  * net/netif.c — the netif glue: lwIP's network interface on a netdev
  * (net/netdev.h: virtio-net or e1000, it does not care which). Frames
- * come in through netif_deliver (the poller hands it to netdev_rx_poll), are copied into a pbuf (a small
- * receive buffer for a frame of at most RX_SMALL_BYTES, else a PBUF_POOL
- * buffer) and given to lwIP's Ethernet input; frames go out through linkoutput, which gathers a pbuf chain
+ * come in through netif_deliver (the poller hands it to netdev_rx_poll),
+ * are copied into a pbuf (a small receive buffer for a frame of at most
+ * RX_SMALL_BYTES, else a PBUF_POOL buffer) and given to lwIP's Ethernet
+ * input; frames go out through linkoutput, which gathers a pbuf chain
  * into one device send. Everything here runs under the net lock.
  *
  * Checksums. A frame the device vouched for (NETDEV_RX_CSUM_OK: it checked

@@ -20,6 +20,7 @@
  * buffer, as before (and when that pool is dry too, the frame is dropped
  * and counted by netif_deliver).
  *
+ * rx_small_init carves them at bring-up (net_init, right after lwip_init).
  * The buffers are lwIP custom pbufs (pbuf_alloced_custom, of type
  * PBUF_POOL: a receive buffer, nothing volatile in it); pbuf_free gives
  * each back through its free function. Everything here is under the net
@@ -44,22 +45,19 @@ _Static_assert(sizeof(struct rx_small) <= NET_RX_SMALL_ELEM_BYTES,
 	       "net/limits.h's NET_RX_SMALL_ELEM_BYTES is what limits.c budgets per buffer");
 
 static struct rx_small *free_list;	/* under the net lock */
-static struct rx_small *pool;
-static uint32_t count, in_use, max_in_use;
+static uint32_t in_use, max_in_use;
 static uint64_t misses;
-static bool ready;
 
-static void pool_init(void)
+void rx_small_init(void)
 {
-	ready = true;
-	count = net_limits.rx_small;
-	if (!count)
+	uint32_t n = net_limits.rx_small;
+	if (!n)
 		return;
-	uint64_t pa = page_alloc_contig(((uint64_t)count * sizeof *pool + 4095) / 4096);
+	uint64_t pa = page_alloc_contig(((uint64_t)n * sizeof(struct rx_small) + 4095) / 4096);
 	if (!pa)
-		panic("rx_small: no memory for %u small receive buffers", count);
-	pool = (struct rx_small *)(uintptr_t)pa;
-	for (uint32_t i = count; i-- > 0;) {
+		panic("rx_small: no memory for %u small receive buffers", n);
+	struct rx_small *pool = (struct rx_small *)(uintptr_t)pa;
+	for (uint32_t i = n; i-- > 0;) {
 		pool[i].next = free_list;
 		free_list = &pool[i];
 	}
@@ -79,8 +77,6 @@ struct pbuf *rx_small_alloc(size_t len)
 	NET_LWIP_ASSERT_LOCKED();
 	if (len > RX_SMALL_BYTES)
 		return NULL;
-	if (!ready)
-		pool_init();
 	struct rx_small *b = free_list;
 	if (!b) {
 		misses++;

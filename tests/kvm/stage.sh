@@ -236,14 +236,17 @@ EOF
 		again=$(grep -m1 -E 'ERROR:|STALLED|TIMEOUT|kvm-lane: failed' "$dir/outer.log" || echo "status $st")
 		rm -rf "$dir.first" && mv "$dir" "$dir.first" && mkdir -p "$dir"
 		cp "$dir.first/listen_backlog.so" "$dir/" 2>/dev/null
-		local rest=$dir.rest.job done_runs=()
-		while read -r w n _; do
-			[ "$w" = lane_run ] && [ -f "$dir.first/$n.status" ] || continue
-			done_runs+=("$n")
-			cp "$dir.first/$n".{log,status,secs} "$dir/" 2>/dev/null
+		local rest=$dir.rest.job done_runs=() line w n
+		: >"$rest"
+		while IFS= read -r line; do
+			read -r w n _ <<<"$line"
+			if [ "$w" = lane_run ] && [ -f "$dir.first/$n.status" ]; then
+				done_runs+=("$n")
+				cp "$dir.first/$n".{log,status,secs} "$dir/" 2>/dev/null
+			else
+				printf '%s\n' "$line" >>"$rest"
+			fi
 		done <"$job"
-		awk -v d="$dir.first" '$1 == "lane_run" && (getline x < (d "/" $2 ".status")) > 0 { next } { print }' \
-			"$job" >"$rest"
 		again+="; ${#done_runs[@]} runs kept from it${done_runs[*]:+ (${done_runs[*]})}"
 		st=0
 		tools/kvm-lane/run.sh --job "$rest" --logs "$dir" --smp "$osmp" --mem 3G \
