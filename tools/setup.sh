@@ -46,7 +46,7 @@ packages=(
 	qemu-user                   # bench: Go's runtime under the same TCG as the guest
 	iproute2 dnsmasq-base       # tap devices in a test network namespace
 	iputils-ping                # e2e: ping the guest over a tap
-	hping3                      # make bench-synflood: a SYN flood inside the bench namespace
+	hping3                      # e2e.netns.synflood, make bench-synflood: a SYN flood inside the namespace
 	bind9-dnsutils              # e2e: dig against app=dns
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots

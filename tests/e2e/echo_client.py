@@ -59,6 +59,13 @@ the test created.
   halfclose HOST PORT [--bytes 102400]   send, shutdown(SHUT_WR), read to EOF:
                                          everything must come back
   stats HOST PORT                        print the stats line
+  leakcheck HOST STATS_PORT --save FILE  write the server's stats (the
+                                         baseline, taken after boot) to FILE
+  leakcheck HOST STATS_PORT --baseline FILE [--within 60]
+                                         poll until tasks, connections, live
+                                         pcbs and the pools a connection holds
+                                         (LEAK_KEYS) are back at the baseline;
+                                         fails naming what stayed above it
   alive HOST PORT STATS_PORT             the server still answers: a stats
                                          line and a 64 KB echo
   ping ADDR [--count 5]                  ICMP echo (raw socket, needs root),
@@ -333,6 +340,47 @@ def wait_back_to(host, stats_port, base, within):
         if now() - t0 > within:
             raise Failure("after %.0f s the server still has %s (baseline %s)" % (
                 within, fmt_stats(last) if last else "no stats (%s)" % err, fmt_stats(base)))
+        time.sleep(0.5)
+
+
+# What a connection holds while it lives and gives back when it goes:
+# after any load, once its connections are gone, each is back at its value
+# after boot. (TIME_WAIT pcbs are left out: they go after 2 MSL, and a
+# stats read itself leaves one, the server closing first.)
+LEAK_KEYS = ("tasks_alive", "conns_open", "tcp_active", "pbuf_pool", "pbuf_ref",
+             "tcp_seg", "heap_bytes", "rx_small")
+
+
+def cmd_leakcheck(a):
+    if a.save:
+        st = read_stats(a.host, a.port, timeout=a.timeout)
+        missing = [k for k in LEAK_KEYS if k not in st]
+        if missing:
+            raise Failure("the stats line has no %s" % ", ".join(missing))
+        with open(a.save, "w") as f:
+            f.write(" ".join("%s %d" % (k, st[k]) for k in LEAK_KEYS) + "\n")
+        print("baseline: " + " ".join("%s %d" % (k, st[k]) for k in LEAK_KEYS))
+        return
+    words = open(a.baseline).read().split()
+    base = {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+    t0 = now()
+    last, err = None, ""
+    while True:
+        try:
+            last = read_stats(a.host, a.port, timeout=5)
+        except (OSError, Failure) as e:
+            last, err = None, str(e)
+        above = [k for k in LEAK_KEYS if last and last.get(k, 1 << 62) > base[k]]
+        if last and not above:
+            print("back at the baseline after %.1f s: %s (TIME_WAIT %d)" % (
+                now() - t0, " ".join("%s %d" % (k, last[k]) for k in LEAK_KEYS),
+                last.get("tcp_time_wait", -1)))
+            return
+        if now() - t0 > a.within:
+            if not last:
+                raise Failure("no stats after %.0f s (%s)" % (a.within, err))
+            raise Failure("after %.0f s still above the baseline: %s" % (
+                a.within, ", ".join("%s %d (baseline %d)" % (k, last[k], base[k]) for k in above)))
         time.sleep(0.5)
 
 
@@ -899,6 +947,15 @@ def main():
     sp.add_argument("port", type=int)
     sp.add_argument("--timeout", type=float, default=5)
     sp.set_defaults(fn=cmd_stats)
+
+    sp = sub.add_parser("leakcheck")
+    hp(sp)
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("--save", metavar="FILE")
+    g.add_argument("--baseline", metavar="FILE")
+    sp.add_argument("--within", type=float, default=60)
+    sp.add_argument("--timeout", type=float, default=10)
+    sp.set_defaults(fn=cmd_leakcheck)
 
     sp = sub.add_parser("alive")
     hp(sp)
