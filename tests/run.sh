@@ -9,6 +9,8 @@
 #
 # Stages, in order (name one or more to run only those):
 #   host   host unit tests (tests/host/run.sh)                 host.*
+#   lwip   lwIP's own unit suite (check) with Weft's options,
+#          port and patches, on the host (tests/lwip/run.sh)    lwip.*
 #   fuzz   fuzz targets, a short fixed number of runs         fuzz.*
 #   guest  in-guest suites, test=all on q35, -smp 1 and -smp 4 guest.smpN.*
 #   million a million tasks parked at once (6 GiB guest)      guest.million.*
@@ -114,7 +116,7 @@ join() { # join ITEMS...: "a; b; c"
 # Skipping whole runs when the filter names another stage (see the header).
 filter_stage=""
 if [ -n "$FILTER" ] && [[ $FILTER != *"|"* ]]; then
-	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e|docs|kvm)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
+	filter_stage=$(sed -nE 's/^\^?(host|lwip|guest|panic|boot|e2e|docs|kvm)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
 fi
 runs_stage() { [ -z "$filter_stage" ] || [ "$filter_stage" = "$1" ]; }
 
@@ -144,6 +146,18 @@ stage_host() {
 	forward "" "$out"
 	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
 		fail host.run "tests/host/run.sh exited with status $rc without a FAIL line"
+	fi
+}
+
+# ---- a1. lwIP's own unit suite, Weft's options and patches (tests/lwip/) ------
+stage_lwip() {
+	runs_stage lwip || return 0
+	local out=$LOGS/lwip.out rc
+	tests/lwip/run.sh >"$out" 2>"$LOGS/lwip.err"
+	rc=$?
+	forward "" "$out"
+	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
+		fail lwip.run "tests/lwip/run.sh exited with status $rc without a FAIL line (see $LOGS/lwip.err)"
 	fi
 }
 
@@ -599,7 +613,7 @@ stage_docs() {
 . tests/kvm/stage.sh
 
 # ---- main -------------------------------------------------------------------
-all_stages=(host fuzz guest million panic boot e2e docs kvm)
+all_stages=(host lwip fuzz guest million panic boot e2e docs kvm)
 if [ $# -eq 0 ]; then set -- "${all_stages[@]}"; fi
 for s in "$@"; do
 	[[ " ${all_stages[*]} " == *" $s "* ]] ||

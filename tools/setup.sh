@@ -42,6 +42,7 @@ packages=(
 	testssl.sh                  # e2e.https: protocols, ciphers and vulnerabilities, parsed
 	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
 	clang                       # fuzz targets (libFuzzer)
+	check pkg-config            # lwIP's own unit suite (tests/lwip/run.sh): libcheck, its flags
 	libclang-rt-14-dev          # libFuzzer's runtime (only a Recommends of clang)
 	qemu-user                   # bench: Go's runtime under the same TCG as the guest
 	iproute2 dnsmasq-base       # tap devices in a test network namespace
