@@ -319,27 +319,29 @@ def read_stats(host, port, timeout=5.0):
     return st
 
 
-def fmt_stats(st):
-    return " ".join("%s %d" % (k, st[k]) for k in STATS_KEYS)
+def fmt_stats(st, keys=STATS_KEYS):
+    return " ".join("%s %d" % (k, st[k]) for k in keys)
 
 
-def wait_back_to(host, stats_port, base, within):
-    """Poll the stats port until conns_open and tasks_alive are back at (or
-    below) the baseline; returns (seconds it took, last stats)."""
+def wait_back_to(host, stats_port, base, within, keys=("conns_open", "tasks_alive")):
+    """Poll the stats port until each of KEYS is back at (or below) the
+    baseline; returns (seconds it took, last stats). Fails naming the keys
+    still above it."""
     t0 = now()
-    last = None
+    last, err = None, ""
     while True:
         try:
             last = read_stats(host, stats_port)
         except (OSError, Failure) as e:
-            last = None
-            err = str(e)
-        if last and last["conns_open"] <= base["conns_open"] and \
-                last["tasks_alive"] <= base["tasks_alive"]:
+            last, err = None, str(e)
+        above = [k for k in keys if last.get(k, 1 << 62) > base[k]] if last else list(keys)
+        if last and not above:
             return now() - t0, last
         if now() - t0 > within:
-            raise Failure("after %.0f s the server still has %s (baseline %s)" % (
-                within, fmt_stats(last) if last else "no stats (%s)" % err, fmt_stats(base)))
+            if not last:
+                raise Failure("no stats after %.0f s (%s)" % (within, err))
+            raise Failure("after %.0f s the server still has %s" % (
+                within, ", ".join("%s %s (baseline %d)" % (k, last.get(k, "missing"), base[k]) for k in above)))
         time.sleep(0.5)
 
 
@@ -358,30 +360,14 @@ def cmd_leakcheck(a):
         if missing:
             raise Failure("the stats line has no %s" % ", ".join(missing))
         with open(a.save, "w") as f:
-            f.write(" ".join("%s %d" % (k, st[k]) for k in LEAK_KEYS) + "\n")
-        print("baseline: " + " ".join("%s %d" % (k, st[k]) for k in LEAK_KEYS))
+            f.write(fmt_stats(st, LEAK_KEYS) + "\n")
+        print("baseline: " + fmt_stats(st, LEAK_KEYS))
         return
     words = open(a.baseline).read().split()
     base = {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
-    t0 = now()
-    last, err = None, ""
-    while True:
-        try:
-            last = read_stats(a.host, a.port, timeout=5)
-        except (OSError, Failure) as e:
-            last, err = None, str(e)
-        above = [k for k in LEAK_KEYS if last and last.get(k, 1 << 62) > base[k]]
-        if last and not above:
-            print("back at the baseline after %.1f s: %s (TIME_WAIT %d)" % (
-                now() - t0, " ".join("%s %d" % (k, last[k]) for k in LEAK_KEYS),
-                last.get("tcp_time_wait", -1)))
-            return
-        if now() - t0 > a.within:
-            if not last:
-                raise Failure("no stats after %.0f s (%s)" % (a.within, err))
-            raise Failure("after %.0f s still above the baseline: %s" % (
-                a.within, ", ".join("%s %d (baseline %d)" % (k, last[k], base[k]) for k in above)))
-        time.sleep(0.5)
+    took, last = wait_back_to(a.host, a.port, base, a.within, LEAK_KEYS)
+    print("back at the baseline after %.1f s: %s (TIME_WAIT %d)" % (
+        took, fmt_stats(last, LEAK_KEYS), last.get("tcp_time_wait", -1)))
 
 
 # ---- subcommands -------------------------------------------------------------
