@@ -355,16 +355,16 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 		fi
 	fi
 	if wanted kvm.httpd.fresh-1000; then
-		local failed non2xx
+		local ab_failed non2xx
 		out=$dir/ab.out
 		timeout 120 ab -n 1000 -c 10 -s 30 "http://$h:$port/" >"$out" 2>&1
 		ab_done=$(sed -nE 's/^Complete requests: *([0-9]+).*/\1/p' "$out")
-		failed=$(sed -nE 's/^Failed requests: *([0-9]+).*/\1/p' "$out")
+		ab_failed=$(sed -nE 's/^Failed requests: *([0-9]+).*/\1/p' "$out")
 		non2xx=$(sed -nE 's/^Non-2xx responses: *([0-9]+).*/\1/p' "$out")
-		if [ "$ab_done" = 1000 ] && [ "$failed" = 0 ] && [ -z "$non2xx" ]; then
+		if [ "$ab_done" = 1000 ] && [ "$ab_failed" = 0 ] && [ -z "$non2xx" ]; then
 			pass kvm.httpd.fresh-1000 "ab -n 1000 -c 10, a connection each: $(sed -nE 's/^Time taken for tests: *([0-9.]+).*/\1/p' "$out") s, 0 failed"
 		else
-			fail kvm.httpd.fresh-1000 "complete ${ab_done:-?}, failed ${failed:-?}${non2xx:+, $non2xx non-2xx} (output $out)"
+			fail kvm.httpd.fresh-1000 "complete ${ab_done:-?}, failed ${ab_failed:-?}${non2xx:+, $non2xx non-2xx} (output $out)"
 		fi
 	fi
 	if wanted kvm.httpd.metrics.parse || wanted kvm.httpd.metrics.families || wanted kvm.httpd.metrics.counts; then
