@@ -25,9 +25,11 @@
  *   net/http/{server,request,response,out,mux,stats,latency,parse,body,
  *   path}.c            the HTTP server core and its request parser, the
  *                      one apps/httpd serves on; the handlers are this
- *                      file's (apps/httpd's site is not here): "/" a
- *                      fixed answer, "/echo" the request body back
- *                      (chunked), "/big" 20,000 bytes (a full send window)
+ *                      file's (apps/httpd's site is not here): "/hello"
+ *                      and everything under "/files/" a fixed answer
+ *                      ("/files" is redirected, anything else is 404),
+ *                      "/echo" the request body back (chunked), "/big"
+ *                      20,000 bytes (a full send window)
  * Replaced: the kernel and the task runtime, by tests/fuzz/rxpath/
  * host_runtime.c (tasks on ucontext, park/ready, the net lock, a fake
  * clock, pages); the NIC, by a fake netdev whose tx hands each frame to
@@ -66,6 +68,16 @@
  * tasks run. What the guest sends goes to the peer: it answers ARP and
  * ND (mode bit 2) and tracks what it has received, so kind 1's ACKs are
  * right.
+ *
+ * With RXPATH_EXPECT set (run.sh's check of the HTTP seeds), each input's
+ * answers must be exactly that: for every connection the harness opened,
+ * in order, the status code its stream from the guest began with
+ * ("HTTP/1.x NNN"), or "-" for one that received none, space-separated
+ * ("200", "- - 503"); the harness prints them ("rxpath: answers: ...")
+ * and otherwise reports "invariant broken" and abort()s.
+ *
+ * With RXPATH_TRACE set, every frame the guest sends is described in a
+ * line ("rxpath: out ..."): what a seed makes happen.
  *
  * At the end of each input everything is taken down and checked (the
  * leak check): every TCP pcb is aborted (as a peer's reset would), the
@@ -228,6 +240,9 @@ struct session {
 	uint32_t snd_nxt;		/* the peer's next sequence number */
 	uint32_t rcv_nxt;		/* what it has received in order */
 	bool synack;			/* the guest's SYN-ACK seen */
+	uint32_t irs;			/* the guest's first data byte's number */
+	char head[16];			/* its stream's first bytes, in order */
+	size_t headlen;
 };
 
 #define SESSIONS 4
@@ -308,13 +323,37 @@ static void hear_tcp(const uint8_t *th, size_t tlen, bool v6)
 	if (hl < 20 || hl > tlen)
 		return;
 	if ((flags & 0x12) == 0x12) {		/* SYN-ACK */
-		s->rcv_nxt = seq + 1;
+		s->rcv_nxt = s->irs = seq + 1;
 		s->synack = true;
 		return;
 	}
-	uint32_t seglen = (uint32_t)(tlen - hl) + (flags & 1);
+	uint32_t off = seq - s->irs, n = (uint32_t)(tlen - hl);
+	if (s->synack && off <= s->headlen && off < sizeof s->head) {
+		size_t k = n < sizeof s->head - off ? n : sizeof s->head - off;
+		memcpy(s->head + off, th + hl, k);
+		if (off + k > s->headlen)
+			s->headlen = off + k;
+	}
+	uint32_t seglen = n + (flags & 1);
 	if ((int32_t)(seq - s->rcv_nxt) <= 0 && (int32_t)(seq + seglen - s->rcv_nxt) > 0)
 		s->rcv_nxt = seq + seglen;
+}
+
+/* RXPATH_TRACE: a line for each frame the guest sends. */
+static bool trace;
+
+static void trace_frame(const uint8_t *f, size_t len)
+{
+	uint16_t type = be16(f + 12);
+	size_t l4 = 14 + (size_t)(len > 14 ? f[14] & 15 : 0) * 4;
+	fprintf(stderr, "rxpath: out %zu bytes, type %04x", len, type);
+	if (type == 0x0806 && len >= 22)
+		fprintf(stderr, ", ARP op %u", f[21]);
+	else if (type == 0x0800 && len > l4 && l4 >= 34)
+		fprintf(stderr, ", IPv4 proto %u, first byte %u", f[23], f[l4]);
+	else if (type == 0x86dd && len >= 55)
+		fprintf(stderr, ", IPv6 next header %u, first byte %u", f[20], f[54]);
+	fprintf(stderr, "\n");
 }
 
 static void hear(const uint8_t *f, size_t len)
@@ -323,6 +362,8 @@ static void hear(const uint8_t *f, size_t len)
 	if (len < 14)
 		return;
 	uint16_t type = be16(f + 12);
+	if (trace)
+		trace_frame(f, len);
 	if (type == 0x0806) {
 		if (auto_resolve)
 			hear_arp(f, len);
@@ -496,7 +537,7 @@ static void h_big(struct http_response *w, struct http_request *r, void *arg)
 	http_write(w, blob, sizeof blob);
 }
 
-static struct http_handler root_h = { .name = "root", .serve = h_root };
+static struct http_handler root_h = { .name = "hello", .serve = h_root };
 static struct http_handler echo_h = { .name = "echo", .serve = h_echo };
 static struct http_handler big_h = { .name = "big", .serve = h_big };
 static struct http_mux mux;
@@ -546,7 +587,8 @@ static void setup(void)
 	net_unlock();
 
 	http_mux_init(&mux);
-	http_handle(&mux, "/", &root_h);
+	http_handle(&mux, "/hello", &root_h);
+	http_handle(&mux, "/files/", &root_h);
 	http_handle(&mux, "/echo", &echo_h);
 	http_handle(&mux, "/big", &big_h);
 	http_server_init(&srv, &mux);
@@ -628,11 +670,40 @@ static void take_down(void)
 	nreplies = 0;
 }
 
+/* ---- the answers check (RXPATH_EXPECT, see the top) ---- */
+
+/* The status each connection's stream began with ("-": none), in the
+   order the harness opened them, space-separated. */
+static void answers(char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = 0;
+	for (int i = 0; i < SESSIONS && sessions[i].used; i++) {
+		const struct session *s = &sessions[i];
+		bool ok = s->headlen >= 12 && !memcmp(s->head, "HTTP/1.", 7) && s->head[8] == ' ';
+		n += (size_t)snprintf(out + n, cap - n, "%s%.3s", n ? " " : "",
+				      ok ? s->head + 9 : "-");
+	}
+}
+
+static void check_answers(const char *expect)
+{
+	char got[SESSIONS * 4 + 1];
+	answers(got, sizeof got);
+	fprintf(stderr, "rxpath: answers: %s\n", got[0] ? got : "(no connection)");
+	if (strcmp(got, expect)) {
+		fprintf(stderr, "%s:%d: invariant broken: answers '%s', RXPATH_EXPECT '%s'\n",
+			__FILE__, __LINE__, got, expect);
+		abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 {
 	static bool ready;
 	static uint8_t f[NETDEV_FRAME_MAX];
 	if (!ready) {
+		trace = getenv("RXPATH_TRACE") != NULL;
 		setup();
 		take_baseline();
 		ready = true;
@@ -680,6 +751,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 		}
 		pass_ms((uint64_t)(type >> 4) * 10 + 1);
 	}
+	if (getenv("RXPATH_EXPECT"))
+		check_answers(getenv("RXPATH_EXPECT"));
 	take_down();
 	return 0;
 }

@@ -37,7 +37,8 @@ cd "$(dirname "$0")/../.." || exit 2
 RUNS=${1:-20000}
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
-CFLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra -Werror -I."
+FLAGS="-std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wall -Wextra"
+CFLAGS="$FLAGS -Werror -I."
 
 case $RUNS in
 '' | *[!0-9]*)
@@ -51,14 +52,20 @@ mkdir -p "$OUT"
 fuzz() {
 	name=$1 seeds=$2 dict=$3 maxlen=$4
 	shift 5
-	bin=$OUT/fuzz_$name corpus=$OUT/corpus/$name log=$OUT/$name.log
-	mkdir -p "$corpus"
 	# shellcheck disable=SC2086 # CFLAGS is a list of flags
-	if ! "$CLANG" $CFLAGS -o "$bin" "$@" >"$OUT/$name.build.log" 2>&1; then
+	if ! "$CLANG" $CFLAGS -o "$OUT/fuzz_$name" "$@" >"$OUT/$name.build.log" 2>&1; then
 		echo "FAIL fuzz.$name: build failed (is clang's libFuzzer installed?)"
 		sed 's/^/    /' "$OUT/$name.build.log" >&2
 		return 1
 	fi
+	run_fuzzer "$name" "$seeds" "$dict" "$maxlen"
+}
+
+# run_fuzzer NAME SEEDS DICT MAXLEN: run the built target $OUT/fuzz_NAME.
+run_fuzzer() {
+	name=$1 seeds=$2 dict=$3 maxlen=$4
+	bin=$OUT/fuzz_$name corpus=$OUT/corpus/$name log=$OUT/$name.log
+	mkdir -p "$corpus"
 	for seed in "$seeds"/*; do
 		[ -f "$seed" ] && cp "$seed" "$corpus/seed-$(basename "$seed")"
 	done
@@ -161,6 +168,91 @@ cat >"$OUT/tls.dict" <<'DICT'
 "localhost"
 DICT
 
+# The receive path's frames: the guest's and the peer's MACs and
+# addresses, EtherTypes, IP protocol numbers with a TTL before them, IPv4
+# flags and offsets, IPv6 headers and extension headers, TCP flags with
+# the header length before them; then the HTTP words.
+{
+	cat <<'DICT'
+"\x52\x54\x00\x12\x34\x56"
+"\x52\x55\x0a\x00\x02\x02"
+"\xff\xff\xff\xff\xff\xff"
+"\x33\x33\xff\x00\x00\x15"
+"\x0a\x00\x02\x0f"
+"\x0a\x00\x02\x02"
+"\xfd\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x15"
+"\xfe\x80\x00\x00\x00\x00\x00\x00"
+"\xff\x02\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\xff"
+"\x08\x00\x45\x00"
+"\x86\xdd\x60\x00"
+"\x08\x06\x00\x01\x08\x00\x06\x04"
+"\x40\x01"
+"\x40\x06"
+"\x40\x11"
+"\x40\x00"
+"\x20\x00"
+"\x3f\xff"
+"\x2c"
+"\x3a\xff"
+"\x00\x50"
+"\x50\x02"
+"\x50\x10"
+"\x50\x18"
+"\x50\x11"
+"\x50\x14"
+"\x02\x04\x05\xb4"
+"\x01\x03\x03\x0e"
+"\x04\x02"
+"\x87\x00"
+"\x88\x00"
+"\x80\x00"
+DICT
+	cat "$OUT/http.dict"
+} >"$OUT/rxpath.dict"
+
+# rxpath: the receive path (fuzz_rxpath.c), built by its own makefile,
+# which keeps objects (tests/fuzz/rxpath/build.mk). Before fuzzing, two
+# checks: the committed seeds are what tests/fuzz/rxpath/make_seeds.py
+# writes (fuzz.rxpath.seeds), and every HTTP seed gets its answers from
+# the HTTP server, as make_seeds.py --answers lists them (fuzz.rxpath.
+# answers: the harness itself fails an input whose answers differ from
+# RXPATH_EXPECT), so that the target cannot silently stop reaching it.
+rxpath() {
+	seeds=tests/fuzz/seeds/rxpath bin=$OUT/fuzz_rxpath
+	if ! make --no-print-directory -f tests/fuzz/rxpath/build.mk -j2 CLANG="$CLANG" \
+		FUZZ_CFLAGS="$FLAGS" >"$OUT/rxpath.build.log" 2>&1; then
+		echo "FAIL fuzz.rxpath: build failed (see $OUT/rxpath.build.log)"
+		grep -E 'error|Error' "$OUT/rxpath.build.log" | head -n 20 | sed 's/^/    /' >&2
+		return 1
+	fi
+	rm -rf "$OUT/rxpath-seeds"
+	if ! python3 tests/fuzz/rxpath/make_seeds.py "$OUT/rxpath-seeds" >"$OUT/rxpath.seeds.log" 2>&1 ||
+		! diff -r "$seeds" "$OUT/rxpath-seeds" >>"$OUT/rxpath.seeds.log" 2>&1; then
+		echo "FAIL fuzz.rxpath.seeds: $seeds is not what tests/fuzz/rxpath/make_seeds.py writes (rerun it; see $OUT/rxpath.seeds.log)"
+		return 1
+	fi
+	echo "PASS fuzz.rxpath.seeds"
+	if ! python3 tests/fuzz/rxpath/make_seeds.py --answers >"$OUT/rxpath.answers" ||
+		[ ! -s "$OUT/rxpath.answers" ]; then
+		echo "FAIL fuzz.rxpath.answers: make_seeds.py --answers listed nothing"
+		return 1
+	fi
+	n=0
+	while read -r seed expect; do
+		RXPATH_EXPECT=$expect "$bin" "$seeds/$seed" >"$OUT/rxpath.answer.log" 2>&1
+		rc=$?
+		if [ "$rc" -ne 0 ]; then
+			why=$(grep -m 1 -E 'invariant broken|ERROR: |runtime error|panic' "$OUT/rxpath.answer.log")
+			echo "FAIL fuzz.rxpath.answers: seed $seed: ${why:-exit status $rc}"
+			tail -n 20 "$OUT/rxpath.answer.log" | sed 's/^/    /' >&2
+			return 1
+		fi
+		n=$((n + 1))
+	done <"$OUT/rxpath.answers"
+	echo "PASS fuzz.rxpath.answers ($n seeds answered as listed)"
+	run_fuzzer rxpath "$seeds" "$OUT/rxpath.dict" 4096
+}
+
 status=0
 fuzz http_parse tests/fuzz/seeds/http "$OUT/http.dict" 4096 -- \
 	-DHTTP_MAX_HEAD=1024 -DHTTP_MAX_URI=256 -DHTTP_MAX_HEADERS=16 \
@@ -177,4 +269,5 @@ fuzz http_client tests/fuzz/seeds/http_client "" 12000 -- \
 fuzz dns tests/fuzz/seeds/dns "" 2048 -- \
 	tests/fuzz/fuzz_dns.c apps/dns/dnswire.c apps/dns/answer.c \
 	apps/dns/zone.c net/addr.c || status=1
+rxpath || status=1
 exit $status
