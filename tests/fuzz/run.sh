@@ -23,6 +23,14 @@
 #   http_client the HTTP client's response parser (net/http/client_parse.c)
 #   dns         app=dns's message code (apps/dns/{dnswire,answer,zone}.c,
 #               with net/addr.c)
+#   rxpath      the whole receive path: Ethernet frames into net/netif.c,
+#               rx_small.c, the patched lwIP core, net/conn.c and the HTTP
+#               server, on a host runtime (tests/fuzz/rxpath/), built by
+#               tests/fuzz/rxpath/build.mk (objects kept; its own patched
+#               lwIP copy). First fuzz.rxpath.seeds (the committed seeds
+#               are what tests/fuzz/rxpath/make_seeds.py writes) and
+#               fuzz.rxpath.answers (each HTTP seed once, with the status
+#               codes the peer must receive, make_seeds.py --answers).
 # Each prints "PASS fuzz.NAME (N runs)" or "FAIL fuzz.NAME: why"; the exit
 # status is 1 if any failed. A crashing input is saved as
 # build/fuzz/NAME-crash-* (or -leak-*, -timeout-*); rerun it with
