@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the whole receive path (host build; see run.sh):
+ * libFuzzer target for the whole receive path (host build: rxpath/build.mk):
  * Ethernet frames into the netif, through lwIP, Weft's connections and
  * the HTTP server, to a handler, and back out.
  *
@@ -8,9 +8,10 @@
  *   net/netif.c        netif_deliver (the frame into a pbuf, the device's
  *                      checksum vouching), linkoutput, the netif's setup
  *   net/rx_small.c     small receive buffers (frames of <= 256 bytes)
- *   lwIP 2.1.3 core    Debian's, patched by net/lwip/patches/ (the copy
- *                      net/lwip.mk makes, build/lwip/src), configured by
- *                      net/lwip/include/lwipopts.h and arch/ (unchanged):
+ *   lwIP 2.1.3 core    Debian's, patched by net/lwip/patches/ (a copy
+ *                      made by net/lwip.mk's rule at build/fuzz/rxpath/
+ *                      lwip/src), configured by net/lwip/include/
+ *                      lwipopts.h and arch/ (unchanged):
  *                      ethernet, ARP, IPv4 (options, reassembly, ICMP),
  *                      IPv6 (ND, MLD, reassembly, ICMPv6), UDP, TCP
  *   net/lwip/ (port)   the port: pcbhash.c (patch 0002's lookup),
@@ -19,7 +20,8 @@
  *   net/conn.c         the real lwIP callbacks (accept, recv, sent, err),
  *                      listeners, conn_read/conn_write with flow control,
  *                      deadlines, close and abort
- *   net/addr.c, net/addr_lwip.c   conn_peer's addresses
+ *   net/addr.c, net/addr_lwip.c   conn_peer's addresses (linked; no
+ *                      handler here asks for them)
  *   net/http/listen.c  http_listen_and_serve: net_listen, the accept loop,
  *                      a task per connection, the 503 refuser
  *   net/http/{server,request,response,out,mux,stats,latency,parse,body,
