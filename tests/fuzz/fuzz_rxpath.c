@@ -50,6 +50,10 @@
  *        bit 1   ... over IPv6
  *        bit 2   the peer answers the guest's ARP requests and neighbor
  *                solicitations for its addresses (on with bit 0)
+ *        bits 4-7  the device's tx fails: call k (counted from 0 in each
+ *                input) fails if bit k % 4 of these is set, with -EAGAIN
+ *                (a full ring: linkoutput reclaims and tries once more,
+ *                which is the next call), or with bit 3 -EIO (broken)
  *   type bits 0-1, the record's kind:
  *     0  a raw Ethernet frame (at most 1514 bytes; shorter than 14:
  *        skipped, as the drivers drop runts)
@@ -79,7 +83,9 @@
  * and otherwise reports "invariant broken" and abort()s.
  *
  * With RXPATH_TRACE set, every frame the guest sends is described in a
- * line ("rxpath: out ..."): what a seed makes happen.
+ * line ("rxpath: out ...", or the tx call's failure), and at each input's
+ * end the small-buffer misses and the frames dropped for want of a pbuf
+ * (totals since start): what a seed makes happen.
  *
  * At the end of each input everything is taken down and checked (the
  * leak check): every TCP pcb is aborted (as a peer's reset would), the
@@ -388,11 +394,20 @@ static void hear(const uint8_t *f, size_t len)
 
 /* ---- the device ---- */
 
+/* Mode bits 3-7: which tx calls fail, and how. */
+static unsigned tx_fail_mask, tx_calls;
+static int tx_fail_err;
+
 static int dev_tx(struct netdev *d, const struct netdev_frag *frags, int n)
 {
 	static uint8_t f[NETDEV_FRAME_MAX];
 	size_t len = 0;
 	(void)d;
+	if (tx_fail_mask >> (tx_calls++ % 4) & 1) {
+		if (trace)
+			fprintf(stderr, "rxpath: tx call %u fails: %d\n", tx_calls - 1, tx_fail_err);
+		return tx_fail_err;
+	}
 	for (int i = 0; i < n; i++) {
 		CHECK(len + frags[i].len <= sizeof f);	/* lwIP keeps to the MTU */
 		memcpy(f + len, frags[i].data, frags[i].len);
@@ -632,6 +647,7 @@ static void abort_all_pcbs(void)
 static void take_down(void)
 {
 	bool quiet = false;
+	tx_fail_mask = 0;
 	for (int i = 0; i < 120 && !quiet; i++) {
 		net_lock();
 		abort_all_pcbs();
@@ -714,6 +730,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 		return 0;
 	uint8_t mode = d[0];
 	auto_resolve = (mode & 5) != 0;
+	tx_fail_mask = mode >> 4;
+	tx_fail_err = mode & 8 ? -EIO : -EAGAIN;
+	tx_calls = 0;
 	if (mode & 1)
 		open_session(mode & 2);
 	size_t pos = 1;
@@ -752,6 +771,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t size)
 			break;
 		}
 		pass_ms((uint64_t)(type >> 4) * 10 + 1);
+	}
+	if (trace) {
+		net_lock();
+		const struct stats_mem *pool = lwip_stats.memp[MEMP_PBUF_POOL];
+		fprintf(stderr, "rxpath: small buffers missed %llu, PBUF_POOL at most %u of %u,"
+			" frames dropped for no pbuf %llu\n",
+			(unsigned long long)rx_small_stats().errors, (unsigned)pool->max,
+			(unsigned)pool->avail, (unsigned long long)net_rx_dropped_nopbuf());
+		net_unlock();
 	}
 	if (getenv("RXPATH_EXPECT"))
 		check_answers(getenv("RXPATH_EXPECT"));

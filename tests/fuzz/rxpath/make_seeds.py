@@ -265,6 +265,34 @@ SEEDS["tcp-rst"] = seed(C6, seg(PSH | ACK, GET[:10]), seg(RST | ACK), wait(1))
 SEEDS["tcp-zero-window-close"] = seed(C4, seg(PSH | ACK, b"GET /big HTTP/1.1\r\nHost: a\r\n\r\n", win=0),
                                       wait(30), seg(FIN | ACK, win=0), wait(60))
 
+# The device's tx ring full at every other call (mode bits 4-7 = 0101):
+# linkoutput's retry after a reclaim sends each frame, so the answer comes.
+SEEDS["tx-ring-full"] = seed(C4 | 0x50, seg(PSH | ACK, GET), wait(1), seg(FIN | ACK), wait(2))
+ANSWERS["tx-ring-full"] = "200"
+# A broken device (-EIO) at every fourth call from the fourth: frames are
+# lost, TCP retransmits.
+SEEDS["tx-broken"] = seed(C4 | 0x80 | 8, seg(PSH | ACK, GET), wait(30), seg(ACK), wait(30),
+                          seg(FIN | ACK), wait(30))
+
+# Out-of-order segments until the buffers run out, on two connections
+# (lwIP keeps at most TCP_OOSEQ_MAX_PBUFS, 45, per connection): on each,
+# after a 64-byte hole, 1-byte segments, all small frames. They take
+# net/rx_small.c's 16, then PBUF_POOL's 32; then there is none (netif.c
+# drops the frame, lwIP frees the out-of-order queues at its next timer
+# run). Then each hole is filled.
+HOLD = 40
+REQ = b"GET /hello HTTP/1.1\r\nHost: a\r\nX-Pad: " + b"p" * (64 + HOLD - 41) + b"\r\n\r\n"
+assert len(REQ) == 64 + HOLD
+
+
+def ooseq_fill():
+    return [seg(PSH | ACK, REQ[64:65], delta=1)] + \
+        [seg(PSH | ACK, REQ[i:i + 1]) for i in range(65, 64 + HOLD)]
+
+
+SEEDS["ooseq-exhaust"] = seed(C4, *ooseq_fill(), rec(K_OPEN, b"\0"), *ooseq_fill(),
+                              seg(PSH | ACK, REQ[:64], delta=-2), wait(2))
+
 # Raw TCP frames.
 SEEDS["syn-v4"] = frames(M_RESOLVE, [syn4()])
 SEEDS["syn-v6"] = frames(M_RESOLVE, [syn6()])
