@@ -661,4 +661,10 @@ void net_conn_stats(struct net_conn_stats *out)
 	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
 		out->tcp_time_wait++;
 	net_unlock();
+	struct net_lock_stats l = net_lock_stats_get();
+	out->lock_acquired = l.acquired;
+	out->lock_contended = l.contended;
+	out->lock_busy = l.busy;
+	out->lock_hold_ns = l.hold_ns;
+	out->lock_wait_ns = l.wait_ns;
 }
