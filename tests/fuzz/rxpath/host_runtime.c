@@ -22,7 +22,9 @@
  *   - the net lock: one flag (the harness has one thread), with the real
  *     lock's checks (taking it twice, releasing it unheld, lwIP entered
  *     without it: NET_LOCK_CHECKS is on in this build) and its loopback
- *     delivery on release (net/netlock.c's flush_loopback).
+ *     delivery on release (net/netlock.c's flush_loopback), and its
+ *     counters (net_lock_stats_get): acquisitions and the time held on
+ *     the fake clock; never contended or busy (one thread).
  *   - time_ns: a fake clock that moves only by host_clock_advance.
  *   - page_alloc_contig: zeroed, page-aligned heap memory; panic: a
  *     message and abort(), which libFuzzer reports as a crash.
@@ -104,6 +106,15 @@ uint64_t rt_malloc_count(void)
 /* ---- the net lock ---- */
 
 static bool net_held;
+static struct net_lock_stats lock_stats;
+static uint64_t held_since;
+
+static void take(void)
+{
+	net_held = true;
+	lock_stats.acquired++;
+	held_since = time_ns();
+}
 
 bool net_lock_held(void)
 {
@@ -120,14 +131,14 @@ void net_lock(void)
 {
 	if (net_held)
 		panic("net_lock: already held");
-	net_held = true;
+	take();
 }
 
 bool net_trylock(void)
 {
 	if (net_held)
 		panic("net_trylock: already held");
-	net_held = true;
+	take();
 	return true;
 }
 
@@ -140,6 +151,7 @@ static void release(const char *who)
 			netif_poll_all();
 			break;
 		}
+	lock_stats.hold_ns += time_ns() - held_since;
 	net_held = false;
 }
 
@@ -152,6 +164,14 @@ void net_park_unlock(void *unused)
 {
 	(void)unused;
 	release("net_park_unlock");
+}
+
+struct net_lock_stats net_lock_stats_get(void)
+{
+	net_lock();
+	struct net_lock_stats s = lock_stats;
+	net_unlock();
+	return s;
 }
 
 /* ---- tasks ---- */
