@@ -23,6 +23,10 @@
 #   http_client the HTTP client's response parser (net/http/client_parse.c)
 #   dns         app=dns's message code (apps/dns/{dnswire,answer,zone}.c,
 #               with net/addr.c)
+#   virtqueue   a misbehaving virtio-net device against the virtqueue and
+#               the driver (kernel/virtio/virtqueue.c, net/virtio_net*.c);
+#               an input is a whole device session, so it gets a quarter
+#               of the runs (5000: about 4 s)
 # Each prints "PASS fuzz.NAME (N runs)" or "FAIL fuzz.NAME: why"; the exit
 # status is 1 if any failed. A crashing input is saved as
 # build/fuzz/NAME-crash-* (or -leak-*, -timeout-*); rerun it with
@@ -177,4 +181,9 @@ fuzz http_client tests/fuzz/seeds/http_client "" 12000 -- \
 fuzz dns tests/fuzz/seeds/dns "" 2048 -- \
 	tests/fuzz/fuzz_dns.c apps/dns/dnswire.c apps/dns/answer.c \
 	apps/dns/zone.c net/addr.c || status=1
+all_runs=$RUNS
+RUNS=$((RUNS / 4 > 0 ? RUNS / 4 : 1))
+fuzz virtqueue tests/fuzz/seeds/virtqueue "" 4096 -- \
+	tests/fuzz/fuzz_virtqueue.c net/virtio_net.c kernel/virtio/virtqueue.c || status=1
+RUNS=$all_runs
 exit $status
