@@ -15,7 +15,7 @@
  *   by any amount; scribble on avail_event, used->flags, unpublished used
  *   slots and the descriptor table; change the configuration (link
  *   status, generation); raise a queue or configuration interrupt; make
- *   the next reset, queue set-up or FEATURES_OK fail.
+ *   the next reset, FEATURES_OK, interrupt or queue set-up fail.
  *   driver: vnet_rx_poll, vnet_tx, vnet_tx_reclaim, vnet_rx_irq_enable,
  *   vnet_rx_irq_disable, vnet_rx_waiting, vnet_restart.
  *
