@@ -518,6 +518,8 @@ void vnet_rx_irq_disable(struct vnet *n)
 
 bool vnet_rx_waiting(struct vnet *n)
 {
+	if (!n->up)		/* a failed restart left no rings */
+		return false;
 	for (unsigned i = 0; i < n->npairs; i++)
 		if (vq_has_used(&n->qp[i].rx))
 			return true;

@@ -148,8 +148,11 @@ void vnet_rx_irq_disable(struct vnet *n);
 /* Link state as the device last reported it (always up without
    VIRTIO_NET_F_STATUS). Any context. */
 bool vnet_link_up(struct vnet *n);
-/* Frames wait in a receive ring. Read-only and cheap; any context (a
-   watchdog compares it with the poller's progress). */
+/* Frames wait in a receive ring. Read-only and cheap; any context but
+   one racing vnet_restart, which frees the rings it reads (net/poller.c's
+   watchdog, which compares it with the poller's progress, holds the net
+   lock). False while the device is down (a failed restart left no
+   rings). */
 bool vnet_rx_waiting(struct vnet *n);
 
 /* Counters since probe (restart keeps them). */

@@ -76,7 +76,13 @@
  * it further would free descriptors twice or hand a caller bytes that
  * were never written. The queue is marked broken, a line names the queue
  * and the fault, and every later operation refuses (vq_detach_unused and
- * vq_free excepted, for teardown after a reset).
+ * vq_free excepted, for teardown after a reset). What no check can see: a
+ * device that completes a head the driver has already reposted (a repeat
+ * after the reuse, or a chain it never took) completes, as far as the
+ * ring says, the new chain; the buffer is the driver's again either way,
+ * so memory stays safe, but the caller gets stale bytes (receive) or
+ * reuses a buffer the device may still read (transmit).
+ * tests/fuzz/fuzz_virtqueue.c checks all of this against a fuzzed device.
  *
  * Rejected: indirect descriptors (an allocation per chain; network chains
  * are one or two buffers); the packed ring (every virtio 1.0 device has

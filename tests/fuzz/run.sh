@@ -31,6 +31,11 @@
 #               are what tests/fuzz/rxpath/make_seeds.py writes) and
 #               fuzz.rxpath.answers (each HTTP seed once, with the status
 #               codes the peer must receive, make_seeds.py --answers).
+#   virtqueue   a misbehaving virtio-net device against the virtqueue and
+#               the driver (kernel/virtio/virtqueue.c, net/virtio_net*.c);
+#               an input is a whole device session, so it gets an eighth
+#               of the runs (2500: about 2 s from the seeds; more once
+#               make fuzz has grown its corpus to long inputs)
 # Each prints "PASS fuzz.NAME (N runs)" or "FAIL fuzz.NAME: why"; the exit
 # status is 1 if any failed. A crashing input is saved as
 # build/fuzz/NAME-crash-* (or -leak-*, -timeout-*); rerun it with
@@ -278,4 +283,9 @@ fuzz dns tests/fuzz/seeds/dns "" 2048 -- \
 	tests/fuzz/fuzz_dns.c apps/dns/dnswire.c apps/dns/answer.c \
 	apps/dns/zone.c net/addr.c || status=1
 rxpath || status=1
+all_runs=$RUNS
+RUNS=$((RUNS / 8 > 0 ? RUNS / 8 : 1))
+fuzz virtqueue tests/fuzz/seeds/virtqueue "" 4096 -- \
+	tests/fuzz/fuzz_virtqueue.c net/virtio_net.c kernel/virtio/virtqueue.c || status=1
+RUNS=$all_runs
 exit $status
