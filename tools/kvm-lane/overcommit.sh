@@ -114,6 +114,7 @@ for i in \$(seq 1 $runs); do
 	sleep 1
 	kill \$dp \$insp 2>/dev/null; wait \$dp \$insp 2>/dev/null
 done
+exit 0
 EOF
 st=0
 "$repo/tools/kvm-lane/run.sh" --job "$tmp/job" --logs "$logs" --smp "$osmp" --mem 2G \
