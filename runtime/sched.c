@@ -24,7 +24,18 @@
  *   - a yielding or preempted task goes into a queue only then: no
  *     stealer can take it before its context is saved.
  * Interrupts stay off from the switch to the hand-off, so nothing can
- * run in between. Hand-offs that need a stack of their own go through
+ * run in between.
+ *   Timers and the hand-off: a park timer goes into the heap of the CPU
+ * that parks, with interrupts off from timer_add through the switch to
+ * the hand-off, which that same CPU runs (s->prev is per CPU): its own
+ * timer interrupt cannot find the task in T_PARKING. Another CPU may
+ * wake the task first; the task then cancels its timer (under the
+ * owner's tlock) wherever it runs, and may exit and have its stack
+ * freed by the next hand-off there at once, with no loop pass in
+ * between. So the owner must never read a timer outside tlock:
+ * timer_rearm reads the first deadline from a word (timer.c).
+ * Checked in debug builds: stack_release panics if any heap holds a
+ * timer in the stack it frees. Hand-offs that need a stack of their own go through
  * the loop: an unlock that does more than release a spinlock (the net
  * lock's delivers loopback packets into lwIP) and an exit with newlib
  * state to reclaim.

@@ -78,6 +78,7 @@ struct sched {
 	struct spinlock tlock;
 	struct timer **theap;
 	uint32_t tn, tcap;
+	uint64_t tfirst;		/* atomic: theap[0]->when, 0 empty; written under tlock */
 	uint64_t armed;			/* TSC deadline the LAPIC holds, 0 none */
 	/* Stacks: clean slots ready for reuse, and slots/pages waiting for a
 	   TLB shootdown before they may be reused. */
@@ -224,5 +225,6 @@ bool timer_cancel(struct timer *tm);
 void timer_run(struct sched *s);
 void timer_rearm(struct sched *s);
 uint64_t timer_next(struct sched *s);
+void timer_check_none_in(uint64_t lo, uint64_t hi);
 
 #endif

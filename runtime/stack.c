@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kernel/debug.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/panic_internal.h"
@@ -263,6 +264,8 @@ void stack_flush_pending(struct sched *s)
 void stack_release(struct task *t)
 {
 	struct sched *s = this_sched();
+	if (WEFT_DEBUG)
+		timer_check_none_in(t->stack_lo - PAGE_SIZE, t->stack_hi);
 	if (t->slot > UINT32_MAX - BIG_MAX) {
 		unsigned i = UINT32_MAX - t->slot;
 		unmap_range(s, t->stack_low, t->stack_hi);
