@@ -198,3 +198,8 @@ void delay_us(uint64_t us)
 	while ((int64_t)(rdtsc() - end) < 0)
 		cpu_relax();
 }
+
+uint64_t time_ticks(void)
+{
+	return rdtsc();
+}

@@ -28,6 +28,9 @@ uint64_t ns_to_tsc(uint64_t ns);
 /* Nanoseconds since kernel entry; never behind an earlier reading on any
    CPU, also when the vCPUs' TSCs disagree. */
 uint64_t time_ns(void);
+/* This CPU's TSC: cheap, for the length of short spans on one CPU (a lock
+   held, a wait), converted with tsc_to_ns. Not a clock across CPUs. */
+uint64_t time_ticks(void);
 /* Whether time_ns clamps across CPUs (kvmclock without a stable TSC). */
 bool time_is_clamped(void);
 void delay_us(uint64_t us);

@@ -652,5 +652,19 @@ void net_conn_stats(struct net_conn_stats *out)
 	for (struct tcp_pcb_listen *lp = tcp_listen_pcbs.listen_pcbs; lp; lp = lp->next)
 		out->syn_half_open += lp->accepts_pending;
 	out->syn_evicted = tcp_listen_evictions;
+	/* A walk of both lists: stats are read rarely (a stats line, a scrape),
+	   and a leak check needs the count of pcbs by kind, which the pool's
+	   own count mixes. */
+	out->tcp_active = out->tcp_time_wait = 0;
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		out->tcp_active++;
+	for (struct tcp_pcb *p = tcp_tw_pcbs; p; p = p->next)
+		out->tcp_time_wait++;
 	net_unlock();
+	struct net_lock_stats l = net_lock_stats_get();
+	out->lock_acquired = l.acquired;
+	out->lock_contended = l.contended;
+	out->lock_busy = l.busy;
+	out->lock_hold_ns = l.hold_ns;
+	out->lock_wait_ns = l.wait_ns;
 }

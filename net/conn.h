@@ -159,6 +159,15 @@ struct net_conn_stats {
 	uint64_t dns_timeouts;		/* ... unanswered */
 	uint64_t syn_half_open;		/* SYNs answered, handshake not done (gauge) */
 	uint64_t syn_evicted;		/* half-open dropped for a newer SYN: full queue */
+	uint64_t tcp_active;		/* lwIP's TCP pcbs that are neither listening
+					   nor in TIME_WAIT: half-open, open and
+					   closing connections (gauge) */
+	uint64_t tcp_time_wait;		/* pcbs in TIME_WAIT (gauge; they go after
+					   2 MSL, or first when the pool runs out) */
+	/* The net lock (net/netlock.h): how often it was taken, how often a
+	   taker found it held, how long it was held and waited for. */
+	uint64_t lock_acquired, lock_contended, lock_busy;
+	uint64_t lock_hold_ns, lock_wait_ns;
 };
 void net_conn_stats(struct net_conn_stats *out);
 

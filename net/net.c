@@ -8,7 +8,8 @@
  *   1. lwIP itself: sys_init (seeds LWIP_RAND, which lwip_init already
  *      uses), lwip_init (pools and heap carved at the sizes kmain's
  *      net_limits_plan chose from the memory, net/limits.c; the loopback
- *      netif). This happens even
+ *      netif), then the small receive buffers (rx_small.c, counted from
+ *      the same limits). This happens even
  *      with net=off or without a NIC: the loopback netif serves 127.0.0.1
  *      and the in-guest lwIP suites use it.
  *   2. the NIC: the first device netdev_probe brought up (netdev.c:

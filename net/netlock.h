@@ -69,8 +69,12 @@ bool net_lock_held(void);
 void net_park_unlock(void *unused);
 
 struct net_lock_stats {
-	uint64_t acquired;		/* net_lock() calls */
-	uint64_t contended;		/* ... that found it held by another CPU */
+	uint64_t acquired;		/* net_lock() and successful net_trylock() */
+	uint64_t contended;		/* net_lock() calls that found it held by
+					   another CPU and spun */
+	uint64_t busy;			/* net_trylock() calls that found it held */
+	uint64_t hold_ns;		/* time it was held, in all */
+	uint64_t wait_ns;		/* time net_lock() spun for it, in all */
 };
 /* A copy of the counters (exact: read under the lock). */
 struct net_lock_stats net_lock_stats_get(void);

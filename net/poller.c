@@ -39,11 +39,16 @@
  * progress since the last look mean a device interrupt was lost (seen
  * under QEMU's TCG: an MSI accepted by the CPU whose handler never ran).
  * The timers task looks every round; two looks in a row that find the
- * ring stalled kick the poller, and the first few say so on the console.
+ * ring stalled kick the poller, and the first few say so on the console,
+ * with what happened since the previous look: poll passes (and how many
+ * found the lock taken), receive interrupts, whether a poll is pending.
+ * That tells a lost interrupt (no interrupts, no passes, not pending)
+ * from a poller that runs and cannot take the lock or drain the ring.
  * A broken queue is kicked at once (a TX queue broken while interrupts
  * are on would otherwise wait for the next received frame).
  */
 #include <stdio.h>
+#include "kernel/atomic.h"
 #include "kernel/console.h"
 #include "lwip/netif.h"
 #include "net/net_priv.h"
@@ -60,6 +65,10 @@ static struct netif *nif;
 /* Under the net lock. */
 static struct poller_stats stats;
 static bool given_up;			/* the device broke too often */
+/* For the watchdog's report (atomic: counted before the lock is taken). */
+static uint64_t passes;			/* net_poll called */
+static uint64_t passes_busy;		/* of them, the lock was held elsewhere */
+static uint64_t irq_kicks;		/* receive interrupts that kicked */
 
 /* The device's link state to lwIP. Net lock held. */
 static void sync_link(void)
@@ -95,8 +104,11 @@ static bool restart(void)
 
 static void net_poll(void)
 {
-	if (!net_trylock())
+	a_fetch_add_relaxed(&passes, 1);
+	if (!net_trylock()) {
+		a_fetch_add_relaxed(&passes_busy, 1);
 		return;			/* another CPU is polling */
+	}
 	rt_poll_begin();
 	if (given_up || (netdev_broken(dev) && !restart())) {
 		net_unlock();
@@ -114,6 +126,7 @@ static void net_poll(void)
 static void on_rx_irq(void *arg)
 {
 	(void)arg;
+	a_fetch_add_relaxed(&irq_kicks, 1);
 	rt_poll_kick();
 }
 
@@ -137,14 +150,21 @@ struct poller_stats poller_stats(void)
 /* Under the net lock: netdev_restart may be freeing the rings this reads. */
 void poller_watchdog(void)
 {
-	static uint64_t last_rx;
+	static uint64_t last_rx, last_passes, last_busy, last_kicks;
 	static int strikes;
 	static unsigned said;
 	net_lock();
 	bool broken = !given_up && netdev_broken(dev);
-	bool stalled = !given_up && netdev_rx_waiting(dev) && netdev_stats(dev).rx_frames == last_rx;
-	last_rx = netdev_stats(dev).rx_frames;
+	struct netdev_stats ds = netdev_stats(dev);
+	bool stalled = !given_up && netdev_rx_waiting(dev) && ds.rx_frames == last_rx;
+	last_rx = ds.rx_frames;
 	net_unlock();
+	/* Since the last look: what the report says of the stall (did poll
+	   passes run, did they find the lock taken, did interrupts come). */
+	uint64_t p = a_load_relaxed(&passes), b = a_load_relaxed(&passes_busy);
+	uint64_t k = a_load_relaxed(&irq_kicks);
+	uint64_t dp = p - last_passes, db = b - last_busy, dk = k - last_kicks;
+	last_passes = p, last_busy = b, last_kicks = k;
 	if (broken) {
 		rt_poll_kick();		/* the poller restarts it */
 		return;
@@ -156,7 +176,11 @@ void poller_watchdog(void)
 	if (++strikes < 2)
 		return;
 	if (said++ < 5)
-		printf("net: receive ring stalled with frames waiting; polling (lost interrupt?)\n");
+		printf("net: receive ring stalled with frames waiting; polling (lost interrupt?): "
+		       "since the last look %llu poll passes (%llu found the lock taken), "
+		       "%llu receive interrupts; %llu frames delivered in all, poll %s\n",
+		       (unsigned long long)dp, (unsigned long long)db, (unsigned long long)dk,
+		       (unsigned long long)ds.rx_frames, rt_poll_pending() ? "pending" : "not pending");
 	rt_poll_kick();
 	strikes = 0;
 }

@@ -32,5 +32,7 @@ void rt_poll_kick(void);
 /* Called by the poll function once it owns the device: clears pending
    and returns whether it was set. */
 bool rt_poll_begin(void);
+/* Whether poll work is pending now (for reports, not for decisions). */
+bool rt_poll_pending(void);
 
 #endif

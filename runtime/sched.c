@@ -434,6 +434,11 @@ bool rt_poll_begin(void)
 	return a_swap(&poll_pending, 0);
 }
 
+bool rt_poll_pending(void)
+{
+	return a_load_relaxed(&poll_pending) != 0;
+}
+
 static bool poll_due(void)
 {
 	return poll_fn && a_load_relaxed(&poll_pending);

@@ -9,6 +9,8 @@
 #
 # Stages, in order (name one or more to run only those):
 #   host   host unit tests (tests/host/run.sh)                 host.*
+#   lwip   lwIP's own unit suite (check) with Weft's options,
+#          port and patches, on the host (tests/lwip/run.sh)    lwip.*
 #   fuzz   fuzz targets, a short fixed number of runs         fuzz.*
 #   guest  in-guest suites, test=all on q35, -smp 1 and -smp 4 guest.smpN.*
 #   million a million tasks parked at once (6 GiB guest)      guest.million.*
@@ -114,7 +116,7 @@ join() { # join ITEMS...: "a; b; c"
 # Skipping whole runs when the filter names another stage (see the header).
 filter_stage=""
 if [ -n "$FILTER" ] && [[ $FILTER != *"|"* ]]; then
-	filter_stage=$(sed -nE 's/^\^?(host|guest|panic|boot|e2e|docs|kvm)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
+	filter_stage=$(sed -nE 's/^\^?(host|lwip|guest|panic|boot|e2e|docs|kvm)([^a-z0-9_-].*)?$/\1/p' <<<"$FILTER")
 fi
 runs_stage() { [ -z "$filter_stage" ] || [ "$filter_stage" = "$1" ]; }
 
@@ -135,16 +137,29 @@ need_kernel() { # need_kernel NAME [KERNEL]
 	return 1
 }
 
-# ---- a. host unit tests -------------------------------------------------------
-stage_host() {
-	runs_stage host || return 0
-	local out=$LOGS/host.out rc
-	tests/host/run.sh >"$out"
+# run_suite NAME SCRIPT OUT [ERR]: run a script that prints PASS/FAIL lines
+# (stdout to OUT, stderr to ERR, or left on ours), forward its results, and
+# fail NAME.run if it exited non-zero without a FAIL line of its own.
+run_suite() {
+	local name=$1 script=$2 out=$3 err=${4:-} rc
+	if [ -n "$err" ]; then "$script" >"$out" 2>"$err"; else "$script" >"$out"; fi
 	rc=$?
 	forward "" "$out"
 	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
-		fail host.run "tests/host/run.sh exited with status $rc without a FAIL line"
+		fail "$name.run" "$script exited with status $rc without a FAIL line${err:+ (see $err)}"
 	fi
+}
+
+# ---- a. host unit tests -------------------------------------------------------
+stage_host() {
+	runs_stage host || return 0
+	run_suite host tests/host/run.sh "$LOGS/host.out"
+}
+
+# ---- a1. lwIP's own unit suite, Weft's options and patches (tests/lwip/) ------
+stage_lwip() {
+	runs_stage lwip || return 0
+	run_suite lwip tests/lwip/run.sh "$LOGS/lwip.out" "$LOGS/lwip.err"
 }
 
 # ---- a2. fuzz targets, a short fixed run each (make fuzz runs them long) -------
@@ -578,20 +593,8 @@ stage_e2e() {
 # ---- f. documentation that a tool can read ------------------------------------
 stage_docs() {
 	runs_stage docs || return 0
-	local out=$LOGS/docs.out rc
-	tests/docs/deploy.sh >"$out" 2>"$LOGS/docs.err"
-	rc=$?
-	forward "" "$out"
-	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
-		fail docs.run "tests/docs/deploy.sh exited with status $rc without a FAIL line (see $LOGS/docs.err)"
-	fi
-	out=$LOGS/docs-make-help.out
-	tests/docs/make_help.sh >"$out" 2>"$LOGS/docs-make-help.err"
-	rc=$?
-	forward "" "$out"
-	if [ "$rc" -ne 0 ] && [ "$(count '^FAIL ' "$out")" -eq 0 ]; then
-		fail docs.make-help.run "tests/docs/make_help.sh exited with status $rc without a FAIL line"
-	fi
+	run_suite docs tests/docs/deploy.sh "$LOGS/docs.out" "$LOGS/docs.err"
+	run_suite docs.make-help tests/docs/make_help.sh "$LOGS/docs-make-help.out" "$LOGS/docs-make-help.err"
 }
 
 # ---- g. the KVM lane ------------------------------------------------------------
@@ -599,7 +602,7 @@ stage_docs() {
 . tests/kvm/stage.sh
 
 # ---- main -------------------------------------------------------------------
-all_stages=(host fuzz guest million panic boot e2e docs kvm)
+all_stages=(host lwip fuzz guest million panic boot e2e docs kvm)
 if [ $# -eq 0 ]; then set -- "${all_stages[@]}"; fi
 for s in "$@"; do
 	[[ " ${all_stages[*]} " == *" $s "* ]] ||

@@ -68,6 +68,9 @@ set -e
 cut='$!b'
 [ "$(tail -c 1 "$tmp/console.log" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 0a ] || cut='$d'
 last=$(tr -d '\r' <"$tmp/console.log" 2>/dev/null | sed "$cut" | grep -v '^[[:space:]]*$' | tail -n 1 || true)
+# That cut line is also what the terminal shows last: end it, so that
+# run.sh's own message starts a line of its own.
+[ "$cut" != '$d' ] || echo
 case $rc in
 0 | 1) exit 0 ;; # stopped by Ctrl-C / Ctrl-A X, or the guest's "pass"
 3)

@@ -42,11 +42,12 @@ packages=(
 	testssl.sh                  # e2e.https: protocols, ciphers and vulnerabilities, parsed
 	curl wrk apache2-utils nghttp2-client   # real clients for end-to-end tests
 	clang                       # fuzz targets (libFuzzer)
+	check pkg-config            # lwIP's own unit suite (tests/lwip/run.sh): libcheck, its flags
 	libclang-rt-14-dev          # libFuzzer's runtime (only a Recommends of clang)
 	qemu-user                   # bench: Go's runtime under the same TCG as the guest
 	iproute2 dnsmasq-base       # tap devices in a test network namespace
 	iputils-ping                # e2e: ping the guest over a tap
-	hping3                      # make bench-synflood: a SYN flood inside the bench namespace
+	hping3                      # e2e.netns.synflood, make bench-synflood: a SYN flood inside the namespace
 	bind9-dnsutils              # e2e: dig against app=dns
 	golang-go                   # the Go peer for benchmarks
 	gnuplot-nox                 # benchmark plots

@@ -6,12 +6,16 @@
  * client that stops reading makes the write park, the deadline ends it,
  * and the connection is reset and its task ends. Idle connections are
  * dropped after echo_idle_timeout_ms= (default 60000). A stats port
- * (stats_port=, default 9) answers one line with the task and connection
- * counts and closes.
+ * (stats_port=, default 9) answers one line of "name value" pairs and
+ * closes: tasks and connections, the SYN queue, lwIP's pcbs by kind and
+ * the pools a connection holds while it lives (a leak check compares
+ * them with their values after boot).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "net/conn.h"
+#include "net/net.h"
 #include "runtime/app.h"
 #include "runtime/runtime.h"
 
@@ -44,20 +48,49 @@ static void echo_conn(void *arg)
 	}
 }
 
+/* The pools a leak check watches (tests/e2e/netns.sh): what a connection
+   holds while it lives and must give back when it goes. */
+struct pool_use {
+	uint64_t pbuf_pool, pbuf_ref, seg, heap, rx_small;
+};
+
+static void pool_use_add(void *arg, const struct net_pool_stats *p)
+{
+	struct pool_use *u = arg;
+	if (!strcmp(p->name, "PBUF_POOL"))
+		u->pbuf_pool = p->used;
+	else if (!strcmp(p->name, "PBUF"))
+		u->pbuf_ref = p->used;
+	else if (!strcmp(p->name, "TCP_SEG"))
+		u->seg = p->used;
+	else if (!strcmp(p->name, "HEAP"))
+		u->heap = p->used;
+	else if (!strcmp(p->name, "RX_SMALL"))
+		u->rx_small = p->used;
+}
+
 static void stats_conn(void *arg)
 {
 	struct conn *c = arg;
 	struct net_conn_stats st;
+	struct pool_use u = { 0 };
 	net_conn_stats(&st);
-	char line[256];
-	/* This connection and its task are not counted. */
+	net_lwip_stats(pool_use_add, &u);
+	char line[512];
+	/* This connection, its task and its pcb are not counted. */
 	int n = snprintf(line, sizeof line,
 			 "tasks_alive %llu conns_open %llu conns_accepted %llu conns_refused %llu "
-			 "resets %llu timeouts %llu syn_half_open %llu syn_evicted %llu\n",
+			 "resets %llu timeouts %llu syn_half_open %llu syn_evicted %llu "
+			 "tcp_active %llu tcp_time_wait %llu pbuf_pool %llu pbuf_ref %llu "
+			 "tcp_seg %llu heap_bytes %llu rx_small %llu\n",
 			 (unsigned long long)rt_tasks_alive() - 1, (unsigned long long)st.open - 1,
 			 (unsigned long long)st.accepted, (unsigned long long)st.refused,
 			 (unsigned long long)st.resets, (unsigned long long)st.timeouts,
-			 (unsigned long long)st.syn_half_open, (unsigned long long)st.syn_evicted);
+			 (unsigned long long)st.syn_half_open, (unsigned long long)st.syn_evicted,
+			 (unsigned long long)st.tcp_active - 1, (unsigned long long)st.tcp_time_wait,
+			 (unsigned long long)u.pbuf_pool, (unsigned long long)u.pbuf_ref,
+			 (unsigned long long)u.seg, (unsigned long long)u.heap,
+			 (unsigned long long)u.rx_small);
 	conn_set_write_deadline(c, time_ns() + ms(2000));
 	conn_write(c, line, (size_t)n);
 	conn_close(c);

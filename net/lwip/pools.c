@@ -39,13 +39,13 @@ void lwip_heap_at_boot(void)
 	lwip_heap_base = carve(-1, lwip_heap_bytes + 64);
 }
 
-void lwip_pools_at_boot(int type, size_t elem, unsigned short *num, unsigned char **base)
+void lwip_pools_at_boot(int type, size_t elem, unsigned int *num, unsigned char **base)
 {
 	switch (type) {
-	case MEMP_TCP_PCB: *num = (unsigned short)net_limits.tcp_pcbs; break;
-	case MEMP_TCP_SEG: *num = (unsigned short)net_limits.tcp_segs; break;
-	case MEMP_PBUF_POOL: *num = (unsigned short)net_limits.pbufs; break;
-	case MEMP_PBUF: *num = (unsigned short)net_limits.pbuf_refs; break;
+	case MEMP_TCP_PCB: *num = net_limits.tcp_pcbs; break;
+	case MEMP_TCP_SEG: *num = net_limits.tcp_segs; break;
+	case MEMP_PBUF_POOL: *num = net_limits.pbufs; break;
+	case MEMP_PBUF: *num = net_limits.pbuf_refs; break;
 	default: break;			/* the small pools: their MEMP_NUM_* */
 	}
 	*base = carve(type, (size_t)*num * elem);

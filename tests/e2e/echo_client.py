@@ -59,6 +59,13 @@ the test created.
   halfclose HOST PORT [--bytes 102400]   send, shutdown(SHUT_WR), read to EOF:
                                          everything must come back
   stats HOST PORT                        print the stats line
+  leakcheck HOST STATS_PORT --save FILE  write the server's stats (the
+                                         baseline, taken after boot) to FILE
+  leakcheck HOST STATS_PORT --baseline FILE [--within 60]
+                                         poll until tasks, connections, live
+                                         pcbs and the pools a connection holds
+                                         (LEAK_KEYS) are back at the baseline;
+                                         fails naming what stayed above it
   alive HOST PORT STATS_PORT             the server still answers: a stats
                                          line and a 64 KB echo
   ping ADDR [--count 5]                  ICMP echo (raw socket, needs root),
@@ -312,28 +319,55 @@ def read_stats(host, port, timeout=5.0):
     return st
 
 
-def fmt_stats(st):
-    return " ".join("%s %d" % (k, st[k]) for k in STATS_KEYS)
+def fmt_stats(st, keys=STATS_KEYS):
+    return " ".join("%s %d" % (k, st[k]) for k in keys)
 
 
-def wait_back_to(host, stats_port, base, within):
-    """Poll the stats port until conns_open and tasks_alive are back at (or
-    below) the baseline; returns (seconds it took, last stats)."""
+def wait_back_to(host, stats_port, base, within, keys=("conns_open", "tasks_alive")):
+    """Poll the stats port until each of KEYS is back at (or below) the
+    baseline; returns (seconds it took, last stats). Fails naming the keys
+    still above it."""
     t0 = now()
-    last = None
+    last, err = None, ""
     while True:
         try:
             last = read_stats(host, stats_port)
         except (OSError, Failure) as e:
-            last = None
-            err = str(e)
-        if last and last["conns_open"] <= base["conns_open"] and \
-                last["tasks_alive"] <= base["tasks_alive"]:
+            last, err = None, str(e)
+        above = [k for k in keys if last.get(k, 1 << 62) > base[k]] if last else list(keys)
+        if last and not above:
             return now() - t0, last
         if now() - t0 > within:
-            raise Failure("after %.0f s the server still has %s (baseline %s)" % (
-                within, fmt_stats(last) if last else "no stats (%s)" % err, fmt_stats(base)))
+            if not last:
+                raise Failure("no stats after %.0f s (%s)" % (within, err))
+            raise Failure("after %.0f s the server still has %s" % (
+                within, ", ".join("%s %s (baseline %d)" % (k, last.get(k, "missing"), base[k]) for k in above)))
         time.sleep(0.5)
+
+
+# What a connection holds while it lives and gives back when it goes:
+# after any load, once its connections are gone, each is back at its value
+# after boot. (TIME_WAIT pcbs are left out: they go after 2 MSL, and a
+# stats read itself leaves one, the server closing first.)
+LEAK_KEYS = ("tasks_alive", "conns_open", "tcp_active", "pbuf_pool", "pbuf_ref",
+             "tcp_seg", "heap_bytes", "rx_small")
+
+
+def cmd_leakcheck(a):
+    if a.save:
+        st = read_stats(a.host, a.port, timeout=a.timeout)
+        missing = [k for k in LEAK_KEYS if k not in st]
+        if missing:
+            raise Failure("the stats line has no %s" % ", ".join(missing))
+        with open(a.save, "w") as f:
+            f.write(fmt_stats(st, LEAK_KEYS) + "\n")
+        print("baseline: " + fmt_stats(st, LEAK_KEYS))
+        return
+    words = open(a.baseline).read().split()
+    base = {words[i]: int(words[i + 1]) for i in range(0, len(words) - 1, 2)}
+    took, last = wait_back_to(a.host, a.port, base, a.within, LEAK_KEYS)
+    print("back at the baseline after %.1f s: %s (TIME_WAIT %d)" % (
+        took, fmt_stats(last, LEAK_KEYS), last.get("tcp_time_wait", -1)))
 
 
 # ---- subcommands -------------------------------------------------------------
@@ -899,6 +933,15 @@ def main():
     sp.add_argument("port", type=int)
     sp.add_argument("--timeout", type=float, default=5)
     sp.set_defaults(fn=cmd_stats)
+
+    sp = sub.add_parser("leakcheck")
+    hp(sp)
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("--save", metavar="FILE")
+    g.add_argument("--baseline", metavar="FILE")
+    sp.add_argument("--within", type=float, default=60)
+    sp.add_argument("--timeout", type=float, default=10)
+    sp.set_defaults(fn=cmd_leakcheck)
 
     sp = sub.add_parser("alive")
     hp(sp)

@@ -462,6 +462,8 @@ REQUIRED_FAMILIES = [
     ("lwIP pool failures", r"weft_lwip_pool_errors_total", "pool"),
     ("lwIP pool capacity", r"weft_lwip_pool_capacity", "pool"),
     ("allocations on the request path", r"weft_http_request_path_allocs_total", None),
+    ("net lock contention", r"weft_net_lock_contended_total", None),
+    ("net lock hold time", r"weft_net_lock_held_seconds_total", None),
 ]
 
 
@@ -498,7 +500,9 @@ def cmd_prom(a):
                              ("weft_http_requests_total", {"code": "304"}),
                              ("weft_http_connections_accepted_total", {}),
                              ("weft_http_received_bytes_total", {}),
-                             ("weft_http_sent_bytes_total", {})):
+                             ("weft_http_sent_bytes_total", {}),
+                             ("weft_net_lock_acquisitions_total", {}),
+                             ("weft_net_lock_held_seconds_total", {})):
             v0, v1 = prom_value(before, name, labels), prom_value(fams, name, labels)
             lab = "{%s}" % ",".join('%s="%s"' % kv for kv in labels.items()) if labels else ""
             if v0 is None or v1 is None:

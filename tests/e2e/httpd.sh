@@ -28,7 +28,8 @@
 #                             (http_client.py parse_prom)
 #   e2e.httpd.metrics.families every kind of number the issue lists
 #   e2e.httpd.metrics.moved   request counters (200, 404, 304, accepted,
-#                             bytes) grew over the curl checks
+#                             bytes) and the net lock's acquisitions and
+#                             held time grew over the curl checks
 #   e2e.httpd.pipeline        20 requests in one write, 20 responses in order
 #   e2e.httpd.http10          HTTP/1.0 closes; with keep-alive it does not
 #   e2e.httpd.hostile.*       400 (malformed request lines, NUL bytes,

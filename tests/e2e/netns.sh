@@ -28,6 +28,22 @@
 #                       of every block of 1,000 (first and last: a stall
 #                       shows; not judged, benchmarks are not tests: the
 #                       200,000 of make soak put them beside Linux)
+#   e2e.netns.concurrent-10000  10,000 connections held open at once, a
+#                       line echoed on each
+#   e2e.netns.synflood  hping3 floods port 7 with SYNs (-i u200: about
+#                       3,300/s sent on this machine; from
+#                       10.77.0.200, an address of the namespace's subnet
+#                       nobody holds: the SYN-ACKs wait for an ARP answer
+#                       that never comes, nothing leaves tap0) until the SYN
+#                       queue is full, then for 5 s a legitimate client
+#                       connects every 100 ms: every one echoed without a SYN
+#                       retransmission, half-open connections never above
+#                       the queue's 8,192 (make bench-synflood: beside Linux)
+#   e2e.netns.no-leak   after all of the above, once the clients are gone:
+#                       tasks, connections, live pcbs and the pools a
+#                       connection holds (PBUF_POOL, PBUF, TCP_SEG, the heap,
+#                       RX_SMALL) back at their values after boot, within
+#                       60 s (half-open pcbs of the flood go after 20 s)
 #   e2e.netns.echo-2mb-netem  2 MB echoed under 5% loss, 5 ms +- 5 ms delay
 #                       and 25% (50% correlated) reordering (10 MB at
 #                       three loss rates, beside Linux: make bench-loss):
@@ -64,8 +80,9 @@ NETEM_WRITE_TIMEOUT_MS=60000
 N_DHCP=e2e.netns.dhcp N_PING=e2e.netns.ping N_ECHO=e2e.netns.echo-10mb
 N_NETEM=e2e.netns.echo-2mb-netem N_BULK100=e2e.netns.bulk-100
 N_CHURN=e2e.netns.churn-20000 N_HOLD=e2e.netns.concurrent-10000 N_BURST=e2e.netns.burst-1000
-ALL=("$N_DHCP" "$N_PING" "$N_ECHO" "$N_BULK100" "$N_BURST" "$N_CHURN" "$N_HOLD" "$N_NETEM")
-FIRST_GUEST=("$N_PING" "$N_ECHO" "$N_BULK100" "$N_BURST" "$N_CHURN" "$N_HOLD")
+N_FLOOD=e2e.netns.synflood N_LEAK=e2e.netns.no-leak
+ALL=("$N_DHCP" "$N_PING" "$N_ECHO" "$N_BULK100" "$N_BURST" "$N_CHURN" "$N_HOLD" "$N_FLOOD" "$N_LEAK" "$N_NETEM")
+FIRST_GUEST=("$N_PING" "$N_ECHO" "$N_BULK100" "$N_BURST" "$N_CHURN" "$N_HOLD" "$N_FLOOD" "$N_LEAK")
 e2e_any_wanted "${ALL[@]}" || exit 0
 
 # ---- what the machine must have -------------------------------------------------
@@ -181,6 +198,13 @@ if [ "$guest_ok" -eq 1 ]; then
 	}
 fi
 
+# The leak check's baseline: the guest as it is after boot.
+baseline=$E2E_TMP/leak.baseline
+if [ "$guest_ok" -eq 1 ] && e2e_wanted "$N_LEAK"; then
+	nsx "${E2E_CLIENT[@]}" leakcheck "$addr" 9 --save "$baseline" >"$E2E_TMP/leak.save" 2>&1 ||
+		e2e_note "leak baseline: $(e2e_oneline <"$E2E_TMP/leak.save")"
+fi
+
 if [ "$guest_ok" -eq 1 ] && e2e_wanted "$N_PING"; then
 	if command -v ping >/dev/null; then
 		e2e_run 20 "$E2E_TMP/ping.out" "$E2E_TMP/ping.out" ip netns exec "$ns" \
@@ -201,8 +225,45 @@ if [ "$guest_ok" -eq 1 ]; then
 	e2e_client "$N_ECHO" 60 bulk "$addr" 7 --bytes 10000000 --timeout 60
 	e2e_client "$N_BULK100" 60 bulk "$addr" 7 --bytes 100000 --conns 100 --timeout 60 --seed 2
 	e2e_client "$N_BURST" 90 burst "$addr" 7 --conns 1000 --stats-port 9 --timeout 80
+fi
+
+# The flood before the churn: its 8,192 half-open pcbs expire (20 s)
+# while the churn runs, so the leak check at the end need not wait for them.
+FLOOD_SRC=10.77.0.200
+if [ "$guest_ok" -eq 1 ] && e2e_wanted "$N_FLOOD"; then
+	if ! command -v hping3 >/dev/null; then
+		e2e_fail "$N_FLOOD" "no hping3 (package hping3; tools/setup.sh installs it)"
+	else
+		hping_log=$E2E_LOGS/e2e.netns.hping3.log hping_pid=""
+		e2e_spawn hping_pid "$hping_log" ip netns exec "$ns" \
+			hping3 -S -p 7 -a "$FLOOD_SRC" -i u200 -q "$addr"
+		flood_line=$E2E_TMP/flood.line
+		e2e_client "$N_FLOOD" 60 synprobe "$addr" 7 --stats-port 9 --half-open-max 8192 \
+			--fill-timeout 30 --seconds 5 --timeout 60 >"$flood_line"
+		# hping3 prints what it sent when interrupted.
+		kill -INT "$hping_pid" 2>/dev/null
+		for ((i = 0; i < 30; i++)); do e2e_alive "$hping_pid" || break; sleep 0.1; done
+		e2e_stop "$hping_pid"
+		sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$hping_log")
+		line=$(cat "$flood_line")
+		case $line in
+		"PASS "*")") echo "${line%)}; hping3 sent ${sent:-?} SYNs)" ;;
+		*) [ -z "$line" ] || echo "$line [hping3 sent ${sent:-?} SYNs]" ;;
+		esac
+	fi
+fi
+
+if [ "$guest_ok" -eq 1 ]; then
 	e2e_client "$N_CHURN" 150 churn "$addr" 7 --count 20000 --timeout 150 --no-judge
 	e2e_client "$N_HOLD" 150 hold "$addr" 7 9 --count 10000 --timeout 150
+fi
+
+if [ "$guest_ok" -eq 1 ] && e2e_wanted "$N_LEAK"; then
+	if [ -s "$baseline" ]; then
+		e2e_client "$N_LEAK" 75 leakcheck "$addr" 9 --baseline "$baseline" --within 60
+	else
+		e2e_fail "$N_LEAK" "no baseline after boot: $(e2e_oneline <"$E2E_TMP/leak.save")"
+	fi
 fi
 
 # ---- under loss and reordering -------------------------------------------------

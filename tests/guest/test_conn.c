@@ -287,12 +287,15 @@ KTEST(conn, read_deadline_set_while_blocked)
 	task_sleep(ms(20));
 	char c;
 	KT_EQ(conn_read(sv, &c, 1), -ETIMEDOUT);
-	/* cleared while blocked: waits for data */
-	conn_set_read_deadline(sv, time_ns() + ms(100));
+	/* cleared while blocked: waits for data. The deadline is 500 ms
+	   ahead of the 50 ms start_blocked takes, so that a vCPU of an
+	   overcommitted host that loses its CPU for a while still clears it
+	   in time (with 100 ms, an overcommitted run saw it fire first). */
+	conn_set_read_deadline(sv, time_ns() + ms(500));
 	KT_EQ(conn_read(sv, &c, 1), 1);
 	start_blocked(&b, sv, false);
 	conn_set_read_deadline(sv, 0);
-	task_sleep(ms(200));
+	task_sleep(ms(600));
 	KT_EQ(b.r, 1);				/* still blocked past the old deadline */
 	KT_EQ(conn_write(cl, "y", 1), 1);
 	KT_EQ(wg_wait_timeout(&b.wg, ms(2000)), 0);

@@ -44,3 +44,27 @@ KTEST_F(fault, double_fault, KTEST_EXPECT_PANIC)
 		"mov %%rbx, %%rsp\n" ::: "rbx", "memory");
 	ktest_fail(__FILE__, __LINE__, "a broken stack did not double fault");
 }
+
+/* Two triple faults, for the KVM lane's inspection of a reset
+   (tools/kvm-lane/lib.sh's lane_shutdown_inspect, checked by the kvm
+   stage): explicit, never in test=all, since the machine resets and
+   reports nothing itself. */
+static uint8_t empty_table[4096] __attribute__((aligned(4096)));
+
+/* An IDT of limit 0: the #UD, then the #GP and the #DF that delivering
+   it raises, all find no gate; every address is mapped. */
+KTEST_F(fault, triple_fault_mapped, KTEST_EXPLICIT)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } none = { 0, 0 };
+	__asm__ volatile("cli\n lidt %0\n ud2" ::"m"(none) : "memory");
+	ktest_fail(__FILE__, __LINE__, "an empty IDT did not reset the machine");
+}
+
+/* A PML4 with nothing in it (the kernel's text is not global, so the CR3
+   write drops every translation): the next fetch faults, and so does
+   reading the IDT to deliver that #PF and then the #DF. */
+KTEST_F(fault, triple_fault_unmapped, KTEST_EXPLICIT)
+{
+	__asm__ volatile("cli\n mov %0, %%cr3\n nop" ::"r"((uint64_t)(uintptr_t)empty_table) : "memory");
+	ktest_fail(__FILE__, __LINE__, "an empty PML4 did not reset the machine");
+}

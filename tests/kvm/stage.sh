@@ -48,6 +48,10 @@
 # WEFT_KVM_OVERCOMMIT=0 leaves it out; make test-overcommit runs it alone):
 #   kvm.overcommit.*         test=all at -smp 4 (booted once more only when
 #                            the lane itself failed: see kvm_outer_b)
+#   kvm.lane.reset-inspect   two deliberate triple faults (test=fault.
+#                            triple_fault_mapped/_unmapped) walk as they must:
+#                            lib.sh's lane_shutdown_inspect, which tells a
+#                            reset of the lane's from one of Weft's, works
 # And kvm.lane.build (tools/kvm-lane/build.sh), kvm.lane.outer-a/-httpd/-b
 # (the outer guest ran its job to the end), kvm.lane.accel (every inner run
 # said "accel kvm" and none hit "KVM internal error").
@@ -124,10 +128,13 @@ stage_kvm() {
 	# The overcommitted run (outer B): what failed there were times read on
 	# vCPUs whose TSCs KVM did not keep in step (kernel/time.c now keeps one
 	# clock for all CPUs) and tests that assumed a task runs within a fixed
-	# time. A reset at a Weft address (after sti; hlt in sched_loop), seen
-	# once on 2026-12-02 before those fixes, has not come back in 25 runs
-	# since (24 passed, the last 19 in a row); should it, the outer console has the guest's state from KVM's
-	# VMCB ("overcommit: guest state: ...", lib.sh's lane_shutdown_watch).
+	# time. A reset at a Weft address (after sti; hlt in sched_loop, or in
+	# lapic_timer_arm) was seen on 2026-12-02 and once more in CI on
+	# 2026-12-03; at one, the outer console has the guest's state from
+	# KVM's VMCB ("overcommit: guest state: ...", lib.sh's
+	# lane_shutdown_watch) and the walk of its page tables
+	# ("overcommit: walk: ...", lane_shutdown_inspect), which decides
+	# whether it was the lane's (kvm_outer_b).
 	# WEFT_KVM_OVERCOMMIT=0 leaves it out.
 	if [ "${WEFT_KVM_OVERCOMMIT:-1}" != 0 ]; then
 		kvm_outer_b "$base/b"
@@ -355,16 +362,16 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 		fi
 	fi
 	if wanted kvm.httpd.fresh-1000; then
-		local failed non2xx
+		local ab_failed non2xx
 		out=$dir/ab.out
 		timeout 120 ab -n 1000 -c 10 -s 30 "http://$h:$port/" >"$out" 2>&1
 		ab_done=$(sed -nE 's/^Complete requests: *([0-9]+).*/\1/p' "$out")
-		failed=$(sed -nE 's/^Failed requests: *([0-9]+).*/\1/p' "$out")
+		ab_failed=$(sed -nE 's/^Failed requests: *([0-9]+).*/\1/p' "$out")
 		non2xx=$(sed -nE 's/^Non-2xx responses: *([0-9]+).*/\1/p' "$out")
-		if [ "$ab_done" = 1000 ] && [ "$failed" = 0 ] && [ -z "$non2xx" ]; then
+		if [ "$ab_done" = 1000 ] && [ "$ab_failed" = 0 ] && [ -z "$non2xx" ]; then
 			pass kvm.httpd.fresh-1000 "ab -n 1000 -c 10, a connection each: $(sed -nE 's/^Time taken for tests: *([0-9.]+).*/\1/p' "$out") s, 0 failed"
 		else
-			fail kvm.httpd.fresh-1000 "complete ${ab_done:-?}, failed ${failed:-?}${non2xx:+, $non2xx non-2xx} (output $out)"
+			fail kvm.httpd.fresh-1000 "complete ${ab_done:-?}, failed ${ab_failed:-?}${non2xx:+, $non2xx non-2xx} (output $out)"
 		fi
 	fi
 	if wanted kvm.httpd.metrics.parse || wanted kvm.httpd.metrics.families || wanted kvm.httpd.metrics.counts; then
@@ -408,8 +415,11 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 # outer guest's kernel (the same offset in kvm_amd each time: the emulated
 # #VMEXIT left the outer kernel's state in the inner guest's). A reset
 # (a triple fault) is the lane's when KVM saw the shutdown at an address in
-# the outer kernel. Only then is outer B booted once more
-# (kvm.lane.outer-b says so); anything else is Weft's failure.
+# the outer kernel, or when the guest's own page tables, walked in its
+# memory at the reset (the VM pauses there), mapped every address the CPU
+# needed (the emulated AMD-V faulted where the guest's tables were right).
+# Only then is outer B booted once more (kvm.lane.outer-b says so);
+# anything else is Weft's failure.
 kvm_outer_b() {
 	local dir=$1 job=$1.job st=0 again=""
 	kvm_wanted kvm.overcommit kvm.overcommit.run || return 0
@@ -420,16 +430,31 @@ kvm_outer_b() {
   lane_say "overcommit: registers of $(grep -c '^CPU#' /tmp/regs.txt) of 4 vCPUs readable, $(grep -c '^RIP=ffff' /tmp/regs.txt) at an outer-kernel address"
 ) &
 watch=$!
-# Where a vCPU was when the guest shut down (a triple fault), and the
-# guest's state KVM held then (lib.sh's lane_shutdown_watch).
-lane_shutdown_watch
-lane_run overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150 \
-	-- -monitor tcp:127.0.0.1:4444,server,nowait
+# Where a vCPU was when the guest shut down (a triple fault), the guest's
+# state KVM held then (lib.sh's lane_shutdown_watch), and whether the
+# guest's page tables in its memory mapped what the CPU needed
+# (lane_shutdown_inspect: the VM pauses at the shutdown).
+inspected() { # NAME: run NAME paused at a reset, its tables walked
+	lane_shutdown_watch
+	lane_shutdown_inspect "$1" &
+	insp=$!
+	shift
+	lane_run "$@" -- -monitor tcp:127.0.0.1:$LANE_MON_PORT,server,nowait $LANE_PAUSE_ARGS
+	sleep 1; kill $insp 2>/dev/null; wait $insp 2>/dev/null
+	return 0
+}
+inspected overcommit overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150
 kill $watch 2>/dev/null
 if [ "$rc" = 4 ]; then
 	lane_say "overcommit: shut down at $(grep -m1 -o 'rip 0x[0-9a-f]*' /sys/kernel/tracing/trace)"
 	lane_shutdown_say overcommit
 fi
+# The inspection itself, on two deliberate triple faults
+# (tests/guest/test_fault.c): one with every address mapped, one with none.
+for t in mapped unmapped; do
+	inspected triple-$t triple-$t --smp 1 --kernel suite --append test=fault.triple_fault_$t --timeout 30
+done
+exit 0
 EOF
 	local try
 	for try in 1 2; do
@@ -440,6 +465,8 @@ EOF
 		[ "$try" = 1 ] || break
 		if grep -qE '^kvm-lane: overcommit: (registers of ([0-3] of 4|4 of 4 vCPUs readable, [1-9])|shut down at rip 0xffff)' "$dir/outer.log"; then
 			again="the first run hung in the lane ($(grep -m1 'registers of' "$dir/outer.log" | sed 's/^kvm-lane: //'))"
+		elif grep -q '^kvm-lane: overcommit: tables: every address mapped' "$dir/outer.log"; then
+			again="the first run was reset by a fault its own page tables do not explain: $(grep -m1 '^kvm-lane: overcommit: tables:' "$dir/outer.log" | sed 's/^kvm-lane: //'); $(grep -m1 '^kvm-lane: overcommit: guest state:' "$dir/outer.log" | grep -oE '(rip|cr2|exitintinfo|exitintinfoerr)=0x[0-9a-f]*' | tr '\n' ' ')"
 		elif [ "$st" -ge 3 ] && ! grep -q '^kvm-lane: job exited' "$dir/outer.log"; then
 			again="the first outer guest failed: $(grep -m1 -E 'ERROR:|STALLED|TIMEOUT' "$dir/outer.log" || echo "status $st")"
 		else
@@ -450,6 +477,18 @@ EOF
 	if wanted kvm.lane.outer-b; then
 		kvm_lane_check kvm.lane.outer-b "$dir" "$st"
 		[ -z "$again" ] || echo "    (kvm.lane.outer-b: booted twice: $again; its logs: $dir.first)" >&2
+	fi
+	if wanted kvm.lane.reset-inspect; then
+		# The two deliberate triple faults: the inspection that tells the
+		# lane's resets from Weft's must see both kinds.
+		local m u
+		m=$(grep -m1 '^kvm-lane: triple-mapped: tables:' "$dir/outer.log" | sed 's/^kvm-lane: //')
+		u=$(grep -m1 '^kvm-lane: triple-unmapped: tables:' "$dir/outer.log" | sed 's/^kvm-lane: //')
+		if [[ $m == *"every address mapped"* && $u == *"tables: not mapped: rip"* ]]; then
+			pass kvm.lane.reset-inspect "$m; $u"
+		else
+			fail kvm.lane.reset-inspect "expected an empty IDT's reset to walk as mapped and an empty PML4's as not mapped, got '${m:-no walk}' and '${u:-no walk}' (log $dir/outer.log)"
+		fi
 	fi
 	kvm_ran "$dir" overcommit kvm.overcommit.run || return 0
 	kvm_accel_logs+=("$dir/overcommit.log")

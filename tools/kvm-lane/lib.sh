@@ -33,6 +33,22 @@
 #   lane_shutdown_say NAME   what lane_shutdown_watch recorded since it was
 #                            called, a lane_say line each ("NAME: shutdown
 #                            exit: ..." and "NAME: guest state: ...")
+#   LANE_PAUSE_ARGS          QEMU options for a run whose triple fault is to
+#                            be inspected: with tools/qemu.sh's -no-reboot a
+#                            reset is a shutdown, and these make a shutdown
+#                            pause the VM (memory kept) instead of ending
+#                            QEMU; give the run a monitor on LANE_MON_PORT
+#   lane_shutdown_inspect NAME  in the background beside such a run: once
+#                            lane_shutdown_watch has seen a shutdown and the
+#                            VM is paused, walk the guest's page tables in
+#                            its memory (from the CR3 KVM held) for every
+#                            address the CPU needed to deliver the event
+#                            (RIP, RSP, CR2, the IDT's #PF and #DF gates,
+#                            the GDT, the TSS and its IST stacks, the
+#                            handlers the gates name), say what each maps
+#                            to ("NAME: walk: ..."), give the verdict
+#                            ("NAME: tables: every address mapped" or
+#                            "NAME: tables: not mapped: ..."), and end QEMU
 #
 # The data port is /dev/ttyS1 (the host keeps it in a file); an inner
 # run's console is written there live, so a hung run still leaves its log.
@@ -142,4 +158,125 @@ lane_shutdown_say() {
 		l=${l#* lane_shutdown: }
 		lane_say "$1: guest state: ${l#*) }"
 	done
+}
+
+# ---- a triple fault's page walk (lane_shutdown_inspect) ----------------------
+# Why: KVM's state at a shutdown exit says which event could not be
+# delivered and CR2 says where the #PF was, but not whether the guest's
+# own page tables lacked that address (a fault of the guest: its tables
+# were wrong) or had it (a fault of the emulated AMD-V under it: nested
+# paging in Debian 12's QEMU). Only the guest's memory tells, and it is
+# gone once QEMU ends; with LANE_PAUSE_ARGS QEMU pauses at the shutdown,
+# and the walk below reads the tables through the monitor (xp).
+LANE_MON_PORT=4444
+LANE_PAUSE_ARGS="-action shutdown=pause"
+# One monitor connection for a walk's many reads: lane_mon_open, then
+# lane_mon CMD REGEX sets mon_line to the first answer line matching REGEX
+# ("" when none came within 3 s). Not from a $(...): a subshell does not
+# have the coprocess's descriptors.
+lane_mon_open() {
+	coproc LANE_MON { nc 127.0.0.1 "$LANE_MON_PORT" 2>/dev/null; }
+}
+lane_mon() {
+	local line
+	mon_line=""
+	echo "$1" >&"${LANE_MON[1]}" 2>/dev/null || return 1
+	while IFS= read -r -t 3 line <&"${LANE_MON[0]}"; do
+		line=${line//$'\r'/}
+		[[ $line =~ $2 ]] && { mon_line=$line; return 0; }
+	done
+	return 1
+}
+lane_xpq() { # PA: sets xpq to the 8 bytes at guest-physical PA, as 0x...
+	xpq=""
+	lane_mon "xp /1gx $(printf '0x%x' $(($1)))" '^[0-9a-f]+: 0x[0-9a-f]+' || return 1
+	xpq=${mon_line#*: }
+	xpq=${xpq%% *}
+}
+# lane_walk CR3 VA: sets walk_pa (the physical address, or "" when not
+# mapped) and walk_text (the entries on the way).
+lane_walk() {
+	local t=$(($1 & 0x000ffffffffff000)) va=$(($2)) l e
+	walk_pa="" walk_text=""
+	for l in 4 3 2 1; do
+		lane_xpq $((t + ((va >> (12 + 9 * (l - 1))) & 511) * 8))
+		e=$xpq
+		[ -n "$e" ] || { walk_text+=" L$l=unreadable"; return 1; }
+		walk_text+=" L$l=$e"
+		(((e & 1) == 1)) || { walk_text+=" (not present)"; return 1; }
+		if ((l == 3 || l == 2)) && (((e & 0x80) != 0)); then
+			walk_pa=$(printf '0x%x' $(((e & 0x000ffffffffff000 & ~((1 << (12 + 9 * (l - 1))) - 1)) | (va & ((1 << (12 + 9 * (l - 1))) - 1)))))
+			return 0
+		fi
+		t=$((e & 0x000ffffffffff000))
+	done
+	walk_pa=$(printf '0x%x' $((t | (va & 4095))))
+}
+lane_shutdown_inspect() {
+	local name=$1 st="" i l f cr3 idt idtlim tr what va bad="" n=0 gate
+	for ((i = 0; i < 1800; i++)); do
+		grep -q ' lane_shutdown: ' "$LANE_TRACE/trace" 2>/dev/null && break
+		sleep 0.2
+	done
+	((i < 1800)) || return 0
+	lane_mon_open
+	for ((i = 0; i < 20; i++)); do
+		lane_mon "info status" 'VM status'
+		st=$mon_line
+		case $st in *"paused (shutdown)"*) break ;; esac
+		sleep 0.5
+	done
+	case $st in *"paused (shutdown)"*) ;; *)
+		lane_say "$name: walk: the VM did not pause at the shutdown (${st##*VM status: })"
+		return 0 ;;
+	esac
+	l=$(grep -m1 ' lane_shutdown: ' "$LANE_TRACE/trace")
+	cr3=$(lane_field cr3 "$l") idt=$(lane_field idt "$l") tr=$(lane_field tr "$l")
+	what="rip:$(lane_field rip "$l") rsp:$(lane_field rsp "$l")"
+	what+=" gdt:$(lane_field gdt "$l") tss:$tr"
+	# CR2 only when set (0: no #PF since boot), the IDT's gates only within
+	# its limit (beyond it the CPU reads nothing: a #GP), and the handlers
+	# those gates name.
+	(($(lane_field cr2 "$l") == 0)) || what+=" cr2:$(lane_field cr2 "$l")"
+	idtlim=$(lane_field idtlim "$l")
+	for gate in 14:#PF 8:#DF; do
+		va=$((idt + ${gate%%:*} * 16))
+		((${gate%%:*} * 16 + 15 <= idtlim)) || continue
+		what+=" idt-${gate#*:}:$va"
+		lane_walk "$cr3" "$va" && lane_gate_target "$walk_pa" && what+=" ${gate#*:}-handler:$gate_pc"
+	done
+	if lane_walk "$cr3" "$tr"; then
+		for i in 1 2 3 4 5 6 7; do
+			lane_xpq $((walk_pa + 0x24 + (i - 1) * 8))
+			va=$xpq
+			[ -z "$va" ] || (((va) == 0)) || what+=" ist$i:$((va - 8))"
+		done
+	fi
+	for f in $what; do
+		va=${f#*:}
+		[ -n "$va" ] || continue
+		n=$((n + 1))
+		if lane_walk "$cr3" "$va"; then
+			lane_say "$name: walk: ${f%%:*} $(printf '0x%x' $((va))) -> $walk_pa:$walk_text"
+		else
+			lane_say "$name: walk: ${f%%:*} $(printf '0x%x' $((va))) NOT MAPPED:$walk_text"
+			bad+=" ${f%%:*}"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		lane_say "$name: tables: every address mapped ($n walked from cr3 $cr3)"
+	else
+		lane_say "$name: tables: not mapped:$bad (from cr3 $cr3)"
+	fi
+	echo quit >&"${LANE_MON[1]}" 2>/dev/null
+	sleep 0.5
+	kill "$LANE_MON_PID" 2>/dev/null
+	return 0
+}
+lane_field() { echo "$2" | sed -n "s/.* $1=\\(0x[0-9a-f]*\\).*/\\1/p"; }
+lane_gate_target() { # PA of a 16-byte interrupt gate: sets gate_pc, its handler
+	local lo hi
+	gate_pc=""
+	lane_xpq "$1" && lo=$xpq && lane_xpq $(($1 + 8)) && hi=$xpq || return 1
+	gate_pc=$(printf '0x%x' $(((lo & 0xffff) | ((lo >> 32) & 0xffff0000) | ((hi & 0xffffffff) << 32))))
 }

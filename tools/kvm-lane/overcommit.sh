@@ -21,8 +21,10 @@
 #
 # Prints one line per run: "NAME: status S, N s" (tools/qemu.sh's status:
 # 0 pass, 1 fail, 2 panic, 3 timeout, 4 QEMU exited by itself: a reset,
-# as on a triple fault; then where KVM saw the shutdown exit, and the
-# outer console has the guest's state at it: lib.sh's lane_shutdown_say),
+# as on a triple fault; then where KVM saw the shutdown exit and whether
+# the guest's page tables mapped what the CPU needed, and the outer
+# console has the guest's state at it and the walk: lib.sh's
+# lane_shutdown_say and lane_shutdown_inspect),
 # a summary line, and for a run that timed out the
 # inner vCPUs' registers (QEMU's monitor, info registers -a) in its log
 # DIR/NAME.regs.log, with the lane's two signatures counted: vCPUs QEMU
@@ -104,10 +106,13 @@ for i in \$(seq 1 $runs); do
 	  { echo "@@lane begin r\$i.regs"; cat /tmp/regs.txt; echo "@@lane end r\$i.regs 0 0"; } >&3 ) &
 	dp=\$!
 	lane_shutdown_watch
+	lane_shutdown_inspect r\$i &
+	insp=\$!
 	lane_run r\$i --machine q35 --smp $smp $run_args --timeout $secs \
-		-- $extra -monitor tcp:127.0.0.1:4444,server,nowait
+		-- $extra -monitor tcp:127.0.0.1:4444,server,nowait \$LANE_PAUSE_ARGS
 	lane_shutdown_say r\$i
-	kill \$dp 2>/dev/null; wait \$dp 2>/dev/null
+	sleep 1
+	kill \$dp \$insp 2>/dev/null; wait \$dp \$insp 2>/dev/null
 done
 EOF
 st=0
@@ -121,7 +126,7 @@ for ((i = 1; i <= runs; i++)); do
 		why=", registers in $logs/r$i.regs.log: $(grep -c '^CPU#' "$logs/r$i.regs.log") of $smp vCPUs readable, $(grep -c '^RIP=ffff' "$logs/r$i.regs.log") at an outer-kernel address"
 	fi
 	if grep -q "^kvm-lane: r$i: shutdown exit" "$logs/outer.log"; then
-		why=", a triple fault: $(grep -m1 "^kvm-lane: r$i: shutdown exit" "$logs/outer.log" | grep -o 'rip 0x[0-9a-f]*')"
+		why=", a triple fault: $(grep -m1 "^kvm-lane: r$i: shutdown exit" "$logs/outer.log" | grep -o 'rip 0x[0-9a-f]*'); $(grep -m1 "^kvm-lane: r$i: tables:" "$logs/outer.log" | sed "s/^kvm-lane: r$i: //")"
 	fi
 	echo "r$i: status $s, $(cat "$logs/r$i.secs" 2>/dev/null || echo '?') s$why"
 	[ "$s" != 0 ] || pass=$((pass + 1))

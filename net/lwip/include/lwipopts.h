@@ -92,7 +92,8 @@
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 struct memp;
-void lwip_pools_at_boot(int type, size_t elem, unsigned short *num, unsigned char **base);
+/* num: memp_desc's element count, a u32_t (0002a-memp-32-bit-counts.patch) */
+void lwip_pools_at_boot(int type, size_t elem, unsigned int *num, unsigned char **base);
 extern unsigned int lwip_heap_bytes;	/* mem_size_t: 32 bits (MEM_SIZE) */
 extern void *lwip_heap_base;
 #endif
