@@ -64,6 +64,16 @@ uint64_t page_alloc(void)
 	return zeroed(pa);
 }
 
+uint64_t page_alloc_uninit(void)
+{
+	bool f = spin_lock(&page_lock);
+	page_lock_cpu = (int)cpu_id();
+	uint64_t pa = pmm_alloc(&kpmm);
+	page_lock_cpu = -1;
+	spin_unlock(&page_lock, f);
+	return pa;
+}
+
 uint64_t page_alloc_try(void)
 {
 	bool f = irq_save();

@@ -14,7 +14,11 @@ struct memmap;
 void page_init(const struct memmap *mm);
 /* A zeroed physical page, or 0 when memory is exhausted. */
 uint64_t page_alloc(void);
-/* Same, below `limit` (for tables that 32-bit code must reach). */
+/* A page with whatever it held: for memory its user writes before it
+   reads it (a new task stack's first page), where zeroing 4 KiB would
+   be most of the cost. 0 when memory is exhausted. */
+uint64_t page_alloc_uninit(void);
+/* Same as page_alloc, below `limit` (for tables that 32-bit code must reach). */
 uint64_t page_alloc_below(uint64_t limit);
 /* n contiguous zeroed pages (freed page by page), or 0. */
 uint64_t page_alloc_contig(uint64_t n);

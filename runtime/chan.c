@@ -60,19 +60,32 @@ static void *slot(chan_t *c, size_t i)
 	return c->buf + ((c->head + i) % c->cap) * c->esize;
 }
 
-static void copy(chan_t *c, void *dst, const void *src)
+/* An element's copy: word-sized ones (the common case) without a call. */
+static inline void copy(chan_t *c, void *dst, const void *src)
 {
-	if (c->esize && dst)
+	if (!dst)
+		return;
+	switch (c->esize) {
+	case 0:
+		return;
+	case 8:
+		__builtin_memcpy(dst, src, 8);
+		return;
+	case 4:
+		__builtin_memcpy(dst, src, 4);
+		return;
+	default:
 		memcpy(dst, src, c->esize);
+	}
 }
 
 /* Try to send without waiting. Lock held. Returns 1 done, 0 would block,
    -EPIPE closed. *wake gets a task to wake after unlocking. */
-static int try_send(chan_t *c, const void *elem, struct task **wake)
+static inline int try_send(chan_t *c, const void *elem, struct task **wake)
 {
 	if (c->closed)
 		return -EPIPE;
-	struct waiter *w = waitq_claim(&c->recvq);
+	struct waiter *w = waitq_claim_inline(&c->recvq);
 	if (w) {
 		copy(c, w->elem, elem);
 		w->result = 0;
@@ -90,9 +103,9 @@ static int try_send(chan_t *c, const void *elem, struct task **wake)
 
 /* Try to receive without waiting. Lock held. 1 done, 0 would block,
    -EPIPE closed and drained (elem zeroed). */
-static int try_recv(chan_t *c, void *elem, struct task **wake)
+static inline int try_recv(chan_t *c, void *elem, struct task **wake)
 {
-	struct waiter *w = waitq_claim(&c->sendq);
+	struct waiter *w = waitq_claim_inline(&c->sendq);
 	if (w) {
 		if (c->count) {			/* full buffer: rotate through it */
 			copy(c, elem, slot(c, 0));
@@ -124,8 +137,14 @@ static int try_recv(chan_t *c, void *elem, struct task **wake)
    Lock held, interrupts off; returns with the lock released. */
 static int wait_on(chan_t *c, struct waitq *q, void *elem, uint64_t deadline, const char *why)
 {
-	struct waiter w = { .t = cur_task(), .seq = task_park_prepare(), .elem = elem };
-	waitq_push(q, &w);
+	struct task *me = cur_task();
+	struct waiter w;
+	w.t = me;
+	w.seq = park_prepare_inline(me);
+	w.elem = elem;
+	w.result = 0;
+	w.fired = false;
+	waitq_push_inline(q, &w);
 	if (!deadline) {
 		task_park(why, park_unlock_spin, &c->lock);
 		return w.result;
@@ -139,16 +158,20 @@ static int wait_on(chan_t *c, struct waitq *q, void *elem, uint64_t deadline, co
 }
 
 /* One operation: done at once if a partner or the buffer allows, else
-   parked on its queue until a partner, close, or the deadline. */
-static int op_until(chan_t *c, enum sel_op op, void *elem, uint64_t deadline)
+   parked on its queue until a partner, close, or the deadline. The
+   partner is woken before interrupts come back on: one save/restore
+   for both. */
+static inline __attribute__((always_inline)) int op_until(chan_t *c, enum sel_op op, void *elem,
+							  uint64_t deadline)
 {
 	struct task *wake = NULL;
 	bool f = spin_lock(&c->lock);
 	int r = op == SEL_SEND ? try_send(c, elem, &wake) : try_recv(c, elem, &wake);
 	if (r) {
-		spin_unlock(&c->lock, f);
+		spin_unlock_raw(&c->lock);
 		if (wake)
-			task_wake(wake);
+			sched_wake(wake);
+		irq_restore(f);
 		return r < 0 ? r : 0;
 	}
 	/* wait_on releases the lock; interrupts come back on as it parks. */

@@ -121,11 +121,11 @@ struct waitq {
 
 /* Mutex: blocking, handed to the next waiter in FIFO order. */
 struct mutex {
-	struct spinlock lock;		/* protects owner and q */
-	task_t *owner;
+	struct spinlock lock;		/* protects q; taken when state says waiters */
+	uintptr_t state;		/* atomic: owner (task_t *) | 1 if tasks may wait */
 	struct waitq q;
 };
-#define MUTEX_INIT { SPINLOCK_INIT, NULL, WAITQ_INIT }
+#define MUTEX_INIT { SPINLOCK_INIT, 0, WAITQ_INIT }
 void mutex_lock(struct mutex *m);
 int mutex_lock_timeout(struct mutex *m, uint64_t timeout_ns);
 bool mutex_trylock(struct mutex *m);

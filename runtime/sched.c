@@ -4,11 +4,41 @@
  * CONCEPTS. Every CPU runs a scheduler loop (sched_loop) on its own
  * kernel stack, with interrupts off. The loop picks a runnable task and
  * ctx_switches to it; the task runs with interrupts on until it parks,
- * yields, exits, or the timer preempts it, and then switches back to the
- * loop, which finishes the hand-off (sched_finish) and picks again. Going
- * through the loop costs a second switch, and buys a stack that is never
- * the task's own: the loop may free an exited task's stack, and a parked
- * task's context is complete before anyone may wake it.
+ * yields, exits, or the timer preempts it. Then it switches straight to
+ * the next task of its CPU's local queues (run-next, then the ring), or,
+ * when there is none or the loop has work of its own, back to the loop,
+ * which polls, runs cross-CPU calls, refills the page reserve, looks at
+ * the global queue, steals, or idles (next_direct has the list). A
+ * ping-pong of two tasks never visits the loop: one switch per hand-off.
+ *
+ * THE HAND-OFF. What must happen after a task is off its stack — its
+ * context is complete, so it may be made visible to wakers and stealers,
+ * or its stack freed — is left in the per-CPU hand-off (prev, why, park
+ * unlock), and done by whatever gains the CPU, on its own stack, before
+ * anything else (sched_finish: in the loop after its switch, in
+ * sched_switch_out after a task resumes, in task_main for a new task):
+ *   - an exiting task is freed by the next context, never on its own
+ *     stack;
+ *   - a parking task becomes T_WAITING, and its lock is released, only
+ *     then: no waker can see it while its registers are half saved;
+ *   - a yielding or preempted task goes into a queue only then: no
+ *     stealer can take it before its context is saved.
+ * Interrupts stay off from the switch to the hand-off, so nothing can
+ * run in between.
+ *   Timers and the hand-off: a park timer goes into the heap of the CPU
+ * that parks, with interrupts off from timer_add through the switch to
+ * the hand-off, which that same CPU runs (s->prev is per CPU): its own
+ * timer interrupt cannot find the task in T_PARKING. Another CPU may
+ * wake the task first; the task then cancels its timer (under the
+ * owner's tlock) wherever it runs, and may exit and have its stack
+ * freed by the next hand-off there at once, with no loop pass in
+ * between. So the owner must never read a timer outside tlock:
+ * timer_rearm reads the first deadline from a word (timer.c).
+ * Checked in debug builds: stack_release panics if any heap holds a
+ * timer in the stack it frees. Hand-offs that need a stack of their own go through
+ * the loop: an unlock that does more than release a spinlock (the net
+ * lock's delivers loopback packets into lwIP) and an exit with newlib
+ * state to reclaim.
  *
  * RUN QUEUES (after Go's runtime/proc.go). Per CPU: a run-next slot, a
  * bounded ring of RUNQ_SIZE tasks, and globally an unbounded list under a
@@ -46,14 +76,14 @@
  *     runs.
  *
  * PARK/READY (park.h has the caller's view). task_park stores T_PARKING,
- * records unlock/arg in the per-CPU hand-off, and switches to the loop.
- * The loop, now on its own stack, stores T_WAITING (release) and only then
- * calls unlock: every waker must hold that lock to find the task, so no
- * waker can see the task before its context is saved. Claims are CAS from
- * (seq, T_WAITING) to (seq, T_CLAIMED); a waker that sees (seq, T_PARKING)
- * — possible only for wakers that do not hold the park's lock — spins
- * until the loop stores T_WAITING (a bounded wait: that CPU has interrupts
- * off and is a few instructions from the store).
+ * records unlock/arg in the per-CPU hand-off, and switches away. The
+ * next context, now on its own stack, stores T_WAITING (release) and
+ * only then calls unlock: every waker must hold that lock to find the
+ * task, so no waker can see the task before its context is saved. Claims
+ * are CAS from (seq, T_WAITING) to (seq, T_CLAIMED); a waker that sees
+ * (seq, T_PARKING) — possible only for wakers that do not hold the park's
+ * lock — spins until the hand-off stores T_WAITING (a bounded wait: that
+ * CPU has interrupts off and is a few instructions from the store).
  *
  * PREEMPTION. While tasks run, the per-CPU LAPIC timer also fires every
  * slice (10 ms): a task that was running at the previous slice check and
@@ -69,9 +99,14 @@
  * On the way out of the interrupt (trap.c calls sched_preempt_check
  * through the kernel's irq_return hook, kernel/hooks.h) a task
  * interrupted with interrupts on — hence holding no spinlock — saves its
- * vector registers on its own stack and switches to the loop as if it had
- * yielded. It resumes inside the trap handler, restores the vector state
- * and returns from the interrupt.
+ * vector registers on its own stack and switches away as if it had
+ * yielded, but (unless pinned) to the back of the global queue, as Go
+ * does: behind every task that waits, so a task that spawns without
+ * blocking lets the tasks it made run and exit before it makes more. It
+ * resumes inside the trap handler, restores the vector state and returns
+ * from the interrupt. Voluntary switches save no vector state at all: they are
+ * function calls, and the ABI makes every vector register caller-saved
+ * (kernel/arch/ctx.h).
  *
  * PROFILING (profile.c). While a profile runs, each CPU that is not
  * halted also arms its timer for prof_tick, RT_PROF_HZ times a second,
@@ -80,11 +115,12 @@
  * loop sets the deadline again once awake: samples come every period of
  * busy time, however short the bursts between halts (as ITIMER_PROF).
  *
- * REJECTED: direct task-to-task switches (faster by one switch, but then
- * an exiting task would free the stack it stands on, and a parking task
- * could be woken while its registers are half saved); a single global run
- * queue with one lock (it serializes every wake-up across CPUs); taking a
- * lock per local queue (the owner's path must be lock-free to be cheap).
+ * REJECTED: a single global run queue with one lock (it serializes
+ * every wake-up across CPUs); taking a lock per local queue (the owner's
+ * path must be lock-free to be cheap). Direct task-to-task switches were
+ * rejected once (an exiting task would free the stack it stands on, and
+ * a parking task could be woken while its registers are half saved):
+ * the hand-off above, done by the next context, answers both.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -103,6 +139,9 @@
 
 /* Invariant checks on the hot path; on in debug builds (make DEBUG=1,
    kernel/debug.h). */
+/* Every GQ_TICKth pick looks at the global queue first. */
+#define GQ_TICK 61
+
 #ifndef SCHED_DEBUG
 #define SCHED_DEBUG WEFT_DEBUG
 #endif
@@ -164,7 +203,7 @@ static struct task *gq_get(struct sched *s, uint32_t max)
 
 /* Move half the ring plus t to the global queue. False if a stealer
    raced us and the ring is no longer full. */
-static bool runq_put_slow(struct sched *s, struct task *t, uint32_t h, uint32_t tl)
+static __attribute__((noinline)) bool runq_put_slow(struct sched *s, struct task *t, uint32_t h, uint32_t tl)
 {
 	struct task *batch[RUNQ_SIZE / 2 + 1];
 	uint32_t n = (tl - h) / 2;
@@ -179,7 +218,7 @@ static bool runq_put_slow(struct sched *s, struct task *t, uint32_t h, uint32_t 
 	return true;
 }
 
-static void runq_put(struct sched *s, struct task *t)
+static inline void runq_put(struct sched *s, struct task *t)
 {
 	for (;;) {
 		uint32_t h = a_load_acquire(&s->head);
@@ -279,11 +318,18 @@ static void wake_idle(int target)
 	}
 }
 
-/* Make t runnable. `next`: into this CPU's run-next slot. Interrupts off. */
-void sched_enqueue(struct task *t, bool next)
+/* wake_idle(-1) when some CPU is idle at all: the common case, none,
+   costs a load. */
+static inline void wake_idle_any(void)
 {
-	struct sched *s = this_sched();
-	if (t->pin >= 0 && (unsigned)t->pin != cpu_id()) {
+	if (a_load(&idle_mask))
+		wake_idle(-1);
+}
+
+/* Make t runnable. `next`: into this CPU's run-next slot. Interrupts off. */
+static inline void enqueue(struct sched *s, unsigned me, struct task *t, bool next)
+{
+	if (t->pin >= 0 && (unsigned)t->pin != me) {
 		/* Pinned elsewhere: the global queue is the only shared door;
 		   the owner CPU takes it from there (others skip it). */
 		gq_put_list(t, t, 1);
@@ -297,7 +343,12 @@ void sched_enqueue(struct task *t, bool next)
 		t = old;
 	}
 	runq_put(s, t);
-	wake_idle(-1);
+	wake_idle_any();
+}
+
+void sched_enqueue(struct task *t, bool next)
+{
+	enqueue(this_sched(), cpu_id(), t, next);
 }
 
 /* ---- picking work ---- */
@@ -318,8 +369,11 @@ static struct task *gq_get_runnable(struct sched *s, uint32_t max)
 static struct task *find_local(struct sched *s)
 {
 	struct task *t;
-	if (++s->schedtick % 61 == 0 && (t = gq_get_runnable(s, 1)))
-		return t;
+	if (--s->gq_tick <= 0) {
+		s->gq_tick = GQ_TICK;
+		if ((t = gq_get_runnable(s, 1)))
+			return t;
+	}
 	if (a_load_relaxed(&s->runnext) &&
 	    (t = a_swap(&s->runnext, NULL)))
 		return t;
@@ -445,9 +499,9 @@ static void idle(struct sched *s)
 
 /* ---- switching ---- */
 
-static void run(struct sched *s, struct task *t)
+/* Bookkeeping for t, about to run on this CPU. */
+static inline void enter(struct sched *s, struct cpu *c, struct task *t)
 {
-	struct cpu *c = this_cpu();
 	t->cpu = (int16_t)c->id;
 	/* Sequentially consistent, then the load of inspect: the Dekker
 	   pair with a reader of the task's stack (runtime/inspect.c). */
@@ -456,55 +510,103 @@ static void run(struct sched *s, struct task *t)
 		cpu_relax();
 	s->cur = t;
 	c->task = t;
-	task_reent_switch(t);
+	task_reent_enter(c, t);
 	s->st.switches++;
 	s->st.tasks_run++;
 	s->need_resched = false;
+}
+
+static void run(struct sched *s, struct task *t)
+{
+	struct cpu *c = this_cpu();
+	enter(s, c, t);
 	if (!s->slice_tick) {
 		s->slice_tick = rdtsc() + ns_to_tsc(TASK_SLICE_NS);
 		s->switches_at_tick = s->st.switches;
 		timer_rearm(s);
 	}
 	ctx_switch(&s->sched_rsp, t->rsp);
-	/* Back in the loop: possibly on this same CPU only — the loop never
-	   migrates, it is the CPU. */
+	/* Back in the loop, from whichever task switched to it last: on
+	   this same CPU — the loop never migrates, it is the CPU. */
 	c->task = NULL;
 	s->cur = NULL;
 	task_reent_switch(NULL);
 }
 
-/* The hand-off of a task that just switched to the loop. */
-static void sched_finish(struct sched *s, struct task *t)
+/* The hand-off of the task that just switched away (s->prev), run by
+   whatever gained the CPU from it, on its own stack, before anything
+   else: the loop, a task resuming in sched_switch_out, or a new task.
+   The common cases inline; exits and the rest in finish_slow. */
+static __attribute__((noinline)) void finish_slow(struct sched *s, struct task *t, int why)
 {
 	uint64_t ws = t->ws;
-	switch (s->why) {
-	case SW_PARK:
-		a_store_release(&t->ws, WS(WS_SEQ(ws), T_WAITING));
-		if (s->park_unlock)
-			s->park_unlock(s->park_arg);
-		break;
-	case SW_YIELD:
-	case SW_PREEMPT:
+	switch (why) {
+	case SW_YIELD:			/* pinned to another CPU */
 		a_store_relaxed(&t->ws, WS(WS_SEQ(ws), T_RUNNABLE));
-		/* To the back of the queue, so others get their turn. */
-		if (t->pin >= 0 && (unsigned)t->pin != cpu_id())
-			sched_enqueue(t, false);
-		else {
-			runq_put(s, t);
-			wake_idle(-1);
-		}
+		sched_enqueue(t, false);
 		break;
-	case SW_EXIT:
+	case SW_PREEMPT:
+		/* Behind everything that waits, the global queue included (as
+		   Go does): a task that used up its slice must not overtake
+		   tasks queued there — a spawner preempted would otherwise
+		   resume after one local ring's worth of its new tasks, and
+		   the rest would pile up without bound. A pinned task has
+		   nowhere else to go: its own CPU's ring. */
+		a_store_relaxed(&t->ws, WS(WS_SEQ(ws), T_RUNNABLE));
+		if (t->pin >= 0) {
+			sched_enqueue(t, false);
+			break;
+		}
+		gq_put_list(t, t, 1);
+		wake_idle(-1);
+		break;
+	case SW_EXIT: {
+		/* Freeing may call newlib (realloc, _reclaim_reent): with the
+		   CPU's own state, not that of the task now running here. */
+		struct cpu *c = this_cpu();
+		struct _reent *r = c->reent;
+		task_reent_switch(NULL);
 		a_store_relaxed(&t->ws, WS(WS_SEQ(ws), T_DEAD));
 		stack_release(t);
 		task_free(t);
 		a_fetch_sub_relaxed(&rt_alive, 1);
+		c->reent = r;
 		break;
+	}
 	default:
 		panic("sched_finish: task %llu switched out for no reason (%d)",
-		      (unsigned long long)t->id, s->why);
+		      (unsigned long long)t->id, why);
 	}
-	s->why = 0;
+}
+
+static inline __attribute__((always_inline)) void finish(struct sched *s)
+{
+	struct task *t = s->prev;
+	if (!t)
+		return;
+	s->prev = NULL;
+	int why = s->why;
+	uint64_t ws = t->ws;
+	if (why == SW_PARK) {
+		a_store_release(&t->ws, WS(WS_SEQ(ws), T_WAITING));
+		void (*unlock)(void *) = s->park_unlock;
+		if (unlock == park_unlock_spin)
+			spin_unlock_raw(s->park_arg);
+		else if (unlock)
+			unlock(s->park_arg);
+	} else if (why == SW_YIELD && (t->pin < 0 || (unsigned)t->pin == cpu_id())) {
+		a_store_relaxed(&t->ws, WS(WS_SEQ(ws), T_RUNNABLE));
+		/* To the back of the queue, so others get their turn. */
+		runq_put(s, t);
+		wake_idle_any();
+	} else {
+		finish_slow(s, t, why);
+	}
+}
+
+void sched_finish(struct sched *s)
+{
+	finish(s);
 }
 
 void sched_loop(void)
@@ -512,6 +614,7 @@ void sched_loop(void)
 	irq_disable();
 	struct sched *s = this_sched();
 	a_store_release(&s->start_tsc, rdtsc());
+	task_reent_init_cpu();
 	for (;;) {
 		/* A window for pending interrupts: a loop that keeps finding
 		   work must still take its timer and IPIs. */
@@ -535,21 +638,59 @@ void sched_loop(void)
 			continue;
 		}
 		run(s, t);
-		sched_finish(s, t);
+		finish(s);
 	}
 }
 
-/* Called by the running task, interrupts off: switch to the loop. */
+/* The next task for a direct switch from a task on this CPU, or NULL:
+   then the switch goes to the loop, which is the one to poll, run
+   cross-CPU calls, refill the page reserve, look at the global queue
+   (every GQ_TICK picks), steal and idle. Only the local queues are
+   looked at here. */
+static struct task *next_direct(struct sched *s, struct cpu *c)
+{
+	if (poll_due() || c->call_fn || s->npage_reserve < STACK_PAGE_RESERVE ||
+	    s->gq_tick <= 1)
+		return NULL;
+	struct task *t;
+	if (a_load_relaxed(&s->runnext) &&
+	    (t = a_swap(&s->runnext, NULL)))
+		goto got;
+	if (!(t = runq_get(s)))
+		return NULL;
+got:
+	s->gq_tick--;
+	return t;
+}
+
+/* Called by the running task, interrupts off: switch to the next local
+   task, or to the loop. Returns when the task runs again (maybe on
+   another CPU), after finishing the hand-off of the task it took the CPU
+   from. A park whose unlock does more than release a lock
+   (net_park_unlock delivers loopback packets: lwIP's code and stack
+   depth) and an exit that has newlib state to reclaim go through the
+   loop: their hand-off runs on the loop's stack, not on a task's. */
 void sched_switch_out(int why)
 {
 	struct sched *s = this_sched();
+	struct cpu *c = this_cpu();
 	struct task *t = s->cur;
 	if (SCHED_DEBUG && !t)
 		panic("sched_switch_out: not on a task");
 	if (SCHED_DEBUG && irq_enabled())
 		panic("sched_switch_out: interrupts on");
 	s->why = why;
-	ctx_switch(&t->rsp, s->sched_rsp);
+	s->prev = t;
+	bool direct = why == SW_PARK ? !s->park_unlock || s->park_unlock == park_unlock_spin
+				     : why != SW_EXIT || !t->reent;
+	struct task *n = direct ? next_direct(s, c) : NULL;
+	if (n) {
+		enter(s, c, n);
+		ctx_switch(&t->rsp, n->rsp);
+	} else {
+		ctx_switch(&t->rsp, s->sched_rsp);
+	}
+	finish(this_sched());
 }
 
 /* ---- park/ready ---- */
@@ -558,10 +699,7 @@ void sched_switch_out(int why)
    registration happens under a lock whose release publishes this. */
 uint64_t task_park_prepare(void)
 {
-	struct task *t = cur_task();
-	uint64_t seq = WS_SEQ(t->ws) + 1;
-	a_store_relaxed(&t->ws, WS(seq, T_RUNNING));
-	return seq;
+	return park_prepare_inline(cur_task());
 }
 
 void task_park(const char *reason, void (*unlock)(void *), void *arg)
@@ -589,15 +727,21 @@ bool task_claim(task_t *t, uint64_t seq)
 	}
 }
 
-void task_wake(task_t *t)
+void sched_wake(struct task *t)
 {
-	bool f = irq_save();
+	struct cpu *c = this_cpu();
 	/* Published by the enqueue's own release. */
 	a_store_relaxed(&t->ws, WS(WS_SEQ(t->ws), T_RUNNABLE));
 	/* From a task: run-next, so the woken task follows the waker here.
 	   From an interrupt or the loop: the back of the ring. */
-	bool from_task = this_cpu()->task && this_cpu()->irq_depth == 0;
-	sched_enqueue(t, from_task);
+	bool from_task = c->task && c->irq_depth == 0;
+	enqueue(c->sched, c->id, t, from_task);
+}
+
+void task_wake(task_t *t)
+{
+	bool f = irq_save();
+	sched_wake(t);
 	irq_restore(f);
 }
 

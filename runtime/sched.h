@@ -52,6 +52,7 @@ struct task {
 };
 
 #define RUNQ_SIZE 256
+#define STACK_PAGE_RESERVE 8
 
 /* Per-CPU scheduler state. Fields without a note are touched only by the
    owning CPU with interrupts off. */
@@ -62,8 +63,9 @@ struct sched {
 	uint32_t head;			/* atomic: owner and stealers CAS */
 	uint32_t tail;			/* written by the owner only (release) */
 	struct task *runq[RUNQ_SIZE];
-	uint32_t schedtick;
-	/* Hand-off from a task switching out to the loop. */
+	int32_t gq_tick;		/* picks until the global queue's turn */
+	/* Hand-off from a task switching out to whatever runs next. */
+	struct task *prev;		/* the task that switched out, or NULL */
 	int why;			/* SW_* */
 	void (*park_unlock)(void *);
 	void *park_arg;
@@ -76,6 +78,7 @@ struct sched {
 	struct spinlock tlock;
 	struct timer **theap;
 	uint32_t tn, tcap;
+	uint64_t tfirst;		/* atomic: theap[0]->when, 0 empty; written under tlock */
 	uint64_t armed;			/* TSC deadline the LAPIC holds, 0 none */
 	/* Stacks: clean slots ready for reuse, and slots/pages waiting for a
 	   TLB shootdown before they may be reused. */
@@ -85,7 +88,7 @@ struct sched {
 	uint32_t nstack_pending;
 	uint64_t *page_pending;
 	uint32_t npage_pending;
-	uint64_t page_reserve[8];	/* pages for the page-fault path */
+	uint64_t page_reserve[STACK_PAGE_RESERVE];	/* pages for the page-fault path */
 	uint32_t npage_reserve;
 	struct task *free_tasks;	/* descriptor cache */
 	uint32_t nfree_tasks;
@@ -112,14 +115,71 @@ void sched_init_cpu(struct cpu *c);
 void sched_timer_tick(struct trapframe *tf);
 void sched_preempt_check(struct trapframe *tf);
 void sched_switch_out(int why);
+void sched_finish(struct sched *s);
 void sched_enqueue(struct task *t, bool next);
 _Noreturn void sched_loop(void);
 extern uint64_t rt_alive;
+
+/* Inline forms of park.h's calls for the runtime's own hot paths (the
+   exported functions are these, wrapped). */
+static inline uint64_t park_prepare_inline(struct task *t)
+{
+	uint64_t seq = WS_SEQ(t->ws) + 1;
+	a_store_relaxed(&t->ws, WS(seq, T_RUNNING));
+	return seq;
+}
+
+static inline void waitq_push_inline(struct waitq *q, struct waiter *w)
+{
+	w->next = NULL;
+	w->prev = q->tail;
+	if (q->tail)
+		q->tail->next = w;
+	else
+		q->head = w;
+	q->tail = w;
+	w->queued = true;
+}
+
+/* task_claim with its common case, a parked waiter, inline. */
+static inline bool claim_inline(struct task *t, uint64_t seq)
+{
+	uint64_t want = WS(seq, T_WAITING);
+	if (a_cas(&t->ws, &want, WS(seq, T_CLAIMED)))
+		return true;
+	return want == WS(seq, T_PARKING) && task_claim(t, seq);
+}
+
+static inline struct waiter *waitq_claim_inline(struct waitq *q)
+{
+	struct waiter *w;
+	while ((w = q->head)) {
+		q->head = w->next;
+		if (w->next)
+			w->next->prev = NULL;
+		else
+			q->tail = NULL;
+		w->next = w->prev = NULL;
+		w->queued = false;
+		if (claim_inline(w->t, w->seq))
+			return w;
+		/* Its task was woken by someone else (a timeout, another
+		   select case): it will not look at this entry again. */
+	}
+	return NULL;
+}
+
+/* task_wake with interrupts already off. */
+void sched_wake(struct task *t);
 
 /* task.c */
 struct task *task_alloc(void);
 void task_free(struct task *t);
 void task_reent_switch(struct task *t);
+void task_reent_init_cpu(void);
+/* The running task's newlib state becomes t's (the CPU's own is saved by
+   task_reent_init_cpu before the loop runs its first task). */
+static inline void task_reent_enter(struct cpu *c, struct task *t) { c->reent = t->reent; }
 /* The kernel's newlib and panic hooks (kernel/hooks.h). */
 struct _reent *task_reent_alloc(void);
 void task_describe(char *buf, size_t n);
@@ -165,5 +225,6 @@ bool timer_cancel(struct timer *tm);
 void timer_run(struct sched *s);
 void timer_rearm(struct sched *s);
 uint64_t timer_next(struct sched *s);
+void timer_check_none_in(uint64_t lo, uint64_t hi);
 
 #endif

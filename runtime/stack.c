@@ -14,8 +14,9 @@
  * half of the task-stack area, so a faulting address finds its slot by
  * division and its owner in a two-level table. Larger stacks get their own
  * span in the second half, found by a scan of a short table. The page
- * tables of a slot are created when the slot is, so the fault path maps a
- * page with one store, without vm_lock (it may have interrupted a holder
+ * tables of slots are created ahead of them, 2 MiB at a time, before a
+ * slot is first used, so the fault path maps a page with one store,
+ * without vm_lock (it may have interrupted a holder
  * of vm_lock on this CPU), from a per-CPU reserve of pages refilled by the
  * scheduler loop.
  *
@@ -34,6 +35,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kernel/debug.h"
 #include "kernel/page.h"
 #include "kernel/panic.h"
 #include "kernel/panic_internal.h"
@@ -88,13 +90,39 @@ static uint64_t fault_page(struct sched *s)
 	return page_alloc_try();
 }
 
+/* A new slot's first page: not zeroed, a stack is written before it is
+   read (pages it grows into later come zeroed from the fault path). */
 static void map_top(uint64_t top)
 {
-	uint64_t pa = page_alloc();
+	uint64_t pa = page_alloc_uninit();
 	if (!pa)
 		panic("stack: out of memory for a new stack's first page");
 	vm_map_prepared(top - PAGE_SIZE, pa, VM_W);
 	a_fetch_add_relaxed(&rt_stack_pages_mapped, 1);
+}
+
+/* Slots' page tables are made in whole 2 MiB tables (LARGE: one table
+   page each), ahead of the slots, in address order: every slot whose
+   top is at or below tables_hi has its tables. */
+#define TABLE_SPAN		(2ull << 20)
+static uint64_t tables_hi = SLOT_BASE;	/* atomic; grows under tables_lock */
+static struct spinlock tables_lock = SPINLOCK_INIT;
+
+static int slot_tables(uint64_t top)
+{
+	if (top <= a_load_acquire(&tables_hi))
+		return 0;
+	int r = 0;
+	spin_lock_raw(&tables_lock);
+	uint64_t hi = tables_hi;
+	if (top > hi) {
+		uint64_t end = (top + TABLE_SPAN - 1) & ~(TABLE_SPAN - 1);
+		r = vm_prepare_tables(hi, end - hi);
+		if (!r)
+			a_store_release(&tables_hi, end);
+	}
+	spin_unlock_raw(&tables_lock);
+	return r;
 }
 
 /* A brand-new slot: its owner chunk, page tables and top page. */
@@ -111,7 +139,7 @@ static int slot_new(uint32_t *out)
 			free(c);
 	}
 	uint64_t top = slot_top((uint32_t)slot);
-	if (vm_prepare_tables(top - SLOT_SPAN, SLOT_SPAN) < 0)
+	if (slot_tables(top) < 0)
 		return -ENOMEM;
 	map_top(top);
 	*out = (uint32_t)slot;
@@ -236,6 +264,8 @@ void stack_flush_pending(struct sched *s)
 void stack_release(struct task *t)
 {
 	struct sched *s = this_sched();
+	if (WEFT_DEBUG)
+		timer_check_none_in(t->stack_lo - PAGE_SIZE, t->stack_hi);
 	if (t->slot > UINT32_MAX - BIG_MAX) {
 		unsigned i = UINT32_MAX - t->slot;
 		unmap_range(s, t->stack_low, t->stack_hi);
@@ -245,7 +275,9 @@ void stack_release(struct task *t)
 	}
 	set_owner(t->slot, NULL);
 	uint64_t top = t->stack_hi;
-	if (!unmap_range(s, t->stack_low, top - PAGE_SIZE)) {
+	/* Most tasks never grow past their first page: nothing to unmap. */
+	if (a_load_relaxed(&t->stack_low) >= top - PAGE_SIZE ||
+	    !unmap_range(s, t->stack_low, top - PAGE_SIZE)) {
 		clean_put(s, t->slot);
 		return;
 	}

@@ -65,6 +65,9 @@ void task_free(struct task *t)
 static void task_main(void *arg)
 {
 	struct task *t = arg;
+	/* Whatever ran here last (the loop, or a task that switched
+	   straight to this one) has its hand-off pending. */
+	sched_finish(this_sched());
 	irq_enable();
 	t->fn(t->arg);
 	task_exit();
@@ -93,7 +96,13 @@ task_t *task_spawn(const struct task_attr *attr, void (*fn)(void *), void *arg)
 	t->pin = (int16_t)pin;
 	t->cpu = -1;
 	t->born = time_ns();
-	strncpy(t->name, attr && attr->name ? attr->name : "task", sizeof t->name - 1);
+	/* The name, at most 15 characters (the descriptor came zeroed, so the
+	   terminator is there); strncpy would pad 15 bytes, one at a time. */
+	if (!attr || !attr->name)
+		__builtin_memcpy(t->name, "task", 5);
+	else
+		for (size_t i = 0; i < sizeof t->name - 1 && attr->name[i]; i++)
+			t->name[i] = attr->name[i];
 	t->rsp = ctx_init(t->stack_hi, task_main, t);
 	a_fetch_add_relaxed(&rt_alive, 1);
 	this_sched()->st.spawned++;
@@ -121,11 +130,16 @@ const char *rt_version(void) { return weft_version; }
 /* newlib state. The CPU's own reent serves the loop and interrupts. */
 static struct _reent *cpu_reent[MAX_CPUS];
 
-void task_reent_switch(struct task *t)
+void task_reent_init_cpu(void)
 {
 	struct cpu *c = this_cpu();
 	if (!cpu_reent[c->id])
 		cpu_reent[c->id] = c->reent;
+}
+
+void task_reent_switch(struct task *t)
+{
+	struct cpu *c = this_cpu();
 	c->reent = t ? t->reent : cpu_reent[c->id];
 }
 

@@ -14,6 +14,14 @@
  * a profile runs, the next sample (profile.c; only while not halted).
  * s->armed mirrors what the LAPIC holds, so that the LAPIC is written only
  * when the earliest deadline changes (an MSR write is a VM exit).
+ *
+ * Timer_rearm runs without tlock (from the tick, idle, run and
+ * timer_add), so it reads the heap's first deadline from s->tfirst, a
+ * word written under tlock, never through theap[0]: another CPU may
+ * cancel that timer at any moment, and its task return, exit and have
+ * its stack's pages unmapped (sched.c, THE HAND-OFF: with direct
+ * switches the exit's hand-off runs at once on the waking CPU) before
+ * a pointer loaded here is read through.
  */
 #include <stdlib.h>
 #include "kernel/apic.h"
@@ -53,6 +61,15 @@ static void sift_down(struct timer **h, uint32_t n, uint32_t i)
 	}
 }
 
+/* The heap's first deadline as timer_rearm reads it: a word kept under
+   tlock, because the first timer itself may be cancelled by another
+   CPU, and its task exit and its stack be unmapped, at any moment
+   between loading the pointer and reading through it. */
+static void set_first(struct sched *s)
+{
+	a_store_relaxed(&s->tfirst, s->tn ? s->theap[0]->when : 0);
+}
+
 static void heap_remove(struct sched *s, uint32_t i)
 {
 	struct timer **h = s->theap;
@@ -84,6 +101,7 @@ void timer_add(struct timer *tm, uint64_t when_tsc)
 	tm->idx = (int32_t)s->tn;
 	s->theap[s->tn++] = tm;
 	sift_up(s->theap, (uint32_t)tm->idx);
+	set_first(s);
 	spin_unlock_raw(&s->tlock);
 	if (!s->armed || when_tsc < s->armed)
 		timer_rearm(s);
@@ -94,8 +112,10 @@ bool timer_cancel(struct timer *tm)
 	struct sched *s = tm->owner;
 	bool f = spin_lock(&s->tlock);
 	bool queued = tm->idx >= 0;
-	if (queued)
+	if (queued) {
 		heap_remove(s, (uint32_t)tm->idx);
+		set_first(s);
+	}
 	spin_unlock(&s->tlock, f);
 	return queued;
 }
@@ -103,7 +123,7 @@ bool timer_cancel(struct timer *tm)
 /* Fire expired timers. Interrupts off. */
 void timer_run(struct sched *s)
 {
-	if (!s->tn)
+	if (!a_load_relaxed(&s->tn))
 		return;
 	uint64_t now = rdtsc();
 	spin_lock_raw(&s->tlock);
@@ -115,12 +135,14 @@ void timer_run(struct sched *s)
 			task_wake(tm->t);
 		}
 	}
+	set_first(s);
 	spin_unlock_raw(&s->tlock);
 }
 
+/* Without tlock: never through a timer pointer (set_first). */
 uint64_t timer_next(struct sched *s)
 {
-	return s->tn ? s->theap[0]->when : 0;
+	return a_load_relaxed(&s->tfirst);
 }
 
 /* Arm the LAPIC for the earliest of the next timer, the slice check and
@@ -136,6 +158,28 @@ void timer_rearm(struct sched *s)
 		return;
 	s->armed = when;
 	lapic_timer_arm(when);
+}
+
+/* Debug builds (stack_release): no CPU's heap may hold a timer that
+   lives in [lo, hi), a stack being released. */
+void timer_check_none_in(uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct sched *s = cpus[i].online ? sched_of(i) : NULL;
+		if (!s)
+			continue;
+		spin_lock_raw(&s->tlock);
+		for (uint32_t k = 0; k < s->tn; k++) {
+			uint64_t a = (uint64_t)(uintptr_t)s->theap[k];
+			if (a >= lo && a < hi)
+				panic("stack_release: cpu %u's timer heap holds timer 0x%llx "
+				      "(task %llu) in the stack [0x%llx, 0x%llx) being released",
+				      i, (unsigned long long)a,
+				      (unsigned long long)s->theap[k]->t->id,
+				      (unsigned long long)lo, (unsigned long long)hi);
+		}
+		spin_unlock_raw(&s->tlock);
+	}
 }
 
 /* Park until deadline (ns since boot) unless woken first. */

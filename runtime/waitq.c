@@ -4,14 +4,7 @@
 
 void waitq_push(struct waitq *q, struct waiter *w)
 {
-	w->next = NULL;
-	w->prev = q->tail;
-	if (q->tail)
-		q->tail->next = w;
-	else
-		q->head = w;
-	q->tail = w;
-	w->queued = true;
+	waitq_push_inline(q, w);
 }
 
 void waitq_remove(struct waitq *q, struct waiter *w)
@@ -32,13 +25,5 @@ void waitq_remove(struct waitq *q, struct waiter *w)
 
 struct waiter *waitq_claim(struct waitq *q)
 {
-	while (q->head) {
-		struct waiter *w = q->head;
-		waitq_remove(q, w);
-		if (task_claim(w->t, w->seq))
-			return w;
-		/* Its task was woken by someone else (a timeout, another
-		   select case): it will not look at this entry again. */
-	}
-	return NULL;
+	return waitq_claim_inline(q);
 }
