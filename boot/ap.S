@@ -8,7 +8,10 @@
  * real mode at 0x0800:0000, goes straight to long mode under the boot
  * identity map (PE and PG set together, which the SDM allows), jumps to
  * ap_start64 in kernel text, which switches to the kernel's own tables,
- * takes its stack and calls ap_entry(arg).
+ * takes its stack and argument, says so by writing the argument to
+ * AP_PARAM_TAKEN (x86 keeps the loads before that store, so the BSP may
+ * reuse the block for the next AP as soon as it sees it) and calls
+ * ap_entry(arg).
  * Addresses are computed relative to the copy, since this code never runs
  * where it was linked.
  */
@@ -72,6 +75,7 @@ ap_start64:
 	mov	%rax, %cr3
 	mov	AP_TRAMP_BASE + AP_PARAM_STACK, %rsp
 	mov	AP_TRAMP_BASE + AP_PARAM_ARG, %rdi
+	mov	%rdi, AP_TRAMP_BASE + AP_PARAM_TAKEN
 	xor	%ebp, %ebp
 	call	ap_entry
 1:	cli

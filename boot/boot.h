@@ -20,6 +20,9 @@
 #define AP_PARAM_KCR3		(AP_PARAM_OFF + 16)
 #define AP_PARAM_ARG		(AP_PARAM_OFF + 24)
 #define AP_PARAM_EFER		(AP_PARAM_OFF + 32)
+/* The AP writes its ARG here once it has read its parameters: the BSP may
+   then fill them in for the next AP while this one carries on. */
+#define AP_PARAM_TAKEN		(AP_PARAM_OFF + 40)
 
 #define CR0_PE			(1 << 0)
 #define CR0_MP			(1 << 1)

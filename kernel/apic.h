@@ -23,7 +23,10 @@ void lapic_send_init(uint32_t apic_id);
 void lapic_send_sipi(uint32_t apic_id, uint8_t page);
 void lapic_send_nmi_others(void);
 
-/* Timer. lapic_timer_calibrate runs once on the BSP after time_init. */
+/* Timer. On the BSP, lapic_timer_calibrate_start right after
+   lapic_init_local starts the APIC timer's count, and lapic_timer_calibrate
+   after time_init ends it: the work between is the calibration window. */
+void lapic_timer_calibrate_start(void);
 void lapic_timer_calibrate(void);
 /* Arm this CPU's one-shot timer for TSC value `deadline` (past values fire
    at once); 0 disarms. The timer hook never runs before the deadline. */

@@ -15,7 +15,11 @@
  *      interrupt stacks;
  *   3. the platform: ACPI (CPUs, interrupt routing), the APICs, PCI, the
  *      clock (TSC) and the per-CPU timer, then the wall clock (date=,
- *      kvmclock or the CMOS RTC: needs the TSC and the FADT's century);
+ *      kvmclock or the CMOS RTC: needs the TSC and the FADT's century).
+ *      When the TSC's or the APIC timer's rate must be measured, the
+ *      window opens as soon as its reference is known (the PM timer after
+ *      ACPI, the APIC timer once set up) and closes in time_init and
+ *      lapic_timer_calibrate: the APIC and PCI work fills it, not a wait;
  *   4. entropy (kernel/entropy.h): the DRBG seeded from RDSEED/RDRAND
  *      (entropy_init), then from the first virtio-rng device
  *      (virtio_rng_init: it needs PCI or the MMIO devices and the clock,
@@ -112,8 +116,10 @@ void kmain(uint32_t magic, uint64_t info)
 	print_memory();
 	/* 3. the platform */
 	acpi_init();
+	time_calibrate_start();
 	lapic_init();
 	lapic_init_local();
+	lapic_timer_calibrate_start();
 	pci_init();
 	time_init();
 	lapic_timer_calibrate();

@@ -100,13 +100,19 @@ uint64_t page_alloc_below(uint64_t limit)
 	return zeroed(pa);
 }
 
-uint64_t page_alloc_contig(uint64_t n)
+uint64_t page_alloc_contig_nozero(uint64_t n)
 {
 	bool f = spin_lock(&page_lock);
 	page_lock_cpu = (int)cpu_id();
 	uint64_t pa = pmm_alloc_contig(&kpmm, n, PAGE_SIZE, 0);
 	page_lock_cpu = -1;
 	spin_unlock(&page_lock, f);
+	return pa;
+}
+
+uint64_t page_alloc_contig(uint64_t n)
+{
+	uint64_t pa = page_alloc_contig_nozero(n);
 	if (pa)
 		memset((void *)pa, 0, n * PAGE_SIZE);
 	return pa;

@@ -22,6 +22,10 @@ uint64_t page_alloc_uninit(void);
 uint64_t page_alloc_below(uint64_t limit);
 /* n contiguous zeroed pages (freed page by page), or 0. */
 uint64_t page_alloc_contig(uint64_t n);
+/* Same, left as they are: for large pools whose every element is
+   initialized before use, where zeroing (and so touching) every page at
+   boot costs a host page fault per page (lwIP's pools and heap). */
+uint64_t page_alloc_contig_nozero(uint64_t n);
 /* Like page_alloc, but gives up (returns 0) instead of waiting long for
    the allocator's lock: for the page-fault path, which may have
    interrupted the lock's holder on this very CPU. */

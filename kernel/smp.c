@@ -1,9 +1,19 @@
 /*
  * kernel/smp.c — AP start-up, cross-CPU calls, TLB shootdown, panic stop.
  *
- * Start-up is sequential: the trampoline page holds one parameter block,
- * so the BSP starts one AP, waits until it reports online (it has left the
- * trampoline by then), and only then starts the next.
+ * Start-up waits for work, not for time. The BSP sends INIT to every AP
+ * at once, waits the MP specification's 10 ms only on CPUs that need it
+ * (init_needs_wait: none under a hypervisor or with an x2APIC, nor the
+ * CPUs Linux exempts), then starts the APs one after another through the
+ * trampoline page's one parameter block, but overlapped: it sends an AP
+ * its SIPI and waits only until the AP has taken its parameters (the
+ * trampoline writes AP_PARAM_TAKEN, boot/ap.S), a few microseconds, not
+ * until it is online; the next AP's start then runs while the previous
+ * ones set themselves up (cpu_init_local, the LAPIC, newlib's state) in
+ * parallel. Each wait polls, with a bound of 1 s, never a fixed delay,
+ * re-sending the SIPI every 200 us (start_ap says why). At the end the BSP waits for
+ * every started AP to be online, serving calls and TLB requests meanwhile
+ * (an AP already in the scheduler may send it either).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -211,15 +221,19 @@ void cpu_call_all(void (*fn)(void *), void *arg)
 	irq_restore(f);
 }
 
-/* An AP the BSP gave up waiting for (start_ap timed out). If it starts
-   after all it must not go online: nothing expects it, and its struct cpu
-   is not set up for the scheduler. */
-static struct cpu *volatile ap_abandoned;
+/* Each AP's start, decided once by whichever side gets there first:
+   AP_PENDING until the AP reaches ap_entry (AP_ARRIVED) or the BSP gives
+   up on it (AP_ABANDONED, start_ap timed out). An abandoned AP that starts
+   after all must not go online: nothing expects it, and its struct cpu is
+   not set up for the scheduler. */
+enum { AP_PENDING, AP_ARRIVED, AP_ABANDONED };
+static int ap_state[MAX_CPUS];
 
 void ap_entry(struct cpu *c);
 void ap_entry(struct cpu *c)
 {
-	if (c == ap_abandoned)
+	int expect = AP_PENDING;
+	if (!a_cas_acquire(&ap_state[c->id], &expect, AP_ARRIVED))
 		cpu_halt_forever();
 	cpu_init_local(c);
 	lapic_init_local();
@@ -260,26 +274,56 @@ static bool init_needs_wait(void)
 	return true;
 }
 
-/* Start one AP (already sent INIT) and wait up to 1 s for it: its vCPU
-   may not run for a while on a busy host. A second SIPI is ignored by an
-   AP that took the first. */
+/* Hand one AP (already sent INIT) the parameter block and wait up to 1 s
+   until it has taken it (its vCPU may not run for a while on a busy
+   host), sending the SIPI again every SIPI_RESEND_US meanwhile, as the MP
+   specification's second SIPI, 200 us after the first: a SIPI that finds
+   the AP not yet waiting for one is dropped (QEMU handles the INIT on
+   the AP's own thread, which may not have run yet), and one that finds
+   it started is ignored. */
+#define SIPI_RESEND_US 200
 static bool start_ap(struct cpu *c)
 {
 	uint8_t *page = (uint8_t *)AP_TRAMP_BASE;
 	uint64_t *param = (uint64_t *)(page + AP_PARAM_OFF);
+	uint64_t *taken = (uint64_t *)(page + AP_PARAM_TAKEN);
 	param[0] = (uint64_t)boot_pml4;			/* AP_PARAM_CR3 */
 	param[1] = (uint64_t)kstack_alloc(AP_STACK_SIZE) + AP_STACK_SIZE;
 	param[2] = vm_kernel_cr3();			/* AP_PARAM_KCR3 */
 	param[3] = (uint64_t)c;				/* AP_PARAM_ARG */
 	param[4] = rdmsr(MSR_EFER) & ((1u << 8) | (1u << 11));	/* LME, NXE */
+	a_store_release(taken, 0);
 	a_fence();
-	for (int sipi = 0; sipi < 2 && !c->online; sipi++) {
-		lapic_send_sipi(c->apic_id, AP_TRAMP_BASE >> 12);
-		uint64_t end = rdtsc() + ns_to_tsc(sipi ? 1000000000 : 1000000);
-		while (!a_load_acquire(&c->online) && rdtsc() < end)
-			cpu_relax();
+	uint64_t now = rdtsc(), end = now + ns_to_tsc(1000000000), resend = now;
+	while (a_load_acquire(taken) != (uint64_t)c && (now = rdtsc()) < end) {
+		if (now >= resend) {
+			lapic_send_sipi(c->apic_id, AP_TRAMP_BASE >> 12);
+			resend = rdtsc() + ns_to_tsc(SIPI_RESEND_US * 1000ull);
+		}
+		serve_self(true);
+		cpu_relax();
 	}
-	return c->online;
+	return a_load_acquire(taken) == (uint64_t)c;
+}
+
+/* Wait for the started APs (which have their parameters) to be online.
+   Each runs kernel code from here on, so it comes; a line says so when
+   one takes over a second (a host that does not run its vCPU). */
+static void wait_online(void)
+{
+	for (unsigned i = 1; i < ncpus; i++) {
+		uint64_t say = rdtsc() + ns_to_tsc(1000000000);
+		bool said = false;
+		while (!a_load_acquire(&cpus[i].online)) {
+			serve_self(true);
+			cpu_relax();
+			if (!said && rdtsc() > say) {
+				kprintf("smp: cpu %u took its parameters but is not online after 1 s; "
+					"waiting\n", i);
+				said = true;
+			}
+		}
+	}
 }
 
 unsigned smp_max_cpus(void)
@@ -317,11 +361,10 @@ void smp_init(void)
 		c->apic_id = acpi.apic_id[i];
 		cpu_alloc_ist(c);
 		ncpus = n + 1;
-		if (!start_ap(c)) {
+		int expect = AP_PENDING;
+		if (!start_ap(c) && a_cas_acquire(&ap_state[n], &expect, AP_ABANDONED)) {
 			/* The trampoline's parameters stay this AP's: starting
 			   another would hand them over while it may still come. */
-			ap_abandoned = c;
-			a_fence();
 			kprintf("smp: cpu with APIC id %u did not start; no more APs started\n",
 				c->apic_id);
 			ncpus = n;
@@ -329,4 +372,5 @@ void smp_init(void)
 		}
 		n++;
 	}
+	wait_online();
 }

@@ -6,7 +6,9 @@
 
 #include <stdint.h>
 
-/* Start every CPU the MADT lists (INIT-SIPI-SIPI, one at a time); each
+/* Start every CPU the MADT lists (INIT to all, then a SIPI to each in
+   turn, the next as soon as the previous has taken its parameters, and
+   returns when all are online: kernel/smp.c); each
    runs cpu_init_local, its LAPIC and timer, then the runtime's ap_main
    (kernel/hooks.h) or, without one, a loop that halts with interrupts on
    and serves cpu_call. At most cpus= CPUs in all (default MAX_CPUS).

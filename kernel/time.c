@@ -2,18 +2,33 @@
  * kernel/time.c — the TSC's frequency and conversions.
  *
  * The frequency is taken as stated where it is (boot time counts: a
- * calibration loop is most of a small kernel's start-up): CPUID leaf 0x15
- * (crystal and ratio, or 0x16's base frequency for the crystal), the
- * hypervisor's leaf 0x40000010 (TSC kHz; VMware's convention, which QEMU
- * and others follow), or kvmclock's scale factor (the host's own
- * measurement). Only without any of them (TCG, old CPUs) is it measured:
- * CALIB_MS against the ACPI PM timer (one port read, 3.58 MHz) or else the
- * PIT, each end dated by the TSC at the middle of the tightest of four
- * reads, so that a port access of a microsecond or two costs about 0.05%.
+ * calibration loop is most of a small kernel's start-up). Under a
+ * hypervisor its word comes first, because it describes the guest's TSC
+ * (which the host may scale) where a passed-through CPUID 0x15 describes
+ * the host's: the hypervisor leaf 0x40000010 (TSC kHz; VMware's
+ * convention, which QEMU/KVM follow with invtsc), then kvmclock's scale
+ * factor (the host's own figure; Linux under KVM prefers it too). Then
+ * CPUID leaf 0x15 (TSC = crystal * EBX / EAX; the crystal in ECX, else
+ * known for the model, else from 0x16's base frequency, as Linux's
+ * native_calibrate_tsc). Only without any of them (TCG, old CPUs) is it
+ * measured, for CALIB_MS against the ACPI PM timer (one port read,
+ * 3.58 MHz) or else the PIT, each end dated by the TSC at the middle of
+ * the tightest of four reads, so that a port access of a microsecond or
+ * two costs about 0.05%. The PM timer's window opens early
+ * (time_calibrate_start, right after acpi_init) and closes in time_init,
+ * so the boot's work in between (the APIC, PCI) fills it and only what is
+ * left of CALIB_MS is waited out; a longer window is only more exact. It
+ * is used only if it certainly spans less than one wrap of the counter
+ * (4.7 s for a 24-bit PM timer: fewer TSC ticks than a 100 MHz TSC, the
+ * sanity floor, would count in one wrap), else a fresh window is
+ * measured. The PIT wraps every 55 ms, too soon for that, so it is always
+ * measured on the spot. The console's "cpu: TSC" line names the source,
+ * and for a calibration the reference and the window's length.
  */
 #include "kernel/time.h"
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include "kernel/acpi.h"
 #include "kernel/console.h"
 #include "kernel/kvmclock.h"
@@ -72,39 +87,135 @@ static uint64_t sample(uint32_t (*rd)(void), uint32_t mask, uint32_t *v)
 	return best_t;
 }
 
-/* The TSC's rate against a counter of ref_hz over CALIB_MS; 0 when the
-   counter does not move (no such timer). */
-static uint64_t calibrate(uint32_t (*rd)(void), uint32_t mask, uint32_t ref_hz)
+/* The reference timer for calibration: the ACPI PM timer (24 or 32 bits)
+   when the FADT names one, else the PIT. */
+struct ref {
+	uint32_t (*rd)(void);
+	uint32_t mask, hz;
+	const char *name;
+};
+
+static struct ref ref_pit(void)
 {
-	uint32_t v0 = 0, v1 = 0, ticks = ref_hz / 1000 * CALIB_MS;
-	uint64_t t0 = sample(rd, mask, &v0);
-	for (uint32_t spins = 0; ((rd() - v0) & mask) < ticks; spins++)
-		if (spins > 1000 && ((rd() - v0) & mask) == 0)
-			return 0;
-	uint64_t t1 = sample(rd, mask, &v1);
-	uint32_t d = (v1 - v0) & mask;
-	return d ? (t1 - t0) * ref_hz / d : 0;
+	outb(0x43, 0x34);			/* PIT channel 0, lo/hi, mode 2 */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00);
+	return (struct ref){ pit_up, 0xffffu, PIT_HZ, "the PIT" };
 }
 
-/* A frequency the CPU or the hypervisor states, or 0. */
+static struct ref ref_pick(void)
+{
+	if (acpi.pm_timer)
+		return (struct ref){ pm_up, acpi.pm_timer_32 ? 0xffffffffu : 0xffffffu, PM_TIMER_HZ,
+				     "the ACPI PM timer" };
+	return ref_pit();
+}
+
+/* The window's first end, taken early (time_calibrate_start) so the
+   boot's own work fills the window instead of a wait. */
+static struct {
+	bool started;
+	struct ref r;
+	uint32_t v0;
+	uint64_t t0;
+} early;
+
+/* The TSC's rate against r from (t0, v0), once at least CALIB_MS of the
+   reference has passed (spinning for the rest, if any); 0 when the
+   counter does not move (no such timer). */
+static uint64_t calibrate_from(const struct ref *r, uint64_t t0, uint32_t v0)
+{
+	uint32_t v1 = 0, ticks = r->hz / 1000 * CALIB_MS;
+	for (uint32_t spins = 0; ((r->rd() - v0) & r->mask) < ticks; spins++)
+		if (spins > 1000 && ((r->rd() - v0) & r->mask) == 0)
+			return 0;
+	uint64_t t1 = sample(r->rd, r->mask, &v1);
+	uint32_t d = (v1 - v0) & r->mask;
+	return d ? (t1 - t0) * r->hz / d : 0;
+}
+
+static uint64_t calibrate(const struct ref *r)
+{
+	uint32_t v0 = 0;
+	uint64_t t0 = sample(r->rd, r->mask, &v0);
+	return calibrate_from(r, t0, v0);
+}
+
+void time_calibrate_start(void)
+{
+	if (!acpi.pm_timer)
+		return;			/* the PIT wraps too soon to wait for */
+	early.r = ref_pick();
+	early.t0 = sample(early.r.rd, early.r.mask, &early.v0);
+	early.started = true;
+}
+
+/* Whether the early window is certainly shorter than one wrap of the
+   reference counter: a TSC of at least 100 MHz (the sanity floor below)
+   has counted fewer ticks than it would in a whole wrap. */
+static bool early_window_ok(void)
+{
+	uint64_t wrap_ticks_min = ((uint64_t)early.r.mask + 1) / early.r.hz * 100000000ull;
+	return early.started && rdtsc() - early.t0 < wrap_ticks_min;
+}
+
+/* CPUID 0x15's crystal when the CPU leaves ECX zero, by model, as Linux's
+   native_calibrate_tsc (and its older table) knows it; 0 if unknown.
+   Goldmont D says nothing in 0x16 either; for the others 0x16 comes
+   first (their crystal is the table's, but 0x16 is what the CPU says). */
+static uint32_t crystal_by_model(bool before_0x16)
+{
+	uint32_t a, b, c, d, v[3];
+	cpuid(0, 0, &a, &v[0], &v[2], &v[1]);
+	if (memcmp(v, "GenuineIntel", 12))
+		return 0;
+	cpuid(1, 0, &a, &b, &c, &d);
+	unsigned family = (a >> 8) & 0xf, model = ((a >> 4) & 0xf) | ((a >> 12) & 0xf0);
+	if (family != 6)
+		return 0;
+	if (before_0x16)
+		return model == 0x5f ? 25000000u : 0;		/* Goldmont D (Denverton) */
+	switch (model) {
+	case 0x4e: case 0x5e: case 0x8e: case 0x9e:		/* Skylake, Kaby Lake */
+		return 24000000u;
+	case 0x5c:						/* Goldmont (Apollo Lake) */
+		return 19200000u;
+	}
+	return 0;
+}
+
+/* CPUID 0x15: TSC = crystal * ebx / eax, the crystal in ecx, else known
+   for the model, else from 0x16's base frequency (Linux's
+   native_calibrate_tsc). 0 without it. */
+static uint64_t tsc_hz_cpuid15(void)
+{
+	uint32_t a, b, c, d, max, den, num, crystal;
+	cpuid(0, 0, &max, &b, &c, &d);
+	if (max < 0x15)
+		return 0;
+	cpuid(0x15, 0, &den, &num, &crystal, &d);
+	if (!den || !num)
+		return 0;
+	tsc_source = "CPUID 0x15";
+	if (!crystal && (crystal = crystal_by_model(true)))
+		tsc_source = "CPUID 0x15 (crystal known for the model)";
+	if (!crystal && max >= 0x16) {
+		cpuid(0x16, 0, &a, &b, &c, &d);
+		crystal = (uint32_t)((uint64_t)(a & 0xffff) * 1000000 * den / num);
+		tsc_source = "CPUID 0x15 and 0x16's base frequency";
+	}
+	if (!crystal && (crystal = crystal_by_model(false)))
+		tsc_source = "CPUID 0x15 (crystal known for the model)";
+	return (uint64_t)crystal * num / den;
+}
+
+/* A frequency the hypervisor or the CPU states, or 0. A hypervisor's
+   comes first: it describes the guest's TSC, which the host may scale,
+   where CPUID 0x15 passed through describes the host's (Linux under KVM
+   also takes kvmclock's over 0x15). */
 static uint64_t tsc_hz_stated(void)
 {
-	uint32_t a, b, c, d, max;
-	cpuid(0, 0, &max, &b, &c, &d);
-	if (max >= 0x15) {
-		/* TSC = crystal * ebx / eax; a CPU that leaves the crystal out
-		   gives its base frequency in 0x16 (Linux's native_calibrate_tsc). */
-		uint32_t den, num, crystal;
-		cpuid(0x15, 0, &den, &num, &crystal, &d);
-		if (!crystal && max >= 0x16 && den && num) {
-			cpuid(0x16, 0, &a, &b, &c, &d);
-			crystal = (uint32_t)((uint64_t)(a & 0xffff) * 1000000 * den / num);
-		}
-		if (den && num && crystal) {
-			tsc_source = "CPUID 0x15";
-			return (uint64_t)crystal * num / den;
-		}
-	}
+	uint32_t a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	if (c & (1u << 31)) {			/* a hypervisor is present */
 		cpuid(0x40000000, 0, &a, &b, &c, &d);
@@ -121,7 +232,7 @@ static uint64_t tsc_hz_stated(void)
 			return kv.tsc_hz;
 		}
 	}
-	return 0;
+	return tsc_hz_cpuid15();
 }
 
 /* Fixed-point factors (32 fractional bits) so conversions are one
@@ -137,17 +248,31 @@ static void set_factors(void)
 
 void time_init(void)
 {
+	static char how[96];
 	uint64_t hz = tsc_hz_stated();
 	if (hz < 100000000ull || hz > 20000000000ull) {	/* none, or nonsense */
-		hz = 0;
-		outb(0x43, 0x34);		/* PIT channel 0, lo/hi, mode 2 */
-		outb(0x40, 0x00);
-		outb(0x40, 0x00);
-		if (acpi.pm_timer &&
-		    (hz = calibrate(pm_up, acpi.pm_timer_32 ? 0xffffffffu : 0xffffffu, PM_TIMER_HZ)))
-			tsc_source = "ACPI PM timer";
-		else if ((hz = calibrate(pit_up, 0xffffu, PIT_HZ)))
-			tsc_source = "PIT";
+		uint64_t t0 = early.t0, t1;
+		struct ref r;
+		if (early_window_ok()) {
+			r = early.r;
+			hz = calibrate_from(&r, t0, early.v0);
+		} else {
+			r = ref_pick();
+			t0 = rdtsc();
+			hz = calibrate(&r);
+		}
+		t1 = rdtsc();
+		if (!hz && r.rd == pm_up) {	/* a PM timer that does not count */
+			r = ref_pit();
+			t0 = rdtsc();
+			hz = calibrate(&r);
+			t1 = rdtsc();
+		}
+		if (hz) {
+			snprintf(how, sizeof how, "calibration against %s over %llu us", r.name,
+				 (unsigned long long)((t1 - t0) * 1000000 / hz));
+			tsc_source = how;
+		}
 	}
 	if (!hz) {
 		hz = 1000000000ull;

@@ -20,7 +20,10 @@
  * buffer, as before (and when that pool is dry too, the frame is dropped
  * and counted by netif_deliver).
  *
- * rx_small_init carves them at bring-up (net_init, right after lwip_init).
+ * rx_small_init carves them at bring-up (net_init, right after lwip_init),
+ * neither zeroed nor linked: a buffer is put on the free list the first
+ * time it is needed (as lwIP's own pools, net/lwip/pools.c), so boot
+ * touches none of their pages (each first touch is a host page fault).
  * The buffers are lwIP custom pbufs (pbuf_alloced_custom, of type
  * PBUF_POOL: a receive buffer, nothing volatile in it); pbuf_free gives
  * each back through its free function. Everything here is under the net
@@ -45,6 +48,8 @@ _Static_assert(sizeof(struct rx_small) <= NET_RX_SMALL_ELEM_BYTES,
 	       "net/limits.h's NET_RX_SMALL_ELEM_BYTES is what limits.c budgets per buffer");
 
 static struct rx_small *free_list;	/* under the net lock */
+static struct rx_small *pool;		/* net_limits.rx_small of them */
+static uint32_t fresh;			/* pool[fresh..] never handed out */
 static uint32_t in_use, max_in_use;
 static uint64_t misses;
 
@@ -53,14 +58,11 @@ void rx_small_init(void)
 	uint32_t n = net_limits.rx_small;
 	if (!n)
 		return;
-	uint64_t pa = page_alloc_contig(((uint64_t)n * sizeof(struct rx_small) + 4095) / 4096);
+	uint64_t pa = page_alloc_contig_nozero(((uint64_t)n * sizeof(struct rx_small) + 4095) / 4096);
 	if (!pa)
 		panic("rx_small: no memory for %u small receive buffers", n);
-	struct rx_small *pool = (struct rx_small *)(uintptr_t)pa;
-	for (uint32_t i = n; i-- > 0;) {
-		pool[i].next = free_list;
-		free_list = &pool[i];
-	}
+	pool = (struct rx_small *)(uintptr_t)pa;
+	fresh = 0;
 }
 
 static void rx_small_free(struct pbuf *p)
@@ -77,6 +79,10 @@ struct pbuf *rx_small_alloc(size_t len)
 	NET_LWIP_ASSERT_LOCKED();
 	if (len > RX_SMALL_BYTES)
 		return NULL;
+	if (!free_list && fresh < net_limits.rx_small) {
+		pool[fresh].next = NULL;
+		free_list = &pool[fresh++];
+	}
 	struct rx_small *b = free_list;
 	if (!b) {
 		misses++;

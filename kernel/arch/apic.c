@@ -130,29 +130,67 @@ void lapic_send_init(uint32_t apic_id) { icr_send(apic_id, 0x4500); }
 void lapic_send_sipi(uint32_t apic_id, uint8_t page) { icr_send(apic_id, 0x4600 | page); }
 void lapic_send_nmi_others(void) { icr_send(0, 0xc0000 | 0x400); }
 
-/* Measure the APIC timer against the (calibrated) TSC over 2 ms; only
-   one-shot mode needs its rate (TSC-deadline mode counts in TSC ticks). */
-void lapic_timer_calibrate(void)
+/* The APIC timer's rate against the TSC, for one-shot mode only
+   (TSC-deadline mode counts in TSC ticks). The count runs down from
+   0xffffffff from lapic_timer_calibrate_start, early in the boot, to
+   lapic_timer_calibrate after time_init: the boot's work in between is
+   the window (at least CALIB_US, waited out if shorter). Each end is the
+   tightest of four back-to-back (count, TSC) pairs, so a stall inside a
+   pair (which would make the count look faster, and timers fire late) is
+   dropped; the TSC's rate itself is known only at the end, which the
+   ratio does not need until then. */
+#define CALIB_US 1000
+static uint32_t cal_c0;
+static uint64_t cal_t0;
+
+static uint64_t count_sample(uint32_t *count)
+{
+	uint64_t best_w = ~0ull, best_t = 0;
+	for (int i = 0; i < 4; i++) {
+		uint64_t a = rdtsc();
+		uint32_t c = rd(LAPIC_TIMER_CUR);
+		uint64_t b = rdtsc();
+		if (b - a < best_w)
+			best_w = b - a, best_t = a + (b - a) / 2, *count = c;
+	}
+	return best_t;
+}
+
+void lapic_timer_calibrate_start(void)
 {
 	if (tsc_deadline)
 		return;
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 	wr(LAPIC_TIMER_DIV, 0x3);
 	wr(LAPIC_TIMER_INIT, 0xffffffff);
-	/* Read the count and the TSC back to back at both ends, twice, and
-	   keep the lower rate: a stall between a pair makes the count look
-	   faster, which would make timers fire late. */
-	for (int i = 0; i < 2; i++) {
-		uint32_t c0 = rd(LAPIC_TIMER_CUR);
-		uint64_t t0 = rdtsc();
-		delay_us(1000);
-		uint32_t c1 = rd(LAPIC_TIMER_CUR);
-		uint64_t t1 = rdtsc();
-		uint64_t hz = (uint64_t)(c0 - c1) * tsc_hz / (t1 - t0);
-		if (!lapic_hz || hz < lapic_hz)
-			lapic_hz = hz;
+	cal_t0 = count_sample(&cal_c0);
+}
+
+void lapic_timer_calibrate(void)
+{
+	if (tsc_deadline)
+		return;
+	if (!cal_t0)
+		lapic_timer_calibrate_start();
+	uint64_t min_end = cal_t0 + ns_to_tsc(CALIB_US * 1000ull);
+	while ((int64_t)(rdtsc() - min_end) < 0)
+		cpu_relax();
+	uint32_t c1 = 0;
+	uint64_t t1 = count_sample(&c1);
+	/* A count that reached 0 stopped there: start again, with the
+	   minimum window only. */
+	if (c1 == 0) {
+		lapic_timer_calibrate_start();
+		delay_us(CALIB_US);
+		t1 = count_sample(&c1);
 	}
 	wr(LAPIC_TIMER_INIT, 0);
+	if (c1 == 0 || c1 >= cal_c0 || t1 <= cal_t0)
+		panic("lapic_timer_calibrate: the APIC timer does not count");
+	uint64_t dc = cal_c0 - c1, dt = t1 - cal_t0;
+	while (dc >> 28)		/* dc * tsc_hz within 64 bits (no libgcc) */
+		dc >>= 1, dt >>= 1;
+	lapic_hz = dt ? dc * tsc_hz / dt : 0;
 	if (!lapic_hz)
 		panic("lapic_timer_calibrate: the APIC timer does not count");
 }

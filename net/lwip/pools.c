@@ -6,10 +6,17 @@
  * lwIP declares no storage for its pools: memp_init calls
  * lwip_pools_at_boot for each one, which sets its element count (the
  * four large pools from net_limits, the others keep their MEMP_NUM_*
- * value) and points it at zeroed, identity-mapped pages. The heap is
- * carved the same way, by lwip_heap_at_boot, before lwip_init runs
- * mem_init. From then on they are ordinary fixed pools: memp_malloc and
- * memp_free run lwIP's own code, and nothing is ever given back.
+ * value) and points it at identity-mapped pages. The heap is carved the
+ * same way, by lwip_heap_at_boot, before lwip_init runs mem_init. From
+ * then on they are ordinary fixed pools: memp_malloc and memp_free run
+ * lwIP's own code, and nothing is ever given back.
+ *
+ * The pages are not zeroed, and memp_init links no element
+ * (net/lwip/patches/0006-pools-linked-on-demand.patch: memp_malloc takes
+ * never-used elements in order when the free list is empty): lwIP
+ * initializes every element it takes and mem_init writes only the heap's
+ * two ends, so boot touches none of the tens of MiB, where zeroing or
+ * linking them cost a host page fault per page (issue 12).
  */
 #include "kernel/page.h"
 #include "kernel/panic.h"
@@ -25,7 +32,7 @@ void *lwip_heap_base;
 static unsigned char *carve(int pool, size_t bytes)
 {
 	uint64_t n = (bytes + MEM_ALIGNMENT - 1 + 4095) / 4096;
-	uint64_t pa = n ? page_alloc_contig(n) : 0;
+	uint64_t pa = n ? page_alloc_contig_nozero(n) : 0;
 	if (n && !pa)
 		panic("lwip: no %llu KiB for pool %d (-1: the heap)", (unsigned long long)(n * 4), pool);
 	return (unsigned char *)(uintptr_t)pa;
