@@ -26,7 +26,8 @@
  *     counters (net_lock_stats_get): acquisitions and the time held on
  *     the fake clock; never contended or busy (one thread).
  *   - time_ns: a fake clock that moves only by host_clock_advance.
- *   - page_alloc_contig: zeroed, page-aligned heap memory; panic: a
+ *   - page_alloc_contig: zeroed, page-aligned heap memory (the _nozero
+ *     form: filled with 0xa5); panic: a
  *     message and abort(), which libFuzzer reports as a crash.
  * ASan is told of every stack switch (__sanitizer_*_switch_fiber), so its
  * reports on task stacks are exact.
@@ -71,6 +72,18 @@ uint64_t page_alloc_contig(uint64_t n)
 	if (!p)
 		return 0;
 	memset(p, 0, n * 4096);
+	pages_out += n;
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* Left as they are in the kernel: here filled with a pattern, so that a
+   pool that relied on zeroed memory would go wrong under the fuzzer. */
+uint64_t page_alloc_contig_nozero(uint64_t n)
+{
+	void *p = aligned_alloc(4096, n * 4096);
+	if (!p)
+		return 0;
+	memset(p, 0xa5, n * 4096);
 	pages_out += n;
 	return (uint64_t)(uintptr_t)p;
 }
