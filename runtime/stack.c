@@ -34,7 +34,10 @@
  * connection task's pages each); the heap's floor (the kernel's
  * heap_floor hook, stack_heap_floor) is what of that promise is not
  * mapped yet, plus STACK_FLOOR_SLACK for the runtime's own tasks and the
- * per-CPU reserves. So free pages + stack pages mapped stay at or above
+ * per-CPU reserves. A promise is capped at the stack pages mapped and
+ * three quarters of the free pages when it is made, so the heap keeps a
+ * quarter for tasks' descriptors and newlib state (an 8 MiB httpd
+ * promised 928 pages had none left, and refused its 61st connection). So free pages + stack pages mapped stay at or above
  * the promise whatever the heap does: a task that exits gives its pages
  * back to the free pool, where the heap may not follow them.
  *
@@ -361,7 +364,12 @@ void stack_init_cpu(struct sched *s)
 
 void rt_stack_reserve(uint64_t pages)
 {
-	a_store_relaxed(&stack_promised, pages);
+	/* Never all of it: the heap must still grow for what every task
+	   takes from it (its descriptor, its newlib state), else a small
+	   guest could start no task past the first batch. */
+	uint64_t mapped = a_load_relaxed(&rt_stack_pages_mapped);
+	uint64_t most = mapped + page_free_count() / 4 * 3;
+	a_store_relaxed(&stack_promised, pages < most ? pages : most);
 }
 
 uint64_t stack_heap_floor(void)
