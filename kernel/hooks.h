@@ -7,8 +7,10 @@
  * drives the runtime's timers and time slices, the way out of an
  * interrupt is where a task is preempted, newlib asks for the running
  * task's state, and a panic names the task. A sixth call is what an AP
- * runs once it is online. Each is a field below, called by exactly one
- * place in the kernel.
+ * runs once it is online, a seventh how many pages the heap must leave
+ * to task stacks (a stack cannot fail to grow: a fault with no page is a
+ * panic, so the heap, which can fail, yields). Each is a field below,
+ * called by exactly one place in the kernel.
  *
  * The runtime fills the table (runtime/rt.c, rt_kernel_hooks); kmain
  * installs it once, with kernel_hooks_install, on the BSP, after rt_init
@@ -56,6 +58,11 @@ struct kernel_hooks {
 	/* smp.c, an AP once it is online, interrupts off: its scheduler
 	   loop; does not return. */
 	void (*ap_main)(void);
+	/* vm.c's _sbrk, before it maps another page for newlib's heap: the
+	   free pages it must leave (what task stacks may still claim); with
+	   no more free than that, the heap does not grow and malloc fails.
+	   Any context, a spinlock held: reads counters only. */
+	uint64_t (*heap_floor)(void);
 };
 
 /* Read by the callers above; written only by kernel_hooks_install. */

@@ -12,6 +12,8 @@
 #include "kernel/panic.h"
 #include "kernel/cpu.h"
 #include "kernel/arch/x86.h"
+#include "kernel/atomic.h"
+#include "kernel/hooks.h"
 
 #define PTE_P	(1ull << 0)
 #define PTE_W	(1ull << 1)
@@ -271,8 +273,14 @@ void *kstack_alloc(size_t size)
 
 /* newlib's heap: _sbrk grows a contiguous region at VM_HEAP_BASE, page
    by page. Shrinking only moves the break; pages stay mapped, so no other
-   CPU can ever hold a stale translation for them. */
+   CPU can ever hold a stale translation for them. The heap shares the
+   page allocator with task stacks, and a stack that cannot grow is a
+   panic while a malloc that fails is an error its caller answers (a 507,
+   a refused connection): so the heap never takes the free pages the
+   runtime's heap_floor hook keeps for stacks (kernel/hooks.h), and each
+   growth that stopped there is counted (vm_heap_floor_hits). */
 static uint64_t heap_brk = VM_HEAP_BASE;
+static uint64_t heap_floor_hits;	/* atomic */
 static struct spinlock heap_lock = SPINLOCK_INIT;
 
 void *_sbrk(intptr_t incr)
@@ -282,6 +290,11 @@ void *_sbrk(intptr_t incr)
 	if (want < VM_HEAP_BASE || want > VM_HEAP_BASE + VM_HEAP_MAX)
 		goto fail;
 	while (VM_HEAP_BASE + heap_mapped < want) {
+		if (kernel_hooks.heap_floor &&
+		    page_free_count() <= kernel_hooks.heap_floor()) {
+			a_fetch_add_relaxed(&heap_floor_hits, 1);
+			goto fail;
+		}
 		uint64_t pa = page_alloc();
 		if (!pa || vm_map_page(VM_HEAP_BASE + heap_mapped, pa, VM_W) < 0) {
 			if (pa)
@@ -302,4 +315,9 @@ fail:
 uint64_t vm_heap_bytes(void)
 {
 	return heap_mapped;
+}
+
+uint64_t vm_heap_floor_hits(void)
+{
+	return a_load_relaxed(&heap_floor_hits);
 }

@@ -75,5 +75,8 @@ void *kstack_alloc(size_t size);
 
 /* Statistics. */
 uint64_t vm_heap_bytes(void);		/* heap mapped by _sbrk */
+/* Heap growths refused because the free pages were down to what task
+   stacks may still claim (kernel/hooks.h's heap_floor). */
+uint64_t vm_heap_floor_hits(void);
 
 #endif

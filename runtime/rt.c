@@ -51,6 +51,7 @@ const struct kernel_hooks rt_kernel_hooks = {
 	.reent_alloc = task_reent_alloc,
 	.describe = task_describe,
 	.ap_main = rt_ap_main,
+	.heap_floor = stack_heap_floor,
 };
 
 /* The counters, with the halt under way counted as idle (read as a
@@ -82,6 +83,7 @@ void rt_cpu_stats(unsigned cpu, struct rt_cpu_stats *out)
 void rt_heap_stats(struct rt_heap_stats *out)
 {
 	libc_heap_stats(&out->in_use, &out->arena);
+	out->floor_hits = vm_heap_floor_hits();
 }
 
 uint64_t rt_malloc_count(void)

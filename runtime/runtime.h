@@ -146,6 +146,15 @@ int wg_wait_timeout(struct waitgroup *wg, uint64_t timeout_ns);
 /* Statistics (runtime/stats.h has the per-CPU detail). */
 uint64_t rt_tasks_alive(void);
 uint64_t rt_stack_pages(void);
+/* Promise task stacks this many pages in all: the heap does not grow
+   into the free pages that stacks, with what they hold now, may still
+   claim, so a task's stack can grow while a malloc fails instead
+   (runtime/stack.c, THE HEAP'S FLOOR). At most the stack pages mapped
+   now and 3/4 of the free pages are promised. 0 (the default): no
+   promise. The
+   HTTP server sets it for its connections when it starts
+   (net/http/listen.c). */
+void rt_stack_reserve(uint64_t pages);
 /* Heap allocations made so far, by anyone (newlib's allocators are
    counted). The request path of a server should not move it. */
 uint64_t rt_malloc_count(void);

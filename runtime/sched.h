@@ -192,6 +192,8 @@ struct task *stack_next_owner(uint64_t *cursor);
 int stack_alloc(struct task *t, size_t size);
 void stack_release(struct task *t);
 void stack_refill_reserve(struct sched *s);
+/* The kernel's heap_floor hook: free pages the heap must leave to stacks. */
+uint64_t stack_heap_floor(void);
 void stack_flush_pending(struct sched *s);
 void stack_init_cpu(struct sched *s);
 /* The kernel's page-fault hook (kernel/hooks.h): grow a task's stack,

@@ -28,6 +28,20 @@
  * CPU goes idle); a task that never grew past one page needs none and its
  * slot goes straight to the per-CPU cache.
  *
+ * THE HEAP'S FLOOR. Stack pages and newlib's heap come from the same page
+ * allocator, and only the heap can fail gracefully (a stack fault with no
+ * page is a panic). rt_stack_reserve(pages) sets how many pages stacks
+ * are promised (net/http/listen.c: a server's connections at a
+ * connection task's pages each); the heap's floor (the kernel's
+ * heap_floor hook, stack_heap_floor) is what of that promise is not
+ * mapped yet, plus STACK_FLOOR_SLACK for the runtime's own tasks and the
+ * per-CPU reserves. A promise is capped at the stack pages mapped and
+ * three quarters of the free pages when it is made, so the heap keeps a
+ * quarter for tasks' descriptors and newlib state (an 8 MiB httpd
+ * promised 928 pages had none left, and refused its 61st connection). So free pages + stack pages mapped stay at or above
+ * the promise whatever the heap does: a task that exits gives its pages
+ * back to the free pool, where the heap may not follow them.
+ *
  * Everything here runs with interrupts off: spawn (task context, briefly),
  * release (the scheduler loop), stack_fault (trap context, the kernel's
  * page-fault hook, kernel/hooks.h).
@@ -54,7 +68,10 @@
 #define STACK_PENDING_MAX	32
 #define PAGE_PENDING_MAX	256
 
+#define STACK_FLOOR_SLACK	64	/* pages: runtime tasks, reserves */
+
 uint64_t rt_stack_pages_mapped;		/* atomic */
+static uint64_t stack_promised;		/* atomic: rt_stack_reserve's pages */
 /* next_slot, owners[] and big[] are also the list of live tasks that
    tools/gdb/weft.py walks (weft-tasks, make debug): keep their names and
    meaning, or change the script with them (tests/e2e/gdb.sh checks it);
@@ -330,8 +347,12 @@ bool stack_fault(struct trapframe *tf, uint64_t addr)
 			   (unsigned long long)addr, (unsigned long long)(t->stack_hi - addr));
 	uint64_t pa = fault_page(this_sched());
 	if (!pa)
-		panic_trap(tf, "stack: no memory to grow task %llu \"%s\"'s stack",
-			   (unsigned long long)t->id, t->name);
+		panic_trap(tf, "stack: no memory to grow task %llu \"%s\"'s stack "
+			   "(stacks hold %llu pages, were promised %llu; %llu pages free)",
+			   (unsigned long long)t->id, t->name,
+			   (unsigned long long)a_load_relaxed(&rt_stack_pages_mapped),
+			   (unsigned long long)a_load_relaxed(&stack_promised),
+			   (unsigned long long)page_free_count());
 	uint64_t page = PAGE_ROUND_DOWN(addr);
 	vm_map_prepared(page, pa, VM_W);
 	a_fetch_add_relaxed(&rt_stack_pages_mapped, 1);
@@ -371,6 +392,25 @@ void stack_init_cpu(struct sched *s)
 	s->page_pending = calloc(PAGE_PENDING_MAX, sizeof(uint64_t));
 	if (!s->stack_cache || !s->stack_pending || !s->page_pending)
 		panic("stack_init_cpu: out of memory");
+}
+
+void rt_stack_reserve(uint64_t pages)
+{
+	/* Never all of it: the heap must still grow for what every task
+	   takes from it (its descriptor, its newlib state), else a small
+	   guest could start no task past the first batch. */
+	uint64_t mapped = a_load_relaxed(&rt_stack_pages_mapped);
+	uint64_t most = mapped + page_free_count() / 4 * 3;
+	a_store_relaxed(&stack_promised, pages < most ? pages : most);
+}
+
+uint64_t stack_heap_floor(void)
+{
+	uint64_t promised = a_load_relaxed(&stack_promised);
+	uint64_t mapped = a_load_relaxed(&rt_stack_pages_mapped);
+	if (!promised)
+		return 0;
+	return (promised > mapped ? promised - mapped : 0) + STACK_FLOOR_SLACK;
 }
 
 uint64_t rt_stack_pages(void)

@@ -31,6 +31,9 @@ unsigned rt_ncpus(void);
 struct rt_heap_stats {
 	uint64_t in_use;		/* bytes allocated and not freed */
 	uint64_t arena;			/* bytes obtained from the system */
+	uint64_t floor_hits;		/* growths refused: the free pages were
+					   down to what stacks are promised
+					   (rt_stack_reserve), so malloc failed */
 };
 /* The heap's use now. Any task; allocates nothing. */
 void rt_heap_stats(struct rt_heap_stats *out);

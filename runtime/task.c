@@ -145,7 +145,12 @@ void task_reent_switch(struct task *t)
 
 /* __getreent found no reent for the running task: make one. Allocating
    calls newlib, which asks __getreent again, so the CPU's own reent
-   stands in while we do. */
+   stands in while we do. With the heap used up (a flood of large
+   requests; runtime/stack.c, THE HEAP'S FLOOR) the CPU's reent goes on
+   standing in, and the next call tries again: the task shares errno and
+   stdio state with the others on this CPU that had to do the same, which
+   is safe (newlib's locks keep interrupts off, so no one is preempted
+   holding a stream) where a panic would end every connection. */
 struct _reent *task_reent_alloc(void)
 {
 	struct cpu *c = this_cpu();
@@ -155,8 +160,7 @@ struct _reent *task_reent_alloc(void)
 		return c->reent;
 	struct _reent *r = calloc(1, sizeof *r);
 	if (!r)
-		panic("task %llu \"%s\": no memory for its newlib state",
-		      (unsigned long long)t->id, t->name);
+		return c->reent;
 	_REENT_INIT_PTR(r);
 	t->reent = r;
 	c->reent = r;

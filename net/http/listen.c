@@ -10,6 +10,15 @@
  * 503 by a short task of its own; at most REFUSERS of those run at once
  * per server, past that an extra connection is reset.
  *
+ * Stacks before heap. A connection's task must be able to grow its
+ * stack (a stack fault with no page is a panic) while a handler's malloc
+ * may fail (app=kv answers 507). Each server, when it starts, promises
+ * the runtime's stacks the pages of its connections: max_conns (at most
+ * the connections the memory holds, net/limits.h) at CONN_STACK_PAGES
+ * each, and its REFUSERS at REFUSER_STACK_PAGES; the heap does not grow
+ * into what of that is not mapped yet (rt_stack_reserve, runtime/stack.c
+ * THE HEAP'S FLOOR). A smaller max_conns leaves the heap more.
+ *
  * Two listener kinds, one core: http_serve hands the core net/conn.h
  * connections, http_serve_tls TLS ones (net/tls/tls.h), both behind the
  * same struct http_io, so handlers never know which they got. A TLS
@@ -25,12 +34,16 @@
 #include <stdlib.h>
 #include "net/conn.h"
 #include "net/http/server.h"
+#include "net/limits.h"
 #include "net/tls/tls.h"
 #include "runtime/runtime.h"
 #include "runtime/stats.h"
 
 #define CONN_STACK (128u << 10)
 #define REFUSERS 64		/* 503 tasks at once */
+#define CONN_STACK_PAGES 8	/* a connection task's stack, grown (app=kv's
+				   PUT: 200 tasks held 1,648 pages) */
+#define REFUSER_STACK_PAGES 2
 
 static ssize_t io_read(void *c, void *buf, size_t len)
 {
@@ -218,6 +231,32 @@ static void init_sys(const struct http_server *srv)
 		http_sys.epoch_ns = srv->date_fallback * 1000000000ull;
 }
 
+/* The stack pages every server started so far may need (each server
+   once: HTTP and HTTPS may share one), promised to the runtime. */
+static void promise_stacks(void)
+{
+	static struct mutex m = MUTEX_INIT;
+	uint64_t pages = 0;
+
+	mutex_lock(&m);
+	for (unsigned i = 0; i < MAX_SERVERS; i++) {
+		struct http_server *srv = __atomic_load_n(&servers[i].srv, __ATOMIC_ACQUIRE);
+		bool seen = false;
+		if (!srv)
+			continue;
+		for (unsigned j = 0; j < i; j++)
+			seen |= __atomic_load_n(&servers[j].srv, __ATOMIC_ACQUIRE) == srv;
+		if (seen)
+			continue;
+		uint64_t conns = srv->limits.max_conns;
+		if (net_limits.tcp_conns && conns > net_limits.tcp_conns)
+			conns = net_limits.tcp_conns;
+		pages += conns * CONN_STACK_PAGES + REFUSERS * REFUSER_STACK_PAGES;
+	}
+	rt_stack_reserve(pages);
+	mutex_unlock(&m);
+}
+
 static int serve(struct http_server *srv, struct tls_server *tls,
 		 struct listener *l)
 {
@@ -228,7 +267,9 @@ static int serve(struct http_server *srv, struct tls_server *tls,
 	slot = __atomic_fetch_add(&nservers, 1, __ATOMIC_RELAXED);
 	if (slot >= MAX_SERVERS)
 		return -ENOSPC;
-	servers[slot] = (struct slot){ srv, tls };
+	servers[slot].tls = tls;
+	__atomic_store_n(&servers[slot].srv, srv, __ATOMIC_RELEASE);
+	promise_stacks();
 	init_sys(srv);
 	for (;;) {
 		r = net_accept(l, &c);
