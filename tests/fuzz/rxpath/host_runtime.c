@@ -116,6 +116,29 @@ uint64_t rt_malloc_count(void)
 	return 0;			/* the library allocates nothing per request */
 }
 
+/* The stack promise (net/http/listen.c at a server's start): the host
+   has no page allocator for stacks to share with the heap. */
+void rt_stack_reserve(uint64_t pages)
+{
+	(void)pages;
+}
+
+/* Mutexes: tasks here are cooperative on one thread and the library
+   holds a mutex only across code that does not park, so one is never
+   found held; should that change, say so rather than model it wrongly. */
+void mutex_lock(struct mutex *m)
+{
+	if (m->state)
+		panic("host runtime: mutex %p already held (parking on a mutex is not modelled)",
+			   (void *)m);
+	m->state = 1;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	m->state = 0;
+}
+
 /* ---- the net lock ---- */
 
 static bool net_held;
