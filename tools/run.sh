@@ -68,6 +68,10 @@ set -e
 cut='$!b'
 [ "$(tail -c 1 "$tmp/console.log" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 0a ] || cut='$d'
 last=$(tr -d '\r' <"$tmp/console.log" 2>/dev/null | sed "$cut" | grep -v '^[[:space:]]*$' | tail -n 1 || true)
+# The guest's reason, when it gave one: another CPU may print a line (the
+# address DHCP gave) after it and before the power-off.
+why=$(tr -d '\r' <"$tmp/console.log" 2>/dev/null | sed "$cut" | grep -E 'powering off|^weft: needs [0-9]+ MiB|PANIC' | tail -n 1 || true)
+[ -z "$why" ] || last=$why
 # That cut line is also what the terminal shows last: end it, so that
 # run.sh's own message starts a line of its own.
 [ "$cut" != '$d' ] || echo
