@@ -65,10 +65,11 @@ static struct netif *nif;
 /* Under the net lock. */
 static struct poller_stats stats;
 static bool given_up;			/* the device broke too often */
-/* For the watchdog's report (atomic: counted before the lock is taken). */
-static uint64_t passes;			/* net_poll called */
-static uint64_t passes_busy;		/* of them, the lock was held elsewhere */
-static uint64_t irq_kicks;		/* receive interrupts that kicked */
+/* For the watchdog's report. */
+static uint64_t passes;			/* net_poll passes that took the lock;
+					   under the lock */
+static uint64_t passes_busy;		/* atomic: passes that found it taken */
+static uint64_t irq_kicks;		/* atomic: receive interrupts that kicked */
 
 /* The device's link state to lwIP. Net lock held. */
 static void sync_link(void)
@@ -104,11 +105,11 @@ static bool restart(void)
 
 static void net_poll(void)
 {
-	a_fetch_add_relaxed(&passes, 1);
 	if (!net_trylock()) {
 		a_fetch_add_relaxed(&passes_busy, 1);
 		return;			/* another CPU is polling */
 	}
+	passes++;
 	rt_poll_begin();
 	if (given_up || (netdev_broken(dev) && !restart())) {
 		net_unlock();
@@ -158,13 +159,14 @@ void poller_watchdog(void)
 	struct netdev_stats ds = netdev_stats(dev);
 	bool stalled = !given_up && netdev_rx_waiting(dev) && ds.rx_frames == last_rx;
 	last_rx = ds.rx_frames;
+	uint64_t p = passes;
 	net_unlock();
 	/* Since the last look: what the report says of the stall (did poll
 	   passes run, did they find the lock taken, did interrupts come). */
-	uint64_t p = a_load_relaxed(&passes), b = a_load_relaxed(&passes_busy);
+	uint64_t b = a_load_relaxed(&passes_busy);
 	uint64_t k = a_load_relaxed(&irq_kicks);
-	uint64_t dp = p - last_passes, db = b - last_busy, dk = k - last_kicks;
-	last_passes = p, last_busy = b, last_kicks = k;
+	uint64_t dp = p + b - last_passes, db = b - last_busy, dk = k - last_kicks;
+	last_passes = p + b, last_busy = b, last_kicks = k;
 	if (broken) {
 		rt_poll_kick();		/* the poller restarts it */
 		return;
