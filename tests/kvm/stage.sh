@@ -29,7 +29,8 @@
 #                            boots are fine). The boot stage tests OVMF under TCG.
 #   kvm.panic.TEST           one expected panic (the first line of
 #                            tests/guest/panic_cases.txt), backtrace checked
-# Outer H, 2 CPUs:
+# Outer H, 2 CPUs (booted once more, checks and all, when the outer guest
+# itself fails before its job ends; only the last boot's results count):
 #   kvm.httpd.*              the appliance (2 CPUs) reached from the host:
 #                            127.0.0.1:P -> the outer QEMU's forward -> the
 #                            outer's 10.0.2.15:8080 -> the inner QEMU's
@@ -124,7 +125,7 @@ stage_kvm() {
 	done
 	kvm_accel_logs=()
 	kvm_outer_a "$base/a" boots
-	kvm_outer_a "$base/h" httpd
+	kvm_outer_httpd "$base/h"
 	# The overcommitted run (outer B): what failed there were times read on
 	# vCPUs whose TSCs KVM did not keep in step (kernel/time.c now keeps one
 	# clock for all CPUs) and tests that assumed a task runs within a fixed
@@ -239,8 +240,15 @@ EOF
 	# stalled, wedged or timed out) before the job ended: a failure of the
 	# lane, not of a run: boot it once more for the runs it did not finish
 	# (those it finished keep their results), and say so.
-	if [ "$part" = boots ] && [ "$st" -ge 3 ] && ! grep -q '^kvm-lane: job exited' "$dir/outer.log"; then
-		again=$(grep -m1 -E 'ERROR:|STALLED|TIMEOUT|kvm-lane: failed' "$dir/outer.log" || echo "status $st")
+	# Any end but "job exited 0" is the lane's: the job itself never fails
+	# (lane_run only records), so a missing line means the outer guest
+	# stopped early. In CI on 2026-12-03 one stopped with status 1 (its
+	# isa-debug-exit said "failed") after two runs, with neither the
+	# "job exited" line on its console nor the runs' consoles on the data
+	# port: both ports' output was lost, so "status 1" alone is no verdict.
+	if [ "$part" = boots ] && ! grep -q '^kvm-lane: job exited 0' "$dir/outer.log"; then
+		again=$(grep -m1 -E 'ERROR:|STALLED|TIMEOUT|kvm-lane: failed|kvm-lane: job exited' "$dir/outer.log" ||
+			echo "status $(status_name "$st"), no \"job exited 0\" line")
 		rm -rf "$dir.first" && mv "$dir" "$dir.first" && mkdir -p "$dir"
 		cp "$dir.first/listen_backlog.so" "$dir/" 2>/dev/null
 		local rest=$dir.rest.job done_runs=() line w n
@@ -284,7 +292,6 @@ EOF
 		kvm_accel_logs+=("$dir/panic.log") &&
 		panic_check "kvm.panic.$ptest" "$pfn" "$pregex" "$dir/panic.log" "$(kvm_status "$dir" panic)"
 	fi
-	if [ -f "$dir/httpd.log" ]; then kvm_accel_logs+=("$dir/httpd.log"); fi
 	if grep -q 'lane_start httpd' "$job" && wanted kvm.httpd.alive &&
 		kvm_ran "$dir" httpd kvm.httpd.alive; then
 		local p
@@ -297,6 +304,28 @@ EOF
 			show_tail kvm.httpd "$dir/httpd.log"
 		fi
 	fi
+}
+
+# kvm_outer_httpd DIR: outer H (kvm_outer_a DIR httpd), booted once more
+# when the outer guest itself failed before its job ended (a soft lockup
+# of the outer kernel was seen once, failing four checks): the checks run
+# from the host while it serves, so the first boot's results are held
+# back and only the last boot's count.
+kvm_outer_httpd() {
+	local dir=$1 res=$1.results try again=""
+	for try in 1 2; do
+		(kvm_outer_a "$dir" httpd) >"$res"
+		[ -f "$dir/outer.log" ] || break # nothing wanted
+		grep -q '^kvm-lane: job exited 0' "$dir/outer.log" && break
+		[ "$try" = 1 ] || break
+		again=$(grep -m1 -aE 'ERROR:|STALLED|TIMEOUT|kvm-lane: failed|kvm-lane: job exited' "$dir/outer.log" ||
+			echo "no \"job exited 0\" line")
+		again+="; its results, not counted: $(grep -c '^PASS' "$res") passed, $(grep -c '^FAIL' "$res") failed"
+		rm -rf "$dir.first" && mv "$dir" "$dir.first" && cp "$res" "$dir.first/results"
+	done
+	forward "" "$res"
+	[ ! -f "$dir/httpd.log" ] || kvm_accel_logs+=("$dir/httpd.log")
+	[ -z "$again" ] || echo "    (kvm.lane.outer-httpd: booted twice; the first outer guest failed: $again; its logs: $dir.first)" >&2
 }
 
 # ---- the httpd checks, from the host, while outer A serves ------------------------
@@ -469,8 +498,9 @@ EOF
 			again="the first run hung in the lane ($(grep -m1 'registers of' "$dir/outer.log" | sed 's/^kvm-lane: //'))"
 		elif grep -q '^kvm-lane: overcommit: tables: every address mapped' "$dir/outer.log"; then
 			again="the first run was reset by a fault its own page tables do not explain: $(grep -m1 '^kvm-lane: overcommit: tables:' "$dir/outer.log" | sed 's/^kvm-lane: //'); $(grep -m1 '^kvm-lane: overcommit: guest state:' "$dir/outer.log" | grep -oE '(rip|cr2|exitintinfo|exitintinfoerr)=0x[0-9a-f]*' | tr '\n' ' ')"
-		elif [ "$st" -ge 3 ] && ! grep -q '^kvm-lane: job exited' "$dir/outer.log"; then
-			again="the first outer guest failed: $(grep -m1 -E 'ERROR:|STALLED|TIMEOUT' "$dir/outer.log" || echo "status $st")"
+		elif ! grep -q '^kvm-lane: job exited 0' "$dir/outer.log"; then
+			# the job ends "exit 0": any other end is the outer guest's (see kvm_outer_a)
+			again="the first outer guest failed: $(grep -m1 -aE 'ERROR:|STALLED|TIMEOUT|kvm-lane: failed|kvm-lane: job exited' "$dir/outer.log" || echo "status $(status_name "$st"), no \"job exited 0\" line")"
 		else
 			break
 		fi
@@ -481,11 +511,11 @@ EOF
 		[ -z "$again" ] || echo "    (kvm.lane.outer-b: booted twice: $again; its logs: $dir.first)" >&2
 	fi
 	if wanted kvm.lane.reset-inspect; then
-		# The two deliberate triple faults: the inspection that tells the
-		# lane's resets from Weft's must see both kinds.
-		local m u
+		# The deliberate triple fault with every address mapped: the
+		# inspection that tells the lane's resets from Weft's must see it
+		# as the lane's (its unmapped twin is for hand runs; see the job).
+		local m
 		m=$(grep -m1 '^kvm-lane: triple-mapped: tables:' "$dir/outer.log" | sed 's/^kvm-lane: //')
-		u=$(grep -m1 '^kvm-lane: triple-unmapped: tables:' "$dir/outer.log" | sed 's/^kvm-lane: //')
 		if [[ $m == *"every address mapped"* ]]; then
 			pass kvm.lane.reset-inspect "$m"
 		else
