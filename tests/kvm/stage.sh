@@ -460,19 +460,10 @@ kvm_outer_b() {
 ) &
 watch=$!
 # Where a vCPU was when the guest shut down (a triple fault), the guest's
-# state KVM held then (lib.sh's lane_shutdown_watch), and whether the
-# guest's page tables in its memory mapped what the CPU needed
-# (lane_shutdown_inspect: the VM pauses at the shutdown).
-inspected() { # NAME: run NAME paused at a reset, its tables walked
-	lane_shutdown_watch
-	lane_shutdown_inspect "$1" &
-	insp=$!
-	shift
-	lane_run "$@" -- -monitor tcp:127.0.0.1:$LANE_MON_PORT,server,nowait $LANE_PAUSE_ARGS
-	sleep 1; kill $insp 2>/dev/null; wait $insp 2>/dev/null
-	return 0
-}
-inspected overcommit overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150
+# state KVM held then, and whether the guest's page tables in its memory
+# mapped what the CPU needed (lib.sh's lane_run_inspected: the VM pauses
+# at the shutdown).
+lane_run_inspected overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150
 kill $watch 2>/dev/null
 if [ "$rc" = 4 ]; then
 	lane_say "overcommit: shut down at $(grep -m1 -o 'rip 0x[0-9a-f]*' /sys/kernel/tracing/trace)"
@@ -483,7 +474,7 @@ fi
 # (fault.triple_fault_unmapped, walked as not mapped in the lane twice)
 # is left to hand runs: in one make test the outer guest died during it.
 for t in mapped; do
-	inspected triple-$t triple-$t --smp 1 --kernel suite --append test=fault.triple_fault_$t --timeout 30
+	lane_run_inspected triple-$t --smp 1 --kernel suite --append test=fault.triple_fault_$t --timeout 30
 done
 exit 0
 EOF

@@ -38,6 +38,11 @@
 #                            reset is a shutdown, and these make a shutdown
 #                            pause the VM (memory kept) instead of ending
 #                            QEMU; give the run a monitor on LANE_MON_PORT
+#   lane_run_inspected NAME ARGS... [-- QEMU-ARGS...]  lane_run with all of
+#                            the above: the watch, the VM paused at a
+#                            reset (a monitor on LANE_MON_PORT) and
+#                            lane_shutdown_inspect NAME beside it; $rc as
+#                            lane_run sets it
 #   lane_shutdown_inspect NAME  in the background beside such a run: once
 #                            lane_shutdown_watch has seen a shutdown and the
 #                            VM is paused, walk the guest's page tables in
@@ -211,6 +216,22 @@ lane_walk() {
 		t=$((e & 0x000ffffffffff000))
 	done
 	walk_pa=$(printf '0x%x' $((t | (va & 4095))))
+}
+lane_run_inspected() {
+	local name=$1 a dd=0 insp r
+	shift
+	for a in "$@"; do [ "$a" != -- ] || dd=1; done
+	[ "$dd" = 1 ] || set -- "$@" --
+	lane_shutdown_watch
+	lane_shutdown_inspect "$name" &
+	insp=$!
+	# shellcheck disable=SC2086 # LANE_PAUSE_ARGS is words
+	lane_run "$name" "$@" -monitor "tcp:127.0.0.1:$LANE_MON_PORT,server,nowait" $LANE_PAUSE_ARGS
+	r=$rc
+	sleep 1
+	kill "$insp" 2>/dev/null
+	wait "$insp" 2>/dev/null
+	rc=$r
 }
 lane_shutdown_inspect() {
 	local name=$1 st="" i l f cr3 idt idtlim tr what va bad="" n=0 gate

@@ -105,14 +105,9 @@ for i in \$(seq 1 $runs); do
 	( sleep $((secs - 15)); hmp "info registers -a" >/tmp/regs.txt
 	  { echo "@@lane begin r\$i.regs"; cat /tmp/regs.txt; echo "@@lane end r\$i.regs 0 0"; } >&3 ) &
 	dp=\$!
-	lane_shutdown_watch
-	lane_shutdown_inspect r\$i &
-	insp=\$!
-	lane_run r\$i --machine q35 --smp $smp $run_args --timeout $secs \
-		-- $extra -monitor tcp:127.0.0.1:4444,server,nowait \$LANE_PAUSE_ARGS
+	lane_run_inspected r\$i --machine q35 --smp $smp $run_args --timeout $secs -- $extra
 	lane_shutdown_say r\$i
-	sleep 1
-	kill \$dp \$insp 2>/dev/null; wait \$dp \$insp 2>/dev/null
+	kill \$dp 2>/dev/null; wait \$dp 2>/dev/null
 done
 exit 0
 EOF
