@@ -70,6 +70,35 @@ void park_unlock_spin(void *lock);
 
 void waitq_push(struct waitq *q, struct waiter *w);
 void waitq_remove(struct waitq *q, struct waiter *w);
+/* The list operations themselves (waitq_push and waitq_remove are these,
+   wrapped; inline for hot paths and for hosts that build the queues
+   without the scheduler, as the receive-path fuzzer does). */
+static inline void waitq_push_inline(struct waitq *q, struct waiter *w)
+{
+	w->next = NULL;
+	w->prev = q->tail;
+	if (q->tail)
+		q->tail->next = w;
+	else
+		q->head = w;
+	q->tail = w;
+	w->queued = true;
+}
+static inline void waitq_remove_inline(struct waitq *q, struct waiter *w)
+{
+	if (!w->queued)
+		return;
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		q->head = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	else
+		q->tail = w->prev;
+	w->next = w->prev = NULL;
+	w->queued = false;
+}
 /* Pop waiters until one is claimed; NULL when none is left. */
 struct waiter *waitq_claim(struct waitq *q);
 static inline bool waitq_empty(const struct waitq *q) { return !q->head; }

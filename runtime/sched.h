@@ -129,18 +129,6 @@ static inline uint64_t park_prepare_inline(struct task *t)
 	return seq;
 }
 
-static inline void waitq_push_inline(struct waitq *q, struct waiter *w)
-{
-	w->next = NULL;
-	w->prev = q->tail;
-	if (q->tail)
-		q->tail->next = w;
-	else
-		q->head = w;
-	q->tail = w;
-	w->queued = true;
-}
-
 /* task_claim with its common case, a parked waiter, inline. */
 static inline bool claim_inline(struct task *t, uint64_t seq)
 {

@@ -9,18 +9,7 @@ void waitq_push(struct waitq *q, struct waiter *w)
 
 void waitq_remove(struct waitq *q, struct waiter *w)
 {
-	if (!w->queued)
-		return;
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		q->head = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	else
-		q->tail = w->prev;
-	w->next = w->prev = NULL;
-	w->queued = false;
+	waitq_remove_inline(q, w);
 }
 
 struct waiter *waitq_claim(struct waitq *q)

@@ -18,7 +18,8 @@
  *     and its park (a callback inside its own lwIP call) does not sleep.
  *     task_park_until's timer is the fake clock passing the deadline at
  *     the next host_run_tasks.
- *   - waitq_push/remove/claim as runtime/park.h describes them.
+ *   - waitq_push/remove (park.h's own inline list operations) and
+ *     waitq_claim over this file's task_claim.
  *   - the net lock: one flag (the harness has one thread), with the real
  *     lock's checks (taking it twice, releasing it unheld, lwIP entered
  *     without it: NET_LOCK_CHECKS is on in this build) and its loopback
@@ -431,30 +432,12 @@ void host_run_tasks(void)
 
 void waitq_push(struct waitq *q, struct waiter *w)
 {
-	w->next = NULL;
-	w->prev = q->tail;
-	if (q->tail)
-		q->tail->next = w;
-	else
-		q->head = w;
-	q->tail = w;
-	w->queued = true;
+	waitq_push_inline(q, w);
 }
 
 void waitq_remove(struct waitq *q, struct waiter *w)
 {
-	if (!w->queued)
-		return;
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		q->head = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
-	else
-		q->tail = w->prev;
-	w->next = w->prev = NULL;
-	w->queued = false;
+	waitq_remove_inline(q, w);
 }
 
 struct waiter *waitq_claim(struct waitq *q)
