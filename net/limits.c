@@ -10,7 +10,7 @@
  * after it (NET_RESERVE: the NIC's rings and buffers, the runtime's own
  * tasks, the kernel heap with the TLS server and the access log's ring):
  *
- *   lwIP's heap (TX data)      avail / 32, 128 KiB .. 16 MiB (MEM_SIZE)
+ *   lwIP's heap (TX data)      avail / 16, 256 KiB .. 16 MiB (MEM_SIZE)
  *   receive buffers            avail / 40 of them,  64 .. PBUF_POOL_SIZE
  *   pbuf headers               half the receive buffers, 64 .. MEMP_NUM_PBUF
  *   datagrams queued on UDP    as many as receive buffers, at most 4,096
@@ -24,11 +24,15 @@
  *                              request need not hold a receive buffer)
  *
  * NET_CONN_BYTES is what one served connection costs beyond the shared
- * buffers: its pcbs, its struct conn, its segments, and its task (the
- * HTTP server's connection task grows to 3 stack pages, plus its
- * descriptor and its share of the stack page tables; its small receive
- * buffer), so the limit is a
- * number of connections the guest can actually hold open. At 512 MiB the
+ * buffers, so the limit is a number of connections the guest can
+ * actually hold open: its task's stack, which the HTTP server's
+ * connection task grows to 6 pages (24 KiB: weft_stack_pages rises by
+ * 6.0 per connection over 100 idle keep-alive connections that each had
+ * one GET of the site's index, at 256 MiB), and about 2 KiB more: its
+ * pcbs (1.25 of 344 bytes), its struct conn, its segments, its small
+ * receive buffer, the task's descriptor and its share of the stack page
+ * tables (a 2 MiB table per 7 slots). The rest of the 32 KiB is for a
+ * request that reaches further into the connection's buffers. At 512 MiB the
  * rules give lwipopts.h's largest counts (10,000 connections); at 8 MiB
  * 100. Fewer than NET_MIN_CONNS is no server: the guest says how
  * much memory it needs and powers off with a failure.
