@@ -152,6 +152,7 @@ static void snapshot(struct metrics_snapshot *s)
 	rt_heap_stats(&heap);
 	s->heap_in_use = heap.in_use;
 	s->heap_arena = heap.arena;
+	s->heap_floor_hits = heap.floor_hits;
 	s->heap_allocs = rt_malloc_count();
 	s->cmdline_errors = kcmdline_errors();
 	s->version = rt_version();

@@ -259,6 +259,9 @@ static const struct family runtime[] = {
 	  "Heap bytes obtained from the system (mallinfo arena)." },
 	{ "weft_heap_allocs_total", COUNTER, SNAP(heap_allocs),
 	  "Heap allocations made by anyone since boot." },
+	{ "weft_heap_floor_hits_total", COUNTER, SNAP(heap_floor_hits),
+	  "Heap growths refused because the free pages left were what task "
+	  "stacks may still claim (the allocation failed instead)." },
 	{ "weft_cmdline_errors_total", COUNTER, SNAP(cmdline_errors),
 	  "Command-line words reported at boot: malformed, unknown, or a "
 	  "value its reader cannot use." },

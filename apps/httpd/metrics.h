@@ -92,7 +92,7 @@ struct metrics_snapshot {
 	struct rt_cpu_stats cpu[METRICS_MAX_CPUS];
 	bool have_runtime;
 	uint64_t tasks_alive, stack_pages;
-	uint64_t heap_in_use, heap_arena, heap_allocs;
+	uint64_t heap_in_use, heap_arena, heap_allocs, heap_floor_hits;
 	uint64_t cmdline_errors;	/* kcmdline_errors() */
 	const char *version;		/* rt_version() */
 	bool have_net;

@@ -220,6 +220,7 @@ static void snapshot_fn(struct metrics_snapshot *s)
 	s->tasks_alive = 7;
 	s->stack_pages = 30;
 	s->heap_in_use = 4096;
+	s->heap_floor_hits = 9;
 	s->have_net = true;
 	s->net.open = 3;
 	s->npools = 1;
@@ -910,6 +911,8 @@ HT_TEST(metrics_exposition)
 			   "0.250000000\n"));
 	HT_CHECK(strstr(b, "weft_tasks_alive 7\n"));
 	HT_CHECK(strstr(b, "weft_heap_inuse_bytes 4096\n"));
+	HT_CHECK(strstr(b, "# TYPE weft_heap_floor_hits_total counter\n"));
+	HT_CHECK(strstr(b, "weft_heap_floor_hits_total 9\n"));
 	HT_CHECK(strstr(b, "weft_net_connections_open 3\n"));
 	HT_CHECK(strstr(b, "weft_lwip_pool_capacity{pool=\"TCP_PCB\"} 12288\n"));
 	HT_CHECK(strstr(b, "weft_lwip_pool_element_bytes{pool=\"TCP_PCB\"} 168\n"));
