@@ -169,6 +169,7 @@ static void snapshot(struct metrics_snapshot *s)
 		s->tls_resumptions = t.resumptions;
 		s->tls_open = t.open;
 		s->tls_sni_unknown = t.sni_unknown;
+		s->tls_slot_waits = t.slot_waits;
 		for (int i = 0; i < TLS_FAIL_N && i < METRICS_MAX_TLS_FAIL; i++)
 			s->tls_fail[s->ntls_fail++] = (struct metrics_tls_fail){
 				tls_fail_name(i), t.failures[i] };

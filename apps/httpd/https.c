@@ -20,6 +20,9 @@
 
 CMDLINE_KEY(key_tls_names, "tls_names", "HTTPS: SNI names served, comma-separated (default: any)");
 CMDLINE_KEY(key_tls_strict, "tls_sni_strict", "HTTPS: 1: refuse an SNI outside tls_names");
+CMDLINE_KEY(key_tls_max, "tls_max_conns",
+	    "HTTPS: TLS connections at once (default an eighth of the TCP limit, at most 1024); "
+	    "a handshake past it waits for one to end, until its header timeout");
 CMDLINE_KEY(key_tls_cache, "tls_session_cache",
 	    "HTTPS: sessions remembered for resumption (4096; 0: none, every handshake is full)");
 
@@ -53,14 +56,17 @@ bool httpd_https_start(struct http_server *srv, uint16_t port)
 	/* A TLS connection's block (about 37 KiB, from the heap) is memory
 	   on top of what net_limits counts per connection: at most an
 	   eighth of the connections may hold one (net/limits.h; the
-	   default 1,024 from about 300 MiB up). */
+	   default 1,024 from about 300 MiB up); tls_max_conns= sets it. */
 	unsigned tls_max = net_limits.tcp_conns / 8;
 	if (tls_max > TLS_MAX_CONNS_DEFAULT)
 		tls_max = TLS_MAX_CONNS_DEFAULT;
+	if (!tls_max)
+		tls_max = 1;
+	tls_max = (unsigned)kcmdline_u64(&key_tls_max, tls_max, 1, 65536);
 	unsigned sessions = (unsigned)kcmdline_u64(&key_tls_cache, TLS_CACHE_DEFAULT, 0, 65536);
 	r = tls_server_new(&(struct tls_server_opts){
 				   .cert = &cert,
-				   .max_conns = tls_max ? tls_max : 1,
+				   .max_conns = tls_max,
 				   .names = kcmdline_str(&key_tls_names),
 				   .sni_strict = kcmdline_u64(&key_tls_strict, 0, 0, 1),
 				   .cache_sessions = sessions,
@@ -82,8 +88,8 @@ bool httpd_https_start(struct http_server *srv, uint16_t port)
 		printf("httpd: HTTPS: no task for the listener\n");
 		return false;
 	}
-	printf("httpd: HTTPS listening on port %u (%s, TLS 1.2, ALPN http/1.1%s)\n",
-	       port, tls_cert_describe(&cert, desc, sizeof desc),
+	printf("httpd: HTTPS listening on port %u (%s, TLS 1.2, ALPN http/1.1, %u at once%s)\n",
+	       port, tls_cert_describe(&cert, desc, sizeof desc), tls_max,
 	       sessions ? "" : ", no session resumption");
 	return true;
 }

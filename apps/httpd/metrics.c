@@ -510,6 +510,9 @@ static const struct family tls[] = {
 	  "TLS connections now." },
 	{ "weft_tls_sni_unknown_total", COUNTER, SNAP(tls_sni_unknown),
 	  "TLS handshakes naming a server outside tls_names (served or not)." },
+	{ "weft_tls_slot_waits_total", COUNTER, SNAP(tls_slot_waits),
+	  "TLS handshakes that waited for a connection slot (tls_max_conns "
+	  "were open); those still waiting at their deadline are no_slot failures." },
 };
 
 /* TLS: the scalars, then failures by reason. */

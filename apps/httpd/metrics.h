@@ -105,7 +105,7 @@ struct metrics_snapshot {
 	char dns[METRICS_MAX_DNS][METRICS_ADDR_LEN];	/* resolver's servers */
 	/* TLS (net/tls/tls.h's tls_stats), when HTTPS is served. */
 	bool have_tls;
-	uint64_t tls_handshakes, tls_resumptions, tls_open, tls_sni_unknown;
+	uint64_t tls_handshakes, tls_resumptions, tls_open, tls_sni_unknown, tls_slot_waits;
 	unsigned ntls_fail;			/* entries of tls_fail[] */
 	struct metrics_tls_fail tls_fail[METRICS_MAX_TLS_FAIL];
 };

@@ -23,9 +23,15 @@
  * Memory. A connection is one block of about 37 KiB (the engine context,
  * 16.3 KiB of input and 16.1 KiB of output buffer: tls_engine.h says
  * why). Blocks come from the heap the first time and then from the
- * server's free list: after warm-up a handshake allocates nothing; at most
- * max_conns blocks exist, and past that tls_accept refuses (-ENOMEM,
- * counted as no_slot).
+ * server's free list: after warm-up a handshake allocates nothing. At most
+ * max_conns blocks exist; a handshake that finds them all in use waits
+ * for the next one released, until its deadline, as a client past
+ * nginx's worker_connections waits in the listen queue: slot_put hands
+ * the block straight to the first waiter (a waitq under the server's
+ * lock; the waiter's claim, won once, decides between that hand-off and
+ * its timer). Only at the deadline, or when the heap has no block, does
+ * tls_accept refuse (-ENOMEM, counted as no_slot); each wait is counted
+ * (slot_waits).
  *
  * Resumption. The session cache notes each hit (loaded_id); after the
  * handshake, the session ID in force equals it only if the server resumed
@@ -38,6 +44,7 @@
 #include "kernel/entropy.h"
 #include "net/tls/tls.h"
 #include "net/tls/tls_cache.h"
+#include "runtime/park.h"
 #include "runtime/runtime.h"
 
 #define CLOSE_FLUSH_NS	1000000000ull	/* how long tls_close tries to send close_notify */
@@ -63,13 +70,14 @@ struct tls_conn {
 struct tls_server {
 	struct tls_engine_opts eo;
 	struct tls_cache cache;
-	struct spinlock lock;		/* protects free, nconns */
+	struct spinlock lock;		/* protects free, nconns, slotq */
 	struct tls_conn *free;
 	unsigned nconns, max;
+	struct waitq slotq;		/* handshakes waiting for a block */
 };
 
 static struct {
-	uint64_t handshakes, resumptions, sni_unknown, open, slots;
+	uint64_t handshakes, resumptions, sni_unknown, open, slots, slot_waits;
 	uint64_t failures[TLS_FAIL_N];
 } stats;
 
@@ -129,15 +137,28 @@ void tls_server_free(struct tls_server *s)
 	free(s);
 }
 
-static struct tls_conn *slot_get(struct tls_server *s)
+/* A block for a new connection: a free one, a new one while fewer than
+   max exist, or else the next one released, waited for until deadline
+   (0: no wait). NULL when none came in time, or the heap had none. */
+static struct tls_conn *slot_get(struct tls_server *s, uint64_t deadline)
 {
 	bool f = spin_lock(&s->lock);
 	struct tls_conn *t = s->free;
-	if (t)
+	if (t) {
 		s->free = t->next;
-	else if (s->nconns < s->max)
+	} else if (s->nconns < s->max) {
 		s->nconns++;
-	else {
+	} else if (!deadline || time_ns() >= deadline) {
+		spin_unlock(&s->lock, f);
+		return NULL;
+	} else {
+		struct waiter w = { .t = task_self(), .seq = task_park_prepare() };
+		waitq_push(&s->slotq, &w);
+		COUNT(slot_waits);
+		if (!task_park_until("tls slot", park_unlock_spin, &s->lock, deadline))
+			return w.elem;	/* slot_put handed it over */
+		f = spin_lock(&s->lock);
+		waitq_remove(&s->slotq, &w);
 		spin_unlock(&s->lock, f);
 		return NULL;
 	}
@@ -160,8 +181,14 @@ static void slot_put(struct tls_server *s, struct tls_conn *t)
 	/* The engine holds session keys: gone before the block is reused. */
 	memset(&t->sc, 0, sizeof t->sc);
 	bool f = spin_lock(&s->lock);
-	t->next = s->free;
-	s->free = t;
+	struct waiter *w = waitq_claim(&s->slotq);
+	if (w) {
+		w->elem = t;
+		task_wake(w->t);
+	} else {
+		t->next = s->free;
+		s->free = t;
+	}
 	spin_unlock(&s->lock, f);
 	a_fetch_sub_relaxed(&stats.open, 1);
 }
@@ -279,7 +306,7 @@ static int pump(struct tls_conn *t, unsigned want)
 
 int tls_accept(struct tls_server *s, struct conn *c, uint64_t deadline, struct tls_conn **out)
 {
-	struct tls_conn *t = slot_get(s);
+	struct tls_conn *t = slot_get(s, deadline);
 	if (!t) {
 		COUNT(failures[TLS_FAIL_NO_SLOT]);
 		conn_abort(c);
@@ -429,6 +456,7 @@ void tls_stats(struct tls_stats *out)
 	out->sni_unknown = a_load_relaxed(&stats.sni_unknown);
 	out->open = a_load_relaxed(&stats.open);
 	out->slots = a_load_relaxed(&stats.slots);
+	out->slot_waits = a_load_relaxed(&stats.slot_waits);
 	for (int i = 0; i < TLS_FAIL_N; i++)
 		out->failures[i] = a_load_relaxed(&stats.failures[i]);
 }

@@ -32,7 +32,8 @@
  *   -EMSGSIZE    a record longer than TLS allows
  *   -ECONNRESET  the peer reset TCP, or closed it mid-handshake
  *   -EPIPE       writing after tls_shutdown_write or after the peer closed
- *   -ENOMEM      max_conns TLS connections are open already
+ *   -ENOMEM      max_conns TLS connections were open until the deadline
+ *                (a handshake waits for a block: see tls.c), or no memory
  *   -EAGAIN      the entropy source is not seeded (kernel/entropy.h)
  * tls_last_fail(t) names the reason (enum tls_fail) for logs.
  *
@@ -129,6 +130,7 @@ struct tls_stats {
 	uint64_t sni_unknown;		/* SNI outside names (served or not) */
 	uint64_t open;			/* connections now */
 	uint64_t slots;			/* connection slots allocated so far */
+	uint64_t slot_waits;		/* handshakes that waited for a slot */
 };
 void tls_stats(struct tls_stats *out);
 

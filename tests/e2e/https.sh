@@ -54,6 +54,14 @@
 #                              plain HTTP still serves /healthz
 #   e2e.https.virtio-rng       the same CPU with -device virtio-rng-pci:
 #                              seeded from virtio-rng, HTTPS listens
+#   e2e.https.slots            a guest with tls_max_conns=2 (its own; header
+#                              timeout 8 s): with both slots held by
+#                              finished handshakes (tests/e2e/tls_hold.py),
+#                              4 curls wait (weft_tls_slot_waits_total +4)
+#                              and all get 200 once the slots are released;
+#                              held again, a curl still waiting at its
+#                              deadline is closed (no_slot +1, after about
+#                              8 s), and after the release a GET is 200
 # (tests/e2e/tls_raw.py makes the hostile streams.)
 # The guests run until the script stops them (by PID); tools/qemu.sh
 # --timeout is the safety net. Log: $WEFT_TEST_LOGS/e2e.https.log.
@@ -71,7 +79,7 @@ names=("$p.boot" "$p.get" "$p.head" "$p.keep-alive" "$p.pipelined" "$p.body-1mb"
 	"$p.handshake" "$p.resumption" "$p.tls11-refused" "$p.tls10-refused"
 	"$p.renegotiation-refused" "$p.metrics" "$p.garbage" "$p.truncated" "$p.oversized"
 	"$p.stalled" "$p.wrong-sni" "$p.still-serving" "$p.redirect" "$p.testssl" "$p.guest-alive"
-	"$p.no-entropy" "$p.virtio-rng")
+	"$p.no-entropy" "$p.virtio-rng" "$p.slots")
 e2e_any_wanted "${names[@]}" || exit 0
 for c in openssl curl; do
 	command -v $c >/dev/null || { e2e_fail_all "$c missing" "${names[@]}"; exit 0; }
@@ -348,6 +356,73 @@ if e2e_wanted "$p.virtio-rng"; then
 		e2e_pass "$p.virtio-rng" "$(e2e_log_line "$log" '^entropy: (not )?seeded')"
 	else
 		e2e_fail "$p.virtio-rng" "no HTTPS: $(e2e_log_tail "$log" 3 | e2e_oneline)"
+	fi
+	e2e_stop "$epid"
+fi
+if e2e_wanted "$p.slots"; then
+	log=$E2E_LOGS/$p.slots.log epid=""
+	read -r hp sp < <(e2e_free_ports 2)
+	e2e_guest_start epid "$log" --machine q35 --timeout 150 \
+		--append "app=httpd tls_max_conns=2 httpd_header_timeout_ms=8000" \
+		--hostfwd "tcp:127.0.0.1:$hp-:80" --hostfwd "tcp:127.0.0.1:$sp-:443"
+	if e2e_wait_log "$log" "$epid" 40 'httpd: HTTPS listening on port 443 .*, 2 at once'; then
+		slot_metric() { curl -s -m 10 "http://127.0.0.1:$hp/metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v + 0 }'; }
+		problems=() codes=$E2E_TMP/slots.codes line="" pids=() hold_pid="" dt="" n0="" n1=""
+		: >"$codes"
+		# 1: both slots held; 4 handshakes wait and are served after the release.
+		coproc HOLD { python3 "$E2E_DIR/tls_hold.py" "$sp" 2; }
+		# shellcheck disable=SC2153 # coproc sets HOLD_PID
+		hold_pid=$HOLD_PID # bash unsets HOLD_PID once it ends
+		read -r -t 30 line <&"${HOLD[0]}"
+		if [ "$line" != "held 2" ]; then
+			problems+=("could not hold 2 TLS connections: ${line:-no answer}")
+		else
+			w0=$(slot_metric weft_tls_slot_waits_total)
+			for i in 1 2 3 4; do
+				curl -sk -m 30 -o /dev/null -w '%{http_code}\n' "https://127.0.0.1:$sp/" >>"$codes" &
+				pids+=($!)
+			done
+			for ((i = 0; i < 25; i++)); do
+				w1=$(slot_metric weft_tls_slot_waits_total)
+				[ $((w1 - w0)) -lt 4 ] || break
+				sleep 0.2
+			done
+			echo >&"${HOLD[1]}"
+			read -r -t 10 line <&"${HOLD[0]}"
+			wait "${pids[@]}"
+			[ $((w1 - w0)) -eq 4 ] || problems+=("slot waits +$((w1 - w0)) while both were held, not +4")
+			[ "$(grep -c '^200$' "$codes")" = 4 ] || problems+=("codes after the release: $(sort "$codes" | uniq -c | e2e_oneline)")
+		fi
+		wait "$hold_pid" 2>/dev/null
+		# 2: held again; a handshake still waiting at its deadline is closed.
+		coproc HOLD { python3 "$E2E_DIR/tls_hold.py" "$sp" 2; }
+		# shellcheck disable=SC2153 # coproc sets HOLD_PID
+		hold_pid=$HOLD_PID # bash unsets HOLD_PID once it ends
+		read -r -t 30 line <&"${HOLD[0]}"
+		if [ "$line" != "held 2" ]; then
+			problems+=("could not hold 2 TLS connections again: ${line:-no answer}")
+		else
+			n0=$(slot_metric 'weft_tls_failures_total{reason="no_slot"}')
+			t0=$SECONDS
+			c=$(curl -sk -m 30 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$sp/" 2>/dev/null)
+			dt=$((SECONDS - t0))
+			n1=$(slot_metric 'weft_tls_failures_total{reason="no_slot"}')
+			echo >&"${HOLD[1]}"
+			read -r -t 10 line <&"${HOLD[0]}"
+			[ "$c" = 000 ] || problems+=("a handshake past the slots got $c")
+			[ "$dt" -ge 6 ] && [ "$dt" -le 20 ] || problems+=("it was closed after $dt s, not at its 8 s deadline")
+			[ $((n1 - n0)) -eq 1 ] || problems+=("no_slot +$((n1 - n0)), not +1")
+			c2=$(curl -sk -m 20 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$sp/" 2>/dev/null)
+			[ "$c2" = 200 ] || problems+=("after the release: $c2")
+		fi
+		wait "$hold_pid" 2>/dev/null
+		if [ ${#problems[@]} -eq 0 ]; then
+			e2e_pass "$p.slots" "4 waited while 2 were held, then 4 x 200; one past its deadline closed after $dt s (no_slot $n0 -> $n1); then 200"
+		else
+			e2e_fail "$p.slots" "$(printf "%s; " "${problems[@]}")(log $log)"
+		fi
+	else
+		e2e_fail "$p.slots" "no HTTPS with 2 slots: $(e2e_log_tail "$log" 3 | e2e_oneline)"
 	fi
 	e2e_stop "$epid"
 fi
