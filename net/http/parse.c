@@ -360,29 +360,31 @@ static int interpret_header(struct http_parser *p, struct http_req *r,
 	size_t nlen = h->name.len, vlen = h->value.len;
 	uint64_t cl;
 
-	if (ieq(name, nlen, "content-length")) {
+	/* The length first: most names are none of these, and ieq would
+	 * still start on each. */
+	if (nlen == 14 && ieq(name, nlen, "content-length")) {
 		if (p->te_seen || parse_content_length(v, vlen, &cl) != 0 ||
 		    (p->cl_seen && cl != r->content_length))
 			return HTTP_ERR_400;
 		p->cl_seen = true;
 		r->content_length = cl;
-	} else if (ieq(name, nlen, "transfer-encoding")) {
+	} else if (nlen == 17 && ieq(name, nlen, "transfer-encoding")) {
 		if (p->cl_seen || r->version == 10)
 			return HTTP_ERR_400;
 		p->te_seen = true;
 		return each_element(v, vlen, te_coding, p);
-	} else if (ieq(name, nlen, "connection")) {
+	} else if (nlen == 10 && ieq(name, nlen, "connection")) {
 		return each_element(v, vlen, connection_option, p);
-	} else if (ieq(name, nlen, "host")) {
+	} else if (nlen == 4 && ieq(name, nlen, "host")) {
 		if (++p->nhost > 1 || host_value(v, vlen) != 0)
 			return HTTP_ERR_400;
 		r->host_present = true;
 		if (!p->absolute)
 			r->host = h->value;
-	} else if (ieq(name, nlen, "if-none-match")) {
+	} else if (nlen == 13 && ieq(name, nlen, "if-none-match")) {
 		if (r->if_none_match.len == 0)
 			r->if_none_match = h->value;
-	} else if (ieq(name, nlen, "expect")) {
+	} else if (nlen == 6 && ieq(name, nlen, "expect")) {
 		r->expect = h->value;
 		r->expect_continue =
 			r->version == 11 && ieq(v, vlen, "100-continue");
