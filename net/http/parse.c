@@ -607,10 +607,18 @@ static int whole_header_lines(struct http_parser *p, struct http_req *r,
 			return 0;
 		for (v = n + 1; v < lim && is_ows(s[v]); v++)
 			;
-		for (e = vend = v; e < lim; e++) {
-			if (is_field(s[e]))
-				vend = e + 1;
-			else if (!is_ows(s[e]))
+		/* runs of field bytes and of OWS; vend ends the last field run */
+		for (e = vend = v;;) {
+			uint32_t f = e;
+
+			while (e < lim && is_field(s[e]))
+				e++;
+			if (e > f)
+				vend = e;
+			f = e;
+			while (e < lim && is_ows(s[e]))
+				e++;
+			if (e == f)
 				break;
 		}
 		if (lim - e < 2 || s[e] != '\r' || s[e + 1] != '\n')
