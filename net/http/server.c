@@ -299,7 +299,7 @@ static void route(struct http_conn *c)
 	if (h)
 		h->serve(&c->w, &c->req, h->arg);
 	resp_finish(c);
-	if (resp_keep(c) && !c->w.close)
+	if (c->r.body != HTTP_BODY_NONE && resp_keep(c) && !c->w.close)
 		drain(c);
 	/* A body the handler never saw fail: its error is the answer, if
 	   the handler's can still be taken back. */
