@@ -33,6 +33,18 @@ int http_handle(struct http_mux *m, const char *pattern,
 	return 0;
 }
 
+/* a[0..n) == b[0..n): inline, as the patterns and paths compared are a
+ * few bytes (a memcmp call costs more than the compare). */
+static bool same(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
 struct http_handler *http_mux_match(const struct http_mux *m,
 				    const char *path, size_t len,
 				    bool *redirect)
@@ -45,14 +57,12 @@ struct http_handler *http_mux_match(const struct http_mux *m,
 		const struct http_route *rt = &m->routes[i];
 		bool prefix = rt->pattern[rt->len - 1] == '/';
 
-		if (prefix ? len >= rt->len &&
-				     memcmp(path, rt->pattern, rt->len) == 0
-			   : len == rt->len &&
-				     memcmp(path, rt->pattern, len) == 0) {
+		if (prefix ? len >= rt->len && same(path, rt->pattern, rt->len)
+			   : len == rt->len && same(path, rt->pattern, len)) {
 			if (!best || rt->len > best->len)
 				best = rt;
 		} else if (prefix && len + 1 == rt->len &&
-			   memcmp(path, rt->pattern, len) == 0) {
+			   same(path, rt->pattern, len)) {
 			redir = true; /* "/files" for "/files/" */
 		}
 	}

@@ -17,7 +17,14 @@
  * run that only moves on (a token, a target, a value; "HTTP/1.1\r"),
  * skip_run steps over the bytes in a tight loop instead of one dispatch
  * each, with the same limits and the same outcome (the byte-at-a-time
- * tests and the fuzzer compare whole against byte-by-byte input).
+ * tests and the fuzzer compare whole against byte-by-byte input). Before
+ * either, a line that is all in the buffer and plain (a known method, a
+ * target and HTTP/1.x; a name, a colon and a value) is taken whole
+ * (whole_request_line, whole_header_lines): the same spans, checks and
+ * errors, one step per line instead of a dispatch per token; a line that
+ * is not (incomplete, near a limit, odd) is left to the byte machine,
+ * which then reads it from its start, so such a line's bytes are looked
+ * at twice.
  *
  * Strictness: the parser is the origin server's, and there is no proxy
  * behind it to disagree with, but it still takes the strict reading
@@ -353,29 +360,31 @@ static int interpret_header(struct http_parser *p, struct http_req *r,
 	size_t nlen = h->name.len, vlen = h->value.len;
 	uint64_t cl;
 
-	if (ieq(name, nlen, "content-length")) {
+	/* The length first: most names are none of these, and ieq would
+	 * still start on each. */
+	if (nlen == 14 && ieq(name, nlen, "content-length")) {
 		if (p->te_seen || parse_content_length(v, vlen, &cl) != 0 ||
 		    (p->cl_seen && cl != r->content_length))
 			return HTTP_ERR_400;
 		p->cl_seen = true;
 		r->content_length = cl;
-	} else if (ieq(name, nlen, "transfer-encoding")) {
+	} else if (nlen == 17 && ieq(name, nlen, "transfer-encoding")) {
 		if (p->cl_seen || r->version == 10)
 			return HTTP_ERR_400;
 		p->te_seen = true;
 		return each_element(v, vlen, te_coding, p);
-	} else if (ieq(name, nlen, "connection")) {
+	} else if (nlen == 10 && ieq(name, nlen, "connection")) {
 		return each_element(v, vlen, connection_option, p);
-	} else if (ieq(name, nlen, "host")) {
+	} else if (nlen == 4 && ieq(name, nlen, "host")) {
 		if (++p->nhost > 1 || host_value(v, vlen) != 0)
 			return HTTP_ERR_400;
 		r->host_present = true;
 		if (!p->absolute)
 			r->host = h->value;
-	} else if (ieq(name, nlen, "if-none-match")) {
+	} else if (nlen == 13 && ieq(name, nlen, "if-none-match")) {
 		if (r->if_none_match.len == 0)
 			r->if_none_match = h->value;
-	} else if (ieq(name, nlen, "expect")) {
+	} else if (nlen == 6 && ieq(name, nlen, "expect")) {
 		r->expect = h->value;
 		r->expect_continue =
 			r->version == 11 && ieq(v, vlen, "100-continue");
@@ -519,6 +528,112 @@ static uint32_t skip_run(struct http_parser *p, struct http_req *r,
 	return at;
 }
 
+/*
+ * Whole lines: at the start of the request line or of a header line,
+ * when the buffer holds all of it up to its LF and it is the plain case
+ * (a known method, a target, "HTTP/1.x"; a name, a colon, a value), the
+ * line is taken in one step instead of one dispatch per token: the same
+ * spans, the same interpretation, the error a byte-at-a-time parse would
+ * give at the same byte. Anything else (a line not yet complete, a limit
+ * within reach, a byte the plain case does not have) leaves the state as
+ * it was and the byte machine reads the line.
+ */
+static int whole_request_line(struct http_parser *p, struct http_req *r,
+			      const char *req, uint32_t lim)
+{
+	const uint8_t *s = (const uint8_t *)req;
+	uint32_t at = p->pos, m, t0, t, end;
+	enum http_method meth;
+	int rc;
+
+	end = at + HTTP_METHOD_MAX < lim ? at + HTTP_METHOD_MAX : lim;
+	for (m = at; m < end && is(s[m], C_TCHAR); m++)
+		;
+	if (m == at || m >= lim || s[m] != ' ')
+		return 0;
+	meth = method_of(req + at, m - at);
+	if (meth == HTTP_METHOD_UNKNOWN)
+		return 0;
+	t0 = m + 1;
+	end = t0 + HTTP_MAX_URI < lim ? t0 + HTTP_MAX_URI : lim;
+	for (t = t0; t < end && is_vchar(s[t]); t++)
+		;
+	if (t == t0 || t >= lim || s[t] != ' ' || lim - t < 11 ||
+	    s[t + 1] != 'H' || s[t + 2] != 'T' || s[t + 3] != 'T' ||
+	    s[t + 4] != 'P' || s[t + 5] != '/' || s[t + 6] != '1' ||
+	    s[t + 7] != '.' || (s[t + 8] != '1' && s[t + 8] != '0') ||
+	    s[t + 9] != '\r' || s[t + 10] != '\n')
+		return 0;
+	r->method_name = span(at, m - at);
+	r->method = meth;
+	r->target = span(t0, t - t0);
+	rc = split_target(p, r, req, t0, t - t0);
+	if (rc != 0) {
+		p->pos = t; /* the SP that ends the target, as byte by byte */
+		return rc;
+	}
+	p->major = 1;
+	r->version = s[t + 8] == '0' ? 10 : 11;
+	p->state = S_LINE;
+	p->pos = t + 11;
+	return 0;
+}
+
+/* Header lines from p->pos, while each is whole; the empty line too. A
+ * nonzero return is the outcome of the byte at p->pos (a line's LF). */
+static int whole_header_lines(struct http_parser *p, struct http_req *r,
+			      const char *req, uint32_t lim)
+{
+	const uint8_t *s = (const uint8_t *)req;
+
+	for (;;) {
+		uint32_t at = p->pos, n, v, e, vend;
+		struct http_header *h;
+		int rc;
+
+		if (lim - at < 2)
+			return 0;
+		if (s[at] == '\r') {
+			if (s[at + 1] != '\n')
+				return 0;
+			p->pos = at + 1;
+			return finish_head(p, r);
+		}
+		if (r->nheaders == HTTP_MAX_HEADERS)
+			return 0;
+		for (n = at; n < lim && is(s[n], C_TCHAR); n++)
+			;
+		if (n == at || n >= lim || s[n] != ':')
+			return 0;
+		for (v = n + 1; v < lim && is_ows(s[v]); v++)
+			;
+		/* runs of field bytes and of OWS; vend ends the last field run */
+		for (e = vend = v;;) {
+			uint32_t f = e;
+
+			while (e < lim && is_field(s[e]))
+				e++;
+			if (e > f)
+				vend = e;
+			f = e;
+			while (e < lim && is_ows(s[e]))
+				e++;
+			if (e == f)
+				break;
+		}
+		if (lim - e < 2 || s[e] != '\r' || s[e + 1] != '\n')
+			return 0;
+		h = &r->headers[r->nheaders++];
+		h->name = span(at, n - at);
+		h->value = span(v, vend - v);
+		p->pos = e + 1;
+		rc = interpret_header(p, r, req);
+		if (rc != 0)
+			return rc;
+		p->pos = e + 2;
+	}
+}
+
 /* ---- Head parser entry points ---- */
 
 void http_parser_init(struct http_parser *p, struct http_req *r)
@@ -569,6 +684,16 @@ int http_parse(struct http_parser *p, struct http_req *r, const char *req,
 		uint8_t c;
 
 		if (p->pos < lim) {
+			if (p->state == S_START)
+				rc = whole_request_line(p, r, req, lim);
+			else
+				rc = 0;
+			if (rc == 0 && p->state == S_LINE)
+				rc = whole_header_lines(p, r, req, lim);
+			if (rc != 0)
+				goto stepped;
+			if (p->pos == len)
+				break;
 			p->pos = skip_run(p, r, req, p->pos, lim);
 			if (p->pos == len)
 				break;
@@ -580,6 +705,7 @@ int http_parse(struct http_parser *p, struct http_req *r, const char *req,
 			rc = step_request_line(p, r, req, c);
 		else
 			rc = step_header(p, r, req, c);
+	stepped:
 		if (rc < 0) {
 			p->state = S_ERROR;
 			p->err = rc;

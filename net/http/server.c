@@ -307,7 +307,7 @@ static void route(struct http_conn *c)
 	if (h)
 		h->serve(&c->w, &c->req, h->arg);
 	resp_finish(c);
-	if (resp_keep(c) && !c->w.close)
+	if (c->r.body != HTTP_BODY_NONE && resp_keep(c) && !c->w.close)
 		drain(c);
 	/* A body the handler never saw fail: its error is the answer, if
 	   the handler's can still be taken back. */
@@ -364,7 +364,9 @@ static int answer(struct http_conn *c)
 	c->pend_len = 0;
 	c->body_err_seen = c->continue_sent = c->read_failed = false;
 	rc = http_body_init(&c->body, &c->r, c->srv->limits.max_body);
-	c->body_state = rc < 0 ? rc : 0;
+	/* No body: read to its end already (body_read would only find
+	   that out, for drain() after every GET). */
+	c->body_state = rc < 0 ? rc : c->r.body == HTTP_BODY_NONE ? HTTP_DONE : 0;
 	resp_init(c);
 	if (c->srv->log)
 		/* pick() may answer before make_request fills it (413) */
