@@ -62,7 +62,13 @@ stop_flood() {
 	[ -n "$flood_pid" ] || return 0
 	# hping3 prints its count on SIGINT; timeout, its parent, started in
 	# the background of a script, ignores SIGINT, so hping3 is told itself.
-	pkill -INT -P "$flood_pid" hping3 2>/dev/null || kill -INT "$flood_pid" 2>/dev/null || true
+	# flood_pid is the subshell of bench_nsx; ip netns exec becomes timeout,
+	# its child, and hping3 is timeout's child: found by PID, level by level.
+	local t told=0
+	for t in $(pgrep -P "$flood_pid" 2>/dev/null); do
+		pkill -INT -P "$t" hping3 2>/dev/null && told=1
+	done
+	[ "$told" = 1 ] || pkill -INT -P "$flood_pid" hping3 2>/dev/null || kill -INT "$flood_pid" 2>/dev/null || true
 	wait "$flood_pid" 2>/dev/null || true
 	flood_pid=""
 }

@@ -11,6 +11,11 @@
  *     WEFT_LWIP_SKIP ("dir/test_file.c:test_name ..."), and the test is
  *     never registered. check's _tcase_add_test is wrapped (the link has
  *     -Wl,--wrap=_tcase_add_test) so lwIP's create_suite stays as it is.
+ *
+ * And what runs besides: Weft's own suites of lwIP's code (SYNQ,
+ * tests/lwip/synq.c) join lwIP's runner where main() creates it
+ * (-Wl,--wrap=srunner_create), after lwIP's first suite; their results
+ * come out with lwIP's (tests/lwip/run.sh: lwip.SUITE.TEST).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -48,6 +53,16 @@ void __wrap__tcase_add_test(TCase *tc, const TTest *ttest, int sig, int allowed_
 {
 	if (!skipped(ttest))
 		__real__tcase_add_test(tc, ttest, sig, allowed_exit, start, end);
+}
+
+Suite *weft_synq_suite(void);
+SRunner *__real_srunner_create(Suite *s);
+
+SRunner *__wrap_srunner_create(Suite *s)
+{
+	SRunner *sr = __real_srunner_create(s);
+	srunner_add_suite(sr, weft_synq_suite());
+	return sr;
 }
 
 /* The suites of the files excluded whole (weak: a file that is built

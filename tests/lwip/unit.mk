@@ -14,7 +14,8 @@
 #     excluded whole (EXCLUDE_FILES, from tests/lwip/excluded.txt) and
 #     less its test port arch/sys_arch.c (Weft's sys_arch.c is the port);
 #   - ours: tests/lwip/include (the host arch/cc.h, the suite's clock,
-#     an empty config.h), port.c, select.c, missing.c, rehash.c.
+#     an empty config.h), port.c, select.c, missing.c, rehash.c, and
+#     Weft's own tests of lwIP's code: synq.c (patch 0005's SYN queue).
 # Under ASan and UBSan, as the host unit tests are. LWIP_TESTMODE=1 is not
 # one of Weft's options but lwIP's switch for its tests: it only makes
 # two timeouts.c functions visible (core/test_timers.c calls them).
@@ -37,14 +38,16 @@ include $(TESTDIR)/Filelists.mk
 TEST_SRC := $(filter-out $(addprefix $(TESTDIR)/,arch/sys_arch.c $(EXCLUDE_FILES)),\
 	$(subst $(LWIPDIR)/../test/unit/,$(TESTDIR)/,$(TESTFILES)))
 PORT_SRC := $(filter-out net/lwip/pools.c,$(sort $(wildcard net/lwip/*.c)))
-SHIM_SRC := tests/lwip/port.c tests/lwip/select.c tests/lwip/missing.c tests/lwip/rehash.c
+SHIM_SRC := tests/lwip/port.c tests/lwip/select.c tests/lwip/missing.c tests/lwip/rehash.c \
+	tests/lwip/synq.c
 
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -fsanitize=address,undefined \
 	-fno-omit-frame-pointer -DLWIP_TESTMODE=1 -MMD -MP
 HOST_INC := -Itests/lwip/include -Inet/lwip/include -I$(LWIP_TREE)/src/include \
 	-I$(TESTDIR) -I. $(shell pkg-config --cflags check)
-HOST_LIBS := $(shell pkg-config --libs check) -Wl,--wrap=_tcase_add_test -Wl,--wrap=tcp_set_state
+HOST_LIBS := $(shell pkg-config --libs check) -Wl,--wrap=_tcase_add_test -Wl,--wrap=tcp_set_state \
+	-Wl,--wrap=srunner_create
 
 CORE_OBJ := $(patsubst %.c,$(OUT)/lwip/%.o,$(LWIP_SRC))
 TEST_OBJ := $(patsubst $(TESTDIR)/%.c,$(OUT)/test/%.o,$(TEST_SRC))
