@@ -65,7 +65,7 @@
 #include "runtime/app.h"
 #include "runtime/rt.h"
 
-CMDLINE_KEY(key_test, "test", "run in-guest tests: all, none, or suite[.name],...");
+CMDLINE_KEY(key_test, "test", "run in-guest tests: all, none, or suite[.name],...; -suite[.name] leaves those out (all,-runtime.hundred_thousand_tasks)");
 
 
 static void print_memory(void)

@@ -52,38 +52,51 @@ static bool word_matches(const char *w, size_t n, const struct ktest *t)
 	       w[sl] == '.' && !strncmp(w + sl + 1, t->name, n - sl - 1);
 }
 
+/* Does the spec select t? Its words, comma-separated: "all" (every test
+   but the explicit ones and those expecting a panic), a suite, "suite.*"
+   or "suite.name", and "-" before any of those to leave tests out (an
+   exclusion wins wherever it stands: "all,-runtime.hundred_thousand_tasks").
+   Explicit tests run when their suite is named; those expecting a panic
+   only when named one by one. */
 static bool selected(const char *spec, const struct ktest *t, bool *named)
 {
+	bool sel = false;
 	*named = false;
-	if (!strcmp(spec, "all"))
-		return !(t->flags & (KTEST_EXPECT_PANIC | KTEST_EXPLICIT));
 	for (const char *p = spec; *p;) {
 		size_t n = strcspn(p, ",");
-		if (word_matches(p, n, t)) {
-			/* Explicit tests run when their suite is named too; the
-			   ones that crash only when named one by one. */
-			*named = n == strlen(t->suite) + 1 + strlen(t->name);
-			if (t->flags & KTEST_EXPECT_PANIC)
-				return *named;
-			return true;
+		if (n && p[0] == '-') {
+			if (word_matches(p + 1, n - 1, t))
+				return false;
+		} else if (n == 3 && !strncmp(p, "all", 3)) {
+			if (!(t->flags & (KTEST_EXPECT_PANIC | KTEST_EXPLICIT)))
+				sel = true;
+		} else if (word_matches(p, n, t)) {
+			bool one = n == strlen(t->suite) + 1 + strlen(t->name);
+			*named = *named || one;
+			if (!(t->flags & KTEST_EXPECT_PANIC) || one)
+				sel = true;
 		}
 		p += n + (p[n] == ',');
 	}
-	return false;
+	return sel;
 }
 
 /* Words of the spec that select nothing are failures: a typo must not
-   pass as an empty run. */
+   pass as an empty run (nor leave out nothing). */
 static int check_words(const char *spec)
 {
 	int bad = 0;
-	if (!strcmp(spec, "all") || !strcmp(spec, "none"))
+	if (!strcmp(spec, "none"))
 		return 0;
 	for (const char *p = spec; *p;) {
 		size_t n = strcspn(p, ",");
-		bool any = false;
+		const char *w = p;
+		size_t wn = n;
+		if (wn && w[0] == '-')
+			w++, wn--;
+		bool any = wn == 3 && !strncmp(w, "all", 3);
 		for (const struct ktest *t = __start_ktests; t < __stop_ktests && !any; t++)
-			any = word_matches(p, n, t);
+			any = word_matches(w, wn, t);
 		if (!any && n) {
 			printf("FAIL %.*s: no such test or suite\n", (int)n, p);
 			bad++;

@@ -47,8 +47,10 @@
 #                            clients did), alive (no panic afterwards)
 # Outer B, 2 CPUs (overcommitted: vCPUs share CPUs, as on a busy host;
 # WEFT_KVM_OVERCOMMIT=0 leaves it out; make test-overcommit runs it alone):
-#   kvm.overcommit.*         test=all at -smp 4 (booted once more only when
-#                            the lane itself failed: see kvm_outer_b)
+#   kvm.overcommit.*         test=all at -smp 4 but runtime.hundred_thousand_tasks
+#                            (booted once more only when the lane itself
+#                            failed: see kvm_outer_b; why not that test:
+#                            see there)
 #   kvm.lane.reset-inspect   a deliberate triple fault (test=fault.
 #                            triple_fault_mapped) walks as mapped:
 #                            lib.sh's lane_shutdown_inspect, which tells a
@@ -449,6 +451,16 @@ kvm_httpd_checks() { # kvm_httpd_checks DIR PORT CTL OUTER-PID
 # needed (the emulated AMD-V faulted where the guest's tables were right).
 # Only then is outer B booted once more (kvm.lane.outer-b says so);
 # anything else is Weft's failure.
+# runtime.hundred_thousand_tasks (100,000 stacks mapped and freed: page
+# faults, TLB shootdowns, nested-paging faults) is left out of this run.
+# Every reset of the lane seen here came during it or right after it:
+# in CI on 2026-12-03 (the inner guest), in an overcommit.sh run (the
+# outer Linux itself reset), and in one make test on 2026-12-03 both: the
+# first boot's outer guest reset just after it passed, and in the second
+# boot the inner guest took a #PF on its IDT's #DF entry, which its page
+# tables mapped (the walk: every address present), then a triple fault.
+# It runs under KVM in kvm.smp1/smp4 (not overcommitted) and under TCG in
+# the guest stage; overcommit.sh still runs it (test=all) for hand runs.
 kvm_outer_b() {
 	local dir=$1 job=$1.job st=0 again=""
 	kvm_wanted kvm.overcommit kvm.overcommit.run || return 0
@@ -463,7 +475,7 @@ watch=$!
 # state KVM held then, and whether the guest's page tables in its memory
 # mapped what the CPU needed (lib.sh's lane_run_inspected: the VM pauses
 # at the shutdown).
-lane_run_inspected overcommit --machine q35 --smp 4 --kernel suite --append test=all --timeout 150
+lane_run_inspected overcommit --machine q35 --smp 4 --kernel suite --append test=all,-runtime.hundred_thousand_tasks --timeout 150
 kill $watch 2>/dev/null
 if [ "$rc" = 4 ]; then
 	lane_say "overcommit: shut down at $(grep -m1 -o 'rip 0x[0-9a-f]*' /sys/kernel/tracing/trace)"
